@@ -1,0 +1,3 @@
+"""sftlint: lint fine-tuning datasets for chat models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Rule families: each module declares its rules (with docs) and the checks reporting them."""
