@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sftlint import formats
-from sftlint.model import Finding, Fix, Range, Related
+from sftlint.model import Finding, Fix, Range, Related, Severity
 from sftlint.reader import FileInfo, Row
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ class Reporter:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.findings: list[Finding] = []
+        # Per-file state of checks that accumulate across rows (e.g. mask totals), and
+        # figures they publish for the faces (FileResult.stats).
+        self.state: dict[str, Any] = {}
+        self.stats: dict[str, Any] = {}
 
     def enabled(self, code: str) -> bool:
         return self.settings.enabled(code)
@@ -56,12 +60,16 @@ class Reporter:
         fixes: Iterable[Fix] = (),
         related: Iterable[Related] = (),
         row_line: int | None = None,
+        severity: Severity | None = None,
     ) -> Finding | None:
+        """`severity`, when given, replaces the rule's default (a user override wins)."""
         if not self.settings.enabled(code):
             return None
+        if severity is None or code in self.settings.severity_overrides:
+            severity = self.settings.severity(code)
         finding = Finding(
             code,
-            self.settings.severity(code),
+            severity,
             message,
             path,
             range_,
@@ -120,6 +128,7 @@ class RowContext:
         *,
         fixes: Iterable[Fix] = (),
         related: Iterable[Related] = (),
+        severity: Severity | None = None,
     ) -> None:
         if not self.reporter.enabled(code):
             return
@@ -131,6 +140,7 @@ class RowContext:
             fixes=fixes,
             related=related,
             row_line=self.row.line,
+            severity=severity,
         )
 
 

@@ -1,0 +1,190 @@
+"""`sftlint show PATH:ROW`: one row as the trainer sees it, token by token."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from sftlint import checks, engine, formats, output
+from sftlint.model import Severity
+from sftlint.reader import FileInfo, Row
+from sftlint.settings import settings_for
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Alternating backgrounds make token boundaries visible; green = trained, grey = masked.
+_TRAINED = ("\x1b[30;42m", "\x1b[30;102m")
+_MASKED = ("\x1b[2;37;100m", "\x1b[2;37;40m")
+_RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+
+
+def add_parser(sub: Any) -> None:
+    show = sub.add_parser("show", help="show one row's tokens and loss mask")
+    show.add_argument("target", metavar="PATH:ROW", help="file and the line where the row starts")
+    show.add_argument("--config", type=Path, default=None, help="use this config file")
+    show.add_argument("--tokenizer", default=None)
+    show.add_argument("--chat-template", default=None)
+    show.add_argument("--strategy", default=None)
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+
+def find_row(path: Path, line: int) -> Row | None:
+    """The row that starts at (or contains) 1-based `line`."""
+    info = FileInfo()
+    for row in engine.iter_file_rows(str(path), info):
+        if row.line <= line - 1 <= row.end_line:
+            return row
+        if row.line > line - 1:
+            return None
+    return None
+
+
+def run_show(args: argparse.Namespace) -> int:
+    target, _, row_text = args.target.rpartition(":")
+    if not target or not row_text.isdigit():
+        print("sftlint: error: expected PATH:ROW, e.g. data/train.jsonl:12", file=sys.stderr)
+        return EXIT_ERROR
+    path = Path(target)
+    if not path.is_file():
+        print(f"sftlint: error: {path}: no such file", file=sys.stderr)
+        return EXIT_ERROR
+    overrides = {
+        k: v
+        for k, v in (
+            ("tokenizer", args.tokenizer),
+            ("chat-template", args.chat_template),
+            ("strategy", args.strategy),
+        )
+        if v is not None
+    }
+    settings = settings_for(path, overrides, args.config)
+    row = find_row(path, int(row_text))
+    if row is None:
+        print(f"sftlint: error: {path}: no row at line {row_text}", file=sys.stderr)
+        return EXIT_ERROR
+    reporter = checks.Reporter(settings)
+    fmt = formats.detect(row.value, settings.fields) if row.ok else None
+    for p in row.problems:
+        reporter.add(p.code, p.message, row.path, p.range, fixes=p.fixes, row_line=row.line)
+    result = None
+    if fmt is not None:
+        ctx = checks.RowContext(row, fmt, settings.fields, reporter)
+        for check in checks.ROW_CHECKS:
+            check(ctx)
+        result = _mask_result(ctx)
+    findings = sorted(reporter.findings, key=lambda f: f.sort_key)
+    if args.json:
+        payload: dict[str, Any] = {
+            "filename": str(path),
+            "row": row.line + 1,
+            "format": fmt,
+            "tokens": [t.as_dict() for t in result.tokens] if result else [],
+            "turns": [t.as_dict() for t in result.turns] if result else [],
+            "rendered": result.rendered if result else None,
+            "totals": _totals(result),
+            "findings": [output.finding_json(f) for f in findings],
+        }
+        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        color = output.use_color(args.color, sys.stdout)
+        print_row(sys.stdout, path, row, fmt, settings.mask, result, findings, color)
+    return EXIT_FINDINGS if any(f.severity >= Severity.WARNING for f in findings) else EXIT_CLEAN
+
+
+def _mask_result(ctx: checks.RowContext) -> Any:
+    from sftlint.rules import mask_rules
+
+    if not mask_rules.active(ctx):
+        return None
+    state = ctx.reporter.state.get("mask")
+    if state is None:
+        return None
+    analysed = mask_rules.analyze(ctx, state)  # served from the engine's row cache
+    return analysed[0] if analysed else None
+
+
+def _totals(result: Any) -> dict[str, int] | None:
+    if result is None:
+        return None
+    return {"tokens": result.total_tokens, "trained": result.trained_tokens}
+
+
+def print_row(
+    out: IO[str],
+    path: Path,
+    row: Row,
+    fmt: str | None,
+    mask: dict[str, Any],
+    result: Any,
+    findings: list[Any],
+    color: bool,
+) -> None:
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    where = f"{path}:{row.line + 1}"
+    settings_text = " · ".join(
+        f"{k} {v}" for k, v in mask.items() if k in ("tokenizer", "chat-template", "strategy")
+    )
+    out.write(
+        c(_BOLD, where)
+        + f"  {fmt or 'not a row object'}"
+        + (f"  ({settings_text})" if settings_text else "")
+        + "\n"
+    )
+    if result is None:
+        if not mask.get("tokenizer"):
+            out.write(
+                "No tokenizer configured: set `tokenizer` in sftlint.toml or pass "
+                "--tokenizer (e.g. mistral-v3, or a local tokenizer folder).\n"
+            )
+    else:
+        total, trained = result.total_tokens, result.trained_tokens
+        share = f"{trained / total:.0%}" if total else "0%"
+        out.write(f"{total} tokens, {trained} trained ({share})\n")
+        if not color:
+            out.write("legend: [token] trained, token masked (-100), ␣ space, ↵ newline\n")
+        roles = {t.index: t for t in result.turns}
+        for turn, tokens in _groups(result.tokens):
+            if turn is None:
+                title = "template"
+            else:
+                summary = roles.get(turn)
+                role = summary.role if summary else "?"
+                counts = f"{summary.tokens} tokens, {summary.trained} trained" if summary else ""
+                title = f"turn {turn + 1} · {role} · {counts}"
+            out.write("\n" + c(_DIM, title) + "\n  ")
+            out.write(_tokens_line(tokens, color) + "\n")
+    if findings:
+        out.write("\n")
+        for f in findings:
+            s = f.range.start
+            out.write(
+                f"{path}:{s.line + 1}:{s.column + 1}: "
+                f"{c(output._COLORS[f.severity], f.code)} {f.message}\n"
+            )
+
+
+def _groups(tokens: list[Any]) -> list[tuple[int | None, list[Any]]]:
+    groups: list[tuple[int | None, list[Any]]] = []
+    for t in tokens:
+        if groups and groups[-1][0] == t.turn:
+            groups[-1][1].append(t)
+        else:
+            groups.append((t.turn, [t]))
+    return groups
+
+
+def _tokens_line(tokens: list[Any], color: bool) -> str:
+    if not color:
+        return " ".join(f"[{t.text}]" if t.trained else t.text for t in tokens)
+    parts = []
+    for i, t in enumerate(tokens):
+        palette = _TRAINED if t.trained else _MASKED
+        parts.append(f"{palette[i % 2]}{t.text}{_RESET}")
+    return "".join(parts)

@@ -1,0 +1,134 @@
+"""File-level view of the per-row results: totals and the "trains on nothing" error."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .findings import ERROR, WARNING, MaskIssue
+from .markers import marker_ids, responses_only_mask
+from .results import MaskResult
+from .settings import MaskSettings
+from .tokenizers import TokenizerHandle
+
+
+@dataclass(slots=True)
+class FileSummary:
+    rows: int = 0
+    tokens: int = 0
+    trained_tokens: int = 0
+    rows_training_nothing: int = 0
+    empty_rows: list[int] = field(default_factory=list)  # indices into the results
+    issues: list[MaskIssue] = field(default_factory=list)  # file-level (turn is None)
+
+
+class MaskTotals:
+    """Streams per-row results into a FileSummary, keeping only a small sample of rows
+    (for the marker fix), never all of them."""
+
+    SAMPLE = 50
+
+    def __init__(self) -> None:
+        self.summary = FileSummary()
+        self.sample: list[MaskResult] = []
+        self.users: Counter[str] = Counter()
+        self.assistants: Counter[str] = Counter()
+        self._seen = 0
+
+    def add(self, result: MaskResult | None) -> None:
+        index = self._seen
+        self._seen += 1
+        if result is None or not result.ids:
+            return
+        s = self.summary
+        s.rows += 1
+        s.tokens += result.total_tokens
+        trained = result.trained_tokens
+        s.trained_tokens += trained
+        if trained == 0:
+            s.rows_training_nothing += 1
+            s.empty_rows.append(index)
+        if "user" in result.headers:
+            self.users[result.headers["user"]] += 1
+        if "assistant" in result.headers:
+            self.assistants[result.headers["assistant"]] += 1
+        if len(self.sample) < self.SAMPLE:
+            self.sample.append(result)
+
+    def finish(self, settings: MaskSettings, handle: TokenizerHandle | None = None) -> FileSummary:
+        """Totals, and L001 at file level when rows train on nothing, with a fix computed
+        from the turn headers that really occur in the rendered rows (checked against the
+        rows' ids when `handle` is given)."""
+        s = self.summary
+        if not s.rows_training_nothing:
+            return s
+        n, m = s.rows_training_nothing, s.rows
+        fix = None
+        if settings.strategy == "markers":
+            fix = _marker_fix(self.users, self.assistants, self.sample, handle)
+        if n == m:
+            msg = (
+                f"{n} of {m} rows train on nothing: the trainer will stop with "
+                "'All labels in your dataset are -100'"
+            )
+            sev = ERROR
+        else:
+            msg = (
+                f"{n} of {m} rows train on nothing: "
+                "the trainer drops them or computes no loss on them"
+            )
+            sev = ERROR if n * 10 >= m * 9 else WARNING  # Unsloth warns from 90 %
+        if fix:
+            msg += (
+                f"; use instruction-part {fix['instruction-part']!r} and response-part "
+                f"{fix['response-part']!r} as the rows render them"
+            )
+        s.issues.append(MaskIssue("L001", sev, msg, None, fix=fix))
+        return s
+
+
+def summarize_file(
+    results: Sequence[MaskResult | None],
+    settings: MaskSettings,
+    handle: TokenizerHandle | None = None,
+) -> FileSummary:
+    totals = MaskTotals()
+    for r in results:
+        totals.add(r)
+    return totals.finish(settings, handle)
+
+
+def _candidates(header: str) -> list[str]:
+    out = []
+    for c in (header, header.rstrip(" "), header.strip()):
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+def _marker_fix(
+    users: Counter[str],
+    assistants: Counter[str],
+    results: Sequence[MaskResult],
+    handle: TokenizerHandle | None,
+) -> dict[str, str] | None:
+    if not users or not assistants:
+        return None
+    user = users.most_common(1)[0][0]
+    assistant = assistants.most_common(1)[0][0]
+    if handle is None or not handle.ok:
+        return {"instruction-part": user, "response-part": assistant}
+    backend = handle.backend
+
+    def encode(text: str) -> list[int]:
+        return backend.encode(text, add_special_tokens=False).ids
+
+    sample = [r for r in results if r.ids][:50]
+    # Prefer the header exactly as rendered; fall back to trimmed forms that work.
+    for q in _candidates(user):
+        for a in _candidates(assistant):
+            ids = marker_ids(q, a, encode)
+            if all(any(responses_only_mask(r.ids, ids)) for r in sample):
+                return {"instruction-part": q, "response-part": a}
+    return {"instruction-part": user, "response-part": assistant}

@@ -1,0 +1,1074 @@
+"""Tokenize and mask a row as the trainer will, and report what goes wrong (L001-L012).
+
+Pipeline per row: render with the chat template (transformers' own renderer, tracking
+`{% generation %}` spans), tokenize the rendered text with the fast tokenizer (batched),
+map character spans to tokens, apply the strategy, then truncation, then checks.
+Results are cached by (row content, settings, tokenizer).
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
+from .locate import Located, content_text, header_text, locate_messages
+from .markers import MarkerIds, contains, marker_ids, responses_only_mask
+from .results import MaskResult, visible
+from .settings import MaskSettings
+from .templates import has_generation_blocks, resolve_template
+from .tokenizers import TokenizerHandle, quiet_transformers
+
+# Strings that close a turn in the common templates (used when they are in the vocabulary).
+_EOT_CANDIDATES = (
+    "<|im_end|>",
+    "<end_of_turn>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|end|>",
+    "<|endoftext|>",
+    "</s>",
+    "[/INST]",
+    "[/TOOL_RESULTS]",
+    "<|END_OF_TURN_TOKEN|>",
+)
+_ROLE_REASON = {"user": "user turn", "system": "system", "tool": "tool turn"}
+_DATE = re.compile(r"\b(19|20)\d\d\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_CACHE_MAX = 50_000
+
+
+# --------------------------------------------------------------------------------------
+# Per (tokenizer, settings) context
+# --------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class _Context:
+    handle: TokenizerHandle
+    settings: MaskSettings
+    template: str | None = None
+    template_error: str | None = None
+    has_gen: bool = False
+    template_kwargs: dict = field(default_factory=dict)
+    bos: str | None = None
+    bos_id: int | None = None
+    eos_id: int | None = None
+    eot_strings: tuple[str, ...] = ()
+    boundaries: tuple[str, ...] = ()
+    eot_ids: frozenset[int] = frozenset()
+    vocab_size: int = 0
+    markers: MarkerIds | None = None
+    canonical_seen: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
+    cache: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def piece(self, tid: int) -> str | None:
+        return self.handle.backend.id_to_token(tid)
+
+    def encode_plain(self, text: str) -> list[int]:
+        return self.handle.backend.encode(text, add_special_tokens=False).ids
+
+
+_CONTEXTS: dict[tuple, _Context] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
+    key = (handle.key, settings.key)
+    ctx = _CONTEXTS.get(key)
+    if ctx is not None:
+        return ctx
+    with _CONTEXTS_LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            ctx = _CONTEXTS[key] = _build_context(handle, settings)
+    return ctx
+
+
+def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
+    ctx = _Context(handle, settings)
+    if not handle.ok:
+        return ctx
+    tok = handle.tokenizer
+    try:
+        ctx.template = resolve_template(settings, tok, handle.default_template)
+        ctx.has_gen = has_generation_blocks(ctx.template)
+    except (ValueError, OSError) as exc:
+        ctx.template_error = str(exc)
+    ctx.template_kwargs = dict(tok.special_tokens_map)
+    ctx.bos = tok.bos_token if isinstance(tok.bos_token, str) else None
+    ctx.bos_id = tok.bos_token_id
+    ctx.eos_id = tok.eos_token_id
+    backend = handle.backend
+    vocab_has = {s for s in _EOT_CANDIDATES if backend.token_to_id(s) is not None}
+    if isinstance(tok.eos_token, str):
+        vocab_has.add(tok.eos_token)
+    ctx.eot_strings = tuple(sorted(vocab_has))
+    ctx.eot_ids = frozenset(backend.token_to_id(s) for s in vocab_has) - {None}
+    ctx.boundaries = ctx.eot_strings + ((ctx.bos,) if ctx.bos else ())
+    ctx.vocab_size = backend.get_vocab_size(with_added_tokens=True)
+    if settings.strategy == "markers" and settings.instruction_part and settings.response_part:
+        ctx.markers = marker_ids(
+            settings.instruction_part, settings.response_part, ctx.encode_plain
+        )
+    return ctx
+
+
+def clear_caches() -> None:
+    with _CONTEXTS_LOCK:
+        _CONTEXTS.clear()
+
+
+# --------------------------------------------------------------------------------------
+# Character spans -> token ranges (same overlap rule as transformers' assistant mask)
+# --------------------------------------------------------------------------------------
+class _Spans:
+    """Maps character spans to token index ranges without materialising all offsets."""
+
+    __slots__ = ("enc", "n", "offsets")
+
+    def __init__(self, enc: Any, n: int) -> None:
+        self.enc = enc
+        self.n = n
+        self.offsets: list[tuple[int, int]] | None = None
+
+    def _chars(self, k: int) -> tuple[int, int]:
+        if self.offsets is not None:
+            return self.offsets[k]
+        r = self.enc.token_to_chars(k)
+        return r if r is not None else (0, 0)
+
+    def tokens(self, s: int, e: int) -> tuple[int, int]:
+        """[a, b): the tokens t with start(t) < e and end(t) > s."""
+        if e <= s or self.n == 0:
+            return (0, 0)
+        enc = self.enc
+        a = enc.char_to_token(s)
+        b = enc.char_to_token(e - 1)
+        if a is None or b is None or b < a:
+            return self._walk(s, e)
+        # Neighbours sharing the boundary characters (byte-fallback pieces, zero-width
+        # tokens) need the careful walk; ordinary boundaries do not.
+        if a > 0 and self._chars(a - 1)[1] > s:
+            return self._walk(s, e)
+        if b + 1 < self.n and self._chars(b + 1)[0] < e:
+            return self._walk(s, e)
+        return (a, b + 1)
+
+    def _walk(self, s: int, e: int) -> tuple[int, int]:
+        enc = self.enc
+        a = None
+        for c in range(s, min(e, s + 64)):
+            a = enc.char_to_token(c)
+            if a is not None:
+                break
+        b = None
+        for c in range(e - 1, max(s, e - 64) - 1, -1):
+            b = enc.char_to_token(c)
+            if b is not None:
+                break
+        if a is None or b is None:
+            return self._scan(s, e)
+        if b < a:
+            a, b = b, a
+        while a > 0:
+            ps, pe = self._chars(a - 1)
+            if pe > s and ps < e:
+                a -= 1
+            else:
+                break
+        while b + 1 < self.n:
+            ns, ne = self._chars(b + 1)
+            if ns < e and ne > s:
+                b += 1
+            else:
+                break
+        return (a, b + 1)
+
+    def _scan(self, s: int, e: int) -> tuple[int, int]:
+        if self.offsets is None:
+            self.offsets = list(self.enc.offsets)
+        a = b = None
+        for k, (ts, te) in enumerate(self.offsets):
+            if ts < e and te > s:
+                if a is None:
+                    a = k
+                b = k
+        return (a, b + 1) if a is not None and b is not None else (0, 0)
+
+    def first_at_or_after(self, c: int) -> int:
+        """Index of the first token starting at or after character c."""
+        if self.offsets is None:
+            self.offsets = list(self.enc.offsets)
+        for k, (ts, _te) in enumerate(self.offsets):
+            if ts >= c and not (ts == 0 and _te == 0 and c > 0):
+                return k
+        return self.n
+
+
+# --------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------
+def _render(
+    ctx: _Context,
+    messages: list[dict],
+    tools: list | None = None,
+    add_generation_prompt: bool = False,
+) -> tuple[str, list[tuple[int, int]] | None]:
+    """Render like `apply_chat_template(tokenize=False)`, plus the generation spans."""
+    ctu = _ctu()
+    normalize = getattr(ctu, "_normalize_chat_messages", None)
+    convo = normalize(messages) if normalize else messages
+    render = getattr(ctu, "render_jinja_template", None)
+    if render is None:  # an older/newer transformers: the public API, without spans
+        text = ctx.handle.tokenizer.apply_chat_template(
+            convo,
+            tools=tools,
+            chat_template=ctx.template,
+            tokenize=False,
+            add_generation_prompt=add_generation_prompt,
+        )
+        return text, None
+    rendered, gen = render(
+        conversations=[convo],
+        tools=tools,
+        chat_template=ctx.template,
+        return_assistant_tokens_mask=ctx.has_gen,
+        add_generation_prompt=add_generation_prompt,
+        **ctx.template_kwargs,
+    )
+    spans = [tuple(x) for x in gen[0]] if ctx.has_gen and gen else None
+    return rendered[0], spans
+
+
+_CTU: Any = None
+
+
+def _ctu() -> Any:
+    global _CTU
+    if _CTU is None:
+        with quiet_transformers():
+            from transformers.utils import chat_template_utils
+
+        _CTU = chat_template_utils
+    return _CTU
+
+
+def _row_key(obj: Any) -> bytes | str:
+    try:
+        return marshal.dumps(obj)
+    except ValueError:
+        return repr(obj)
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------
+def analyze_conversation(
+    messages: list[dict],
+    handle: TokenizerHandle,
+    settings: MaskSettings,
+    tools: list | None = None,
+) -> MaskResult:
+    """Tokens, labels and findings for one chat row (OpenAI message layout)."""
+    return analyze_conversations([messages], handle, settings, tools=[tools])[0]
+
+
+def analyze_conversations(
+    rows: Sequence[list[dict]],
+    handle: TokenizerHandle,
+    settings: MaskSettings,
+    tools: Sequence[list | None] | None = None,
+) -> list[MaskResult]:
+    """Batch version: renders every row, then tokenizes them in one batch."""
+    if not handle.ok:
+        return [_unavailable(handle.error or "tokenizer unavailable", m) for m in rows]
+    ctx = _context(handle, settings)
+    if ctx.template_error:
+        return [_unavailable(ctx.template_error, m) for m in rows]
+    out: list[MaskResult | None] = [None] * len(rows)
+    pending: list[tuple[int, Any, list[dict], str, Any]] = []
+    cache = ctx.cache
+    for i, messages in enumerate(rows):
+        row_tools = tools[i] if tools else None
+        key = _row_key((messages, row_tools))
+        hit = cache.get(key)
+        if hit is not None:
+            out[i] = hit
+            continue
+        try:
+            text, spans = _render(ctx, messages, row_tools)
+        except Exception as exc:  # the template's own error, e.g. roles must alternate
+            res = _template_raised(exc, messages)
+            _remember(ctx, key, res)
+            out[i] = res
+            continue
+        pending.append((i, key, messages, text, spans))
+    if pending:
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            _finish_pending(ctx, settings, handle, pending, out)
+        finally:
+            if gc_was_on:
+                gc.enable()
+    return out  # type: ignore[return-value]
+
+
+def _finish_pending(
+    ctx: _Context,
+    settings: MaskSettings,
+    handle: TokenizerHandle,
+    pending: list[tuple[int, Any, list[dict], str, Any]],
+    out: list[MaskResult | None],
+) -> None:
+    if pending:
+        add_special = _unsloth_add_special(ctx, pending[0][3]) if _is_markers(settings) else False
+        encs = handle.backend.encode_batch([p[3] for p in pending], add_special_tokens=add_special)
+        for (i, key, messages, text, spans), enc in zip(pending, encs, strict=False):
+            try:
+                res = _finish_chat(ctx, messages, text, spans, enc)
+            except Exception as exc:  # never let one odd row stop the file
+                res = MaskResult(rendered=text, roles=[str(m.get("role")) for m in messages])
+                res.issues.append(
+                    MaskIssue(
+                        "L004",
+                        WARNING,
+                        f"sftlint could not analyse this row's mask (internal error: {exc!r})",
+                        None,
+                    )
+                )
+            _remember(ctx, key, res)
+            out[i] = res
+
+
+def _remember(ctx: _Context, key: Any, res: MaskResult) -> None:
+    with ctx.lock:
+        ctx.cache[key] = res
+        if len(ctx.cache) > _CACHE_MAX:
+            ctx.cache.popitem(last=False)
+
+
+def _is_markers(settings: MaskSettings) -> bool:
+    return settings.strategy == "markers"
+
+
+def _unsloth_add_special(ctx: _Context, text: str) -> bool:
+    """Unsloth tokenizes rendered text with special tokens unless a BOS is already there."""
+    if not ctx.bos:
+        return True
+    return not (text.startswith(ctx.bos) or ctx.bos in (ctx.template or ""))
+
+
+def _unavailable(error: str, messages: Any = None) -> MaskResult:
+    roles = [str(m.get("role")) for m in messages] if isinstance(messages, list) else []
+    res = MaskResult(roles=[r for r in roles])
+    res.issues.append(MaskIssue("L012", ERROR, error, None))
+    return res
+
+
+def _template_raised(exc: Exception, messages: list[dict]) -> MaskResult:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    res = MaskResult(roles=[str(m.get("role")) for m in messages if isinstance(m, dict)])
+    res.issues.append(MaskIssue("L003", ERROR, f"the chat template raised: {msg}", None))
+    return res
+
+
+# --------------------------------------------------------------------------------------
+# Chat rows
+# --------------------------------------------------------------------------------------
+def _trainable(m: dict, settings: MaskSettings) -> tuple[bool, str]:
+    """(trained?, reason when not) for one message, Axolotl-style."""
+    role = str(m.get("role", ""))
+    w = m.get("weight")
+    if w is not None and not w:
+        return False, "masked by weight"
+    field_name = settings.message_field_training
+    if field_name and field_name in m:
+        return (bool(m[field_name]), f"masked by {field_name}")
+    if role in settings.roles_to_train:
+        return True, ""
+    return False, _ROLE_REASON.get(role, f"{role} not trained")
+
+
+def _finish_chat(
+    ctx: _Context, messages: list[dict], text: str, gen: list[tuple[int, int]] | None, enc: Any
+) -> MaskResult:
+    settings = ctx.settings
+    ids = enc.ids
+    n = len(ids)
+    spans = _Spans(enc, n)
+    roles = [str(m.get("role", "")) for m in messages]
+    res = MaskResult(rendered=text, ids=ids, roles=roles, _offsets=enc, _pieces=ctx.piece)
+    issues = res.issues
+
+    # Anchor assistant turns on their generation blocks when they pair up one to one.
+    assistants = [i for i, r in enumerate(roles) if r == "assistant"]
+    anchors = (
+        dict(zip(assistants, gen, strict=False)) if gen and len(gen) == len(assistants) else None
+    )
+    locs = locate_messages(text, messages, ctx.eot_strings, ctx.boundaries, anchors)
+
+    turn_of: list[int | None] = [None] * n
+    reason: list[str] = ["template"] * n
+    trained = [False] * n
+    tok_region: dict[int, tuple[int, int]] = {}
+    tok_content: dict[int, tuple[int, int]] = {}
+    tok_eot: dict[int, tuple[int, int]] = {}
+    for loc in locs:
+        why = _ROLE_REASON.get(loc.role, loc.role)
+        ca = cb = None
+        if loc.end > loc.start:
+            ca, cb = tok_content[loc.index] = spans.tokens(loc.start, loc.end)
+        if loc.region is not None and loc.host is None:
+            a, b = tok_region[loc.index] = spans.tokens(*loc.region)
+            turn_of[a:b] = [loc.index] * (b - a)
+            reason[a:b] = [why] * (b - a)
+            if ca is not None and ca > a:  # the header: region start up to the content
+                reason[a:ca] = ["turn header"] * (ca - a)
+        if ca is not None and cb is not None:
+            reason[ca:cb] = [why] * (cb - ca)
+            if loc.host is not None:  # a folded system prompt keeps its own index
+                turn_of[ca:cb] = [loc.index] * (cb - ca)
+        if loc.eot and loc.host is None:
+            k = enc.char_to_token(loc.eot[0])
+            ea, eb = tok_eot[loc.index] = (
+                (k, k + 1) if k is not None and ids[k] in ctx.eot_ids else spans.tokens(*loc.eot)
+            )
+            reason[ea:eb] = ["end of turn"] * (eb - ea)
+
+    res.turn_of = turn_of
+    res.reason_of = reason
+    strategy = settings.strategy
+    trainable = [_trainable(m, settings) for m in messages]
+    if settings.mask_history:  # LLaMA-Factory: only the last assistant turn
+        last = max((i for i in assistants if trainable[i][0]), default=None)
+        trainable = [
+            (t and i == last, "masked history" if t and i != last else why)
+            for i, (t, why) in enumerate(trainable)
+        ]
+    if strategy == "completion-only":  # chat rows: the last assistant turn is the completion
+        last = assistants[-1] if assistants else None
+        trainable = [(i == last, "prompt" if i != last else "") for i in range(len(messages))]
+
+    trained_turns: list[int] = []
+    if strategy == "full" or settings.train_on_prompt:
+        trained = [True] * n
+        for k in range(n):
+            reason[k] = "full" if strategy == "full" else "train-on-prompt"
+        trained_turns = [i for i in assistants]
+    elif strategy == "markers":
+        _apply_markers(ctx, res, text, ids, trained, reason, spans)
+        trained_turns = [i for i in assistants if i in tok_content]
+    else:
+        # assistant-only / completion-only on chat rows
+        gen_owner: dict[int, tuple[int, int]] = {}
+        if gen is not None:
+            if anchors is not None:
+                gen_owner = {i: span for i, span in anchors.items()}
+            else:  # unpaired blocks: attribute by containment, train like transformers
+                for s, e in gen:
+                    owner = next(
+                        (
+                            x.index
+                            for x in locs
+                            if x.found and s <= x.start < e and x.role == "assistant"
+                        ),
+                        None,
+                    )
+                    if owner is None:
+                        a, b = spans.tokens(s, e)
+                        trained[a:b] = [True] * (b - a)
+                        reason[a:b] = ["generation block"] * (b - a)
+                    else:
+                        gen_owner[owner] = (s, e)
+        for loc in locs:
+            i = loc.index
+            ok, why = trainable[i]
+            if i in gen_owner:
+                a, b = spans.tokens(*gen_owner[i])
+                if ok:
+                    trained[a:b] = [True] * (b - a)
+                    reason[a:b] = ["assistant"] * (b - a)
+                    for k in range(b - 1, max(a, b - 3) - 1, -1):  # the block's closing tokens
+                        if ids[k] in ctx.eot_ids:
+                            reason[k] = "end of turn"
+                    trained_turns.append(i)
+                else:
+                    reason[a:b] = [why] * (b - a)
+                continue
+            if not ok:
+                if loc.role == "assistant" and i in tok_content:
+                    a, b = tok_content[i]
+                    reason[a:b] = [why] * (b - a)
+                continue
+            if not loc.found or loc.region is None:
+                issues.append(
+                    MaskIssue(
+                        "L004",
+                        WARNING,
+                        f"{turn_name(i, loc.role)}: its text cannot be found in the rendered "
+                        "row, so its tokens cannot be located and it is not trained",
+                        i,
+                    )
+                )
+                continue
+            # Content through the end of the turn (tool-call tails included), without the
+            # end-of-turn token, which train-on-eos decides.
+            end = loc.eot[0] if loc.eot else loc.end
+            a, b = spans.tokens(loc.start, end)
+            if b > a:
+                trained[a:b] = [True] * (b - a)
+                reason[a:b] = [loc.role if loc.role != "assistant" else "assistant"] * (b - a)
+                trained_turns.append(i)
+            elif loc.kind != "empty":
+                issues.append(
+                    MaskIssue(
+                        "L004",
+                        WARNING,
+                        f"{turn_name(i, loc.role)}: no token covers its text in the rendered row",
+                        i,
+                    )
+                )
+        _apply_train_on_eos(
+            ctx, settings, locs, tok_eot, trained, reason, trained_turns, gen_owner, ids
+        )
+
+    res.trained_mask = trained
+    res.reason_of = reason
+    _headers(res, text, locs)
+    _text_changes(ctx, res, text, messages, locs, tok_region, spans)
+    _check_eot_trained(ctx, res, locs, tok_eot, trained_turns)
+    _truncate(res, settings)
+    _prompt_trained(res, settings)
+    _double_bos(ctx, res)
+    if ctx.handle.mistral_file and settings.canonical_check != "off":
+        _canonical(ctx, res, messages)
+    _zero(ctx, res, settings)
+    return res
+
+
+def _apply_train_on_eos(
+    ctx: _Context,
+    settings: MaskSettings,
+    locs: list[Located],
+    tok_eot: dict[int, tuple[int, int]],
+    trained: list[bool],
+    reason: list[str],
+    trained_turns: list[int],
+    gen_owner: dict[int, tuple[int, int]],
+    ids: list[int],
+) -> None:
+    mode = settings.train_on_eos
+    last_trained = trained_turns[-1] if trained_turns else None
+    for loc in locs:
+        i = loc.index
+        if i not in tok_eot or loc.host is not None:
+            continue
+        a, b = tok_eot[i]
+        is_eos = loc.role == "assistant" or ctx.eos_id in ids[a:b]
+        want = (
+            (mode == "turn" and i in trained_turns)
+            or (mode == "all" and is_eos)
+            or (mode == "last" and i == last_trained)
+        )
+        if i in gen_owner and i in trained_turns and mode == "turn":
+            continue  # the generation block decides, exactly as transformers does
+        if not want and i not in trained_turns and not any(trained[a:b]):
+            continue  # an untrained turn's end stays as it is
+        for k in range(a, b):
+            trained[k] = want
+            reason[k] = "end of turn" if want else "end of turn (not trained)"
+
+
+def _apply_markers(
+    ctx: _Context,
+    res: MaskResult,
+    text: str,
+    ids: list[int],
+    trained: list[bool],
+    reason: list[str],
+    spans: _Spans,
+) -> None:
+    s = ctx.settings
+    if ctx.markers is None:
+        res.issues.append(
+            MaskIssue(
+                "L012",
+                ERROR,
+                "strategy markers needs both instruction-part and response-part",
+                None,
+            )
+        )
+        return
+    mask = responses_only_mask(ids, ctx.markers)
+    for k, t in enumerate(mask):
+        if t:
+            trained[k] = True
+            reason[k] = "after response-part"
+    for label, part, must in (
+        ("response-part", s.response_part, ctx.markers.a_must),
+        ("instruction-part", s.instruction_part, ctx.markers.q_must),
+    ):
+        assert part is not None
+        if part in text and not contains(ids, must):
+            p = text.find(part)
+            a, b = spans.tokens(p, p + len(part))
+            turn = res.turn_of[a] if a < len(res.turn_of) else None
+            alone = _fmt_tokens(ctx, must)
+            inside = _fmt_tokens(ctx, ids[a:b])
+            where = turn_name(turn, res.roles[turn] if turn is not None else None)
+            res.issues.append(
+                MaskIssue(
+                    "L002",
+                    ERROR,
+                    f"{label} {part!r} occurs in the rendered text of {where} but"
+                    " its token sequence does not occur in the row's ids",
+                    turn,
+                    detail=f"alone: {alone}\nin the row: {inside}",
+                )
+            )
+
+
+def _fmt_tokens(ctx: _Context, ids: Sequence[int]) -> str:
+    return " ".join(f"{visible(ctx.piece(t) or '?')}({t})" for t in ids) or "(no tokens)"
+
+
+def _headers(res: MaskResult, text: str, locs: list[Located]) -> None:
+    """Turn headers as rendered, for the file-level marker fix."""
+    for loc in locs:
+        if loc.role not in ("user", "assistant") or loc.role in res.headers or loc.host is not None:
+            continue
+        h = header_text(text, loc, locs)
+        if not h.strip():
+            # No header of its own (Mistral): the text since the previous content.
+            prev = max((o.end for o in locs if o.found and o.end <= loc.start), default=0)
+            h = text[prev : loc.start].lstrip()
+        if h.strip():
+            res.headers[loc.role] = h
+
+
+def _text_changes(
+    ctx: _Context,
+    res: MaskResult,
+    text: str,
+    messages: list[dict],
+    locs: list[Located],
+    tok_region: dict[int, tuple[int, int]],
+    spans: _Spans,
+) -> None:
+    for loc in locs:
+        role = loc.role
+        name = turn_name(loc.index, role)
+        if loc.kind == "trimmed":
+            res.issues.append(
+                MaskIssue(
+                    "L008",
+                    INFO,
+                    f"{name}: the template trims the content's leading/trailing whitespace",
+                    loc.index,
+                )
+            )
+        elif loc.kind == "think":
+            res.issues.append(
+                MaskIssue(
+                    "L008",
+                    INFO,
+                    f"{name}: the template drops the <think> block from this turn",
+                    loc.index,
+                )
+            )
+        elif (
+            loc.kind == "missing"
+            and role == "system"
+            and content_text(messages[loc.index].get("content"))
+        ):
+            res.issues.append(
+                MaskIssue(
+                    "L008", WARNING, f"{name}: the template drops the system prompt", loc.index
+                )
+            )
+        if role == "system" and loc.host is not None:
+            res.issues.append(
+                MaskIssue(
+                    "L008",
+                    INFO,
+                    f"{name}: the template folds the system prompt into turn {loc.host + 1} "
+                    f"({res.roles[loc.host]})",
+                    loc.index,
+                )
+            )
+    # Text the row does not hold, before the first turn (a default system prompt, a date).
+    start = min((loc.region[0] for loc in locs if loc.region and loc.host is None), default=0)
+    injected = text[:start]
+    if not injected or injected in ctx.boundaries:
+        return
+    for special in (*ctx.boundaries, *(ctx.template_kwargs.get("additional_special_tokens") or [])):
+        injected = injected.replace(special, "")
+    injected = re.sub(r"<\|[^|>]*\|>|<[a-z_]+>|\[[A-Z_/]+\]", "", injected).strip()
+    if len(injected) > 3:
+        what = "a date" if _DATE.search(injected) else "text"
+        res.issues.append(
+            MaskIssue(
+                "L008",
+                INFO,
+                f"the template injects {what} the row does not hold before turn 0: "
+                f"{injected[:60]!r}",
+                None,
+            )
+        )
+
+
+def _check_eot_trained(
+    ctx: _Context,
+    res: MaskResult,
+    locs: list[Located],
+    tok_eot: dict[int, tuple[int, int]],
+    trained_turns: list[int],
+) -> None:
+    for i in trained_turns:
+        if res.roles[i] != "assistant" or i not in tok_eot:
+            continue
+        a, b = tok_eot[i]
+        if b > a and not any(res.trained_mask[a:b]):
+            piece = ctx.piece(res.ids[a]) or "?"
+            res.issues.append(
+                MaskIssue(
+                    "L007",
+                    WARNING,
+                    f"{turn_name(i, 'assistant')}: its end-of-turn token {piece} is not trained, "
+                    "so the model never learns to stop",
+                    i,
+                )
+            )
+            return  # once per row
+
+
+def _truncate(res: MaskResult, settings: MaskSettings) -> None:
+    limit = settings.max_seq_length
+    n = len(res.ids)
+    if not limit or n <= limit:
+        return
+    before = sum(res.trained_mask)
+    cut_trained = sum(res.trained_mask[limit:])
+    res.truncated_at = limit
+    res.trained_mask[limit:] = [False] * (n - limit)
+    res.reason_of[limit:] = ["truncated"] * (n - limit)
+    turns = sorted({t for t in res.turn_of[limit:] if t is not None})
+    where = (
+        f"turns {turns[0] + 1}-{turns[-1] + 1}"
+        if len(turns) > 1
+        else (f"turn {turns[0] + 1}" if turns else "the template's tail")
+    )
+    if before and cut_trained == before:
+        res.issues.append(
+            MaskIssue(
+                "L005",
+                ERROR,
+                f"max-seq-length {limit} cuts {n - limit} of {n} tokens ({where}) and with them "
+                f"all {before} trained tokens",
+                turns[0] if turns else None,
+            )
+        )
+    elif cut_trained:
+        res.issues.append(
+            MaskIssue(
+                "L006",
+                WARNING,
+                f"max-seq-length {limit} cuts {n - limit} of {n} tokens ({where}), "
+                f"{cut_trained} of {before} trained tokens",
+                turns[0] if turns else None,
+            )
+        )
+
+
+def _prompt_trained(res: MaskResult, settings: MaskSettings) -> None:
+    if settings.strategy != "full" and not settings.train_on_prompt:
+        return
+    count = sum(
+        1
+        for t, m in zip(res.turn_of, res.trained_mask, strict=False)
+        if m and (t is None or res.roles[t] != "assistant")
+    )
+    if count:
+        why = "strategy full" if settings.strategy == "full" else "train-on-prompt"
+        res.issues.append(
+            MaskIssue(
+                "L011",
+                INFO,
+                f"{why} trains {count} prompt tokens (system/user/tool turns and template "
+                "text); set strategy: assistant-only to train on the answers only",
+                None,
+            )
+        )
+
+
+def _double_bos(ctx: _Context, res: MaskResult) -> None:
+    ids = res.ids
+    if ctx.bos_id is not None and len(ids) > 1 and ids[0] == ctx.bos_id and ids[1] == ctx.bos_id:
+        res.issues.append(
+            MaskIssue(
+                "L010",
+                WARNING,
+                f"the row starts with two BOS tokens {ctx.bos!s}: the template (or the text) "
+                "writes one and the tokenizer adds another",
+                None,
+            )
+        )
+
+
+def _zero(ctx: _Context, res: MaskResult, settings: MaskSettings) -> None:
+    if not res.ids or any(res.trained_mask):
+        return
+    if any(i.code in ("L005", "L003", "L012") for i in res.issues):
+        return  # a more precise error already explains it
+    if settings.strategy == "markers":
+        why = (
+            f"response-part {settings.response_part!r} never occurs in the token ids"
+            if not any(i.code == "L002" and "response-part" in i.message for i in res.issues)
+            else "the response-part's token sequence never occurs in the token ids"
+        )
+        fix = _marker_fix(ctx, res)
+    else:
+        roles = settings.roles_to_train
+        why = f"no turn with a role in roles-to-train ({', '.join(roles)}) is trained"
+        fix = None
+    res.issues.insert(
+        0, MaskIssue("L001", ERROR, f"the row trains on zero tokens: {why}", None, fix=fix)
+    )
+
+
+def _marker_fix(ctx: _Context, res: MaskResult) -> dict[str, str] | None:
+    """The turn headers as this row renders them, in the first form whose token sequence
+    Unsloth's search really finds in the row."""
+    u, a = res.headers.get("user"), res.headers.get("assistant")
+    if not (u and a):
+        return None
+    for q in _header_forms(u):
+        for r in _header_forms(a):
+            key = ("markers", q, r)
+            ids = ctx.memo.get(key)
+            if ids is None:
+                ids = ctx.memo[key] = marker_ids(q, r, ctx.encode_plain)
+            if any(responses_only_mask(res.ids, ids)):
+                return {"instruction-part": q, "response-part": r}
+    return {"instruction-part": u, "response-part": a}
+
+
+def _header_forms(header: str) -> list[str]:
+    out: list[str] = []
+    for c in (header, header.rstrip(" "), header.strip()):
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Mistral built-ins: compare with mistral-common's canonical encoding
+# --------------------------------------------------------------------------------------
+def _layout(messages: list[dict]) -> frozenset:
+    """What decides how a row's layout tokenizes, as a set of per-message features: role,
+    place, tool calls, the content's edges, runs of spaces, brackets, non-ASCII text."""
+    out = set()
+    last = len(messages) - 1
+    for i, m in enumerate(messages):
+        c = content_text(m.get("content"))
+        out.add(
+            (
+                m.get("role"),
+                0 if i == 0 else 2 if i == last else 1,
+                bool(m.get("tool_calls")),
+                c[:1].isspace() if c else None,
+                c[-1:].isspace() if c else None,
+                "  " in c,
+                "[" in c or "<" in c,
+                c.isascii(),
+            )
+        )
+    return frozenset(out)
+
+
+def _canonical(ctx: _Context, res: MaskResult, messages: list[dict]) -> None:
+    layout = _layout(messages) if ctx.settings.canonical_check == "layout" else None
+    verified = ctx.canonical_seen.setdefault("features", set())
+    if layout is not None and layout <= verified:
+        return  # every feature of this row's layout was seen in rows that matched
+    try:
+        from mistral_common.protocol.instruct.request import ChatCompletionRequest
+
+        mt = ctx.handle.mistral_tokenizer()
+        canon = mt.encode_chat_completion(ChatCompletionRequest.from_openai(messages)).tokens
+    except Exception:  # mistral-common rejects the row: other checks report the shape
+        return
+    ours = res.ids
+    if ours == canon:
+        if layout is not None:
+            verified.update(layout)
+        return
+    k = next(
+        (j for j, (x, y) in enumerate(zip(ours, canon, strict=False)) if x != y),
+        min(len(ours), len(canon)),
+    )
+    turn = res.turn_of[k] if k < len(res.turn_of) else None
+    if turn is None:  # scaffolding: name the turn the difference precedes
+        turn = next((t for t in res.turn_of[k:] if t is not None), None)
+    got = _fmt_tokens(ctx, ours[k : k + 2]) if k < len(ours) else "(end)"
+    want = _fmt_tokens(ctx, canon[k : k + 2]) if k < len(canon) else "(end)"
+    role = res.roles[turn] if turn is not None else None
+    lo = max(0, k - 4)
+    res.issues.append(
+        MaskIssue(
+            "L009",
+            WARNING,
+            f"{turn_name(turn, role)}: transformers gives {got} at token {k} where "
+            f"mistral-common's canonical encoding has {want}",
+            turn,
+            detail=(
+                f"transformers:  {_fmt_tokens(ctx, ours[lo : k + 6])}\n"
+                f"mistral-common: {_fmt_tokens(ctx, canon[lo : k + 6])}"
+            ),
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Prompt/completion and pre-tokenized rows
+# --------------------------------------------------------------------------------------
+def analyze_prompt_completion(
+    prompt: str | list[dict],
+    completion: str | list[dict],
+    handle: TokenizerHandle,
+    settings: MaskSettings,
+) -> MaskResult:
+    """TRL's prompt/completion rows: the prompt is masked unless strategy is full."""
+    roles = ["prompt", "completion"]
+    if not handle.ok:
+        return _unavailable(handle.error or "tokenizer unavailable")
+    ctx = _context(handle, settings)
+    key = _row_key(("pc", prompt, completion))
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        return hit
+    tok = handle.tokenizer
+    backend = handle.backend
+    issues: list[MaskIssue] = []
+    if isinstance(prompt, list) and isinstance(completion, list):
+        if ctx.template_error:
+            return _unavailable(ctx.template_error)
+        try:
+            p_text, _ = _render(ctx, prompt, add_generation_prompt=True)
+            full_text, _ = _render(ctx, prompt + completion)
+        except Exception as exc:
+            return _template_raised(exc, prompt + completion)
+        add_special = False
+    else:
+        p_text = content_text(prompt)
+        c_text = content_text(completion)
+        eos = tok.eos_token if isinstance(tok.eos_token, str) else ""
+        if eos and not c_text.endswith(eos):  # TRL appends the EOS to the completion
+            c_text += eos
+        full_text = p_text + c_text
+        add_special = True
+    p_ids = backend.encode(p_text, add_special_tokens=add_special).ids
+    enc = backend.encode(full_text, add_special_tokens=add_special)
+    ids = enc.ids
+    n = len(ids)
+    np_ = len(p_ids)
+    if ids[:np_] != p_ids:
+        k = next(
+            (j for j, (x, y) in enumerate(zip(ids, p_ids, strict=False)) if x != y), min(n, np_)
+        )
+        issues.append(
+            MaskIssue(
+                "L009",
+                WARNING,
+                f"the prompt tokenizes differently alone than followed by the completion "
+                f"(token {k}): the prompt/completion boundary is off",
+                0,
+                detail=(
+                    f"prompt alone: {_fmt_tokens(ctx, p_ids[max(0, k - 3) : k + 3])}\n"
+                    f"in context:   {_fmt_tokens(ctx, ids[max(0, k - 3) : k + 3])}"
+                ),
+            )
+        )
+    full = settings.strategy == "full" or settings.train_on_prompt
+    trained = [True] * n if full else [False] * np_ + [True] * (n - np_)
+    trained = trained[:n]
+    turn_of: list[int | None] = [0] * min(np_, n) + [1] * max(0, n - np_)
+    reason = (
+        (["full"] * n) if full else (["prompt"] * min(np_, n) + ["completion"] * max(0, n - np_))
+    )
+    spans = _Spans(enc, n)
+    for k in range(n):  # an added BOS is template scaffolding
+        if spans._chars(k) == (0, 0) and ids[k] == ctx.bos_id:
+            turn_of[k] = None
+            if not full:
+                reason[k] = "template"
+    res = MaskResult(
+        rendered=full_text,
+        ids=ids,
+        trained_mask=trained,
+        turn_of=turn_of,
+        reason_of=reason,
+        issues=issues,
+        roles=roles,
+        _offsets=enc,
+        _pieces=ctx.piece,
+    )
+    _truncate(res, settings)
+    if full and np_:
+        res.issues.append(
+            MaskIssue(
+                "L011",
+                INFO,
+                f"{'strategy full' if settings.strategy == 'full' else 'train-on-prompt'} trains "
+                f"the {np_} prompt tokens; strategy completion-only trains the completion only",
+                0,
+            )
+        )
+    _double_bos(ctx, res)
+    if not any(res.trained_mask) and not any(i.code == "L005" for i in res.issues):
+        res.issues.insert(
+            0, MaskIssue("L001", ERROR, "the row trains on zero tokens: the completion is empty", 1)
+        )
+    _remember(ctx, key, res)
+    return res
+
+
+def analyze_pretokenized(
+    input_ids: Sequence[int],
+    labels: Sequence[int] | None,
+    handle: TokenizerHandle | None = None,
+) -> MaskResult:
+    """Rows that carry their own `input_ids`/`labels`: trained where labels are not -100.
+
+    The structural problems of such rows (lengths, missing labels, ids outside the
+    vocabulary) are the T rules' findings, located at the exact key; this only builds the
+    tokens the preview shows.
+    """
+    ids = [int(x) for x in input_ids]
+    n = len(ids)
+    res = MaskResult(ids=ids, roles=[])
+    piece = None
+    if handle is not None and handle.ok:
+        piece = handle.backend.id_to_token
+        res._pieces = piece
+    lab = [int(x) for x in labels] if labels is not None else []
+    res.trained_mask = [x != -100 for x in lab[:n]] + [False] * max(0, n - len(lab))
+    res.turn_of = [None] * n
+    res.reason_of = ["labels" if t else "label -100" for t in res.trained_mask]
+    # Offsets: concatenate the pieces so the preview has something to point at.
+    text_parts, offsets, pos = [], [], 0
+    for t in ids:
+        p = (piece(t) if piece else None) or f"<{t}>"
+        text_parts.append(p)
+        offsets.append((pos, pos + len(p)))
+        pos += len(p)
+    res.rendered = "".join(text_parts)
+    res._offsets = offsets
+    return res

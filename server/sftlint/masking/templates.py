@@ -1,0 +1,57 @@
+"""Chat templates: built-in families (templates/*.jinja), .jinja files, the tokenizer's own."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from .settings import MaskSettings
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+BUILTIN_TEMPLATES = (
+    "chatml",
+    "llama3",
+    "gemma3",
+    "phi3",
+    "phi4",
+    "mistral-v1",
+    "mistral-v3",
+    "mistral-tekken",
+)
+_GENERATION = re.compile(r"\{\%-?\s*generation\s*-?\%\}")
+
+
+@cache
+def builtin_template(name: str) -> str:
+    return (TEMPLATE_DIR / f"{name}.jinja").read_text(encoding="utf-8")
+
+
+def has_generation_blocks(template: str) -> bool:
+    """Same test transformers applies before tracking `{% generation %}` spans."""
+    return bool(_GENERATION.search(template))
+
+
+def resolve_template(settings: MaskSettings, tokenizer: object, default: str | None) -> str:
+    """The template text to render with; raises ValueError with a one-line reason."""
+    spec = settings.chat_template
+    if spec:
+        if spec in BUILTIN_TEMPLATES:
+            return builtin_template(spec)
+        if "{%" in spec or "{{" in spec:
+            return spec  # an inline template
+        path = settings.resolve_path(spec)
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        raise ValueError(
+            f"chat template {spec!r} is neither a built-in ({', '.join(BUILTIN_TEMPLATES)}) "
+            f"nor a file ({path} not found)"
+        )
+    own = getattr(tokenizer, "chat_template", None)
+    if isinstance(own, dict):  # named templates: use "default"
+        own = own.get("default") or next(iter(own.values()), None)
+    if own:
+        return own
+    if default:
+        return builtin_template(default)
+    raise ValueError("the tokenizer has no chat template; set `chat-template`")
