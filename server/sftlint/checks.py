@@ -90,7 +90,7 @@ class RowSummary:
     end_line: int
     offset: int
     length: int
-    prefix: str
+    prefix: tuple[int, int]  # code points and UTF-16 units before the row on its line
     format: str | None  # None: not an object
     keys: tuple[str, ...] = ()
     message_keys: frozenset[str] = frozenset()

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sftlint import checks, formats, reader, registry
 from sftlint.model import Finding, Severity
@@ -27,6 +28,7 @@ class FileResult:
     info: FileInfo
     summaries: list[checks.RowSummary] = field(default_factory=list)
     formats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)  # e.g. token totals (mask rules)
 
     @property
     def format(self) -> str | None:
@@ -36,18 +38,45 @@ class FileResult:
         return max((f.severity for f in self.findings), default=None)
 
 
+_TYPE_NAMES: dict[type, str] = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
+
+
 def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    return _TYPE_NAMES.get(type(value), "object")
+
+
+# Rows of a dataset share a handful of shapes: the summary parts of a shape are computed
+# once and shared by every row that has it (fast, and 100,000 summaries hold a few sets).
+_Shape = tuple[tuple[str, ...], tuple[type, ...], frozenset[tuple[str, type]] | None]
+_SHAPES: dict[_Shape, tuple[frozenset[str], frozenset[tuple[str, str, str]]]] = {}
+_MAX_SHAPES = 4096
+
+
+def _shape_parts(
+    shape: _Shape,
+) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]:
+    parts = _SHAPES.get(shape)
+    if parts is None:
+        keys, value_types, message_types = shape
+        types = {
+            ("row", k, _TYPE_NAMES.get(t, "object")) for k, t in zip(keys, value_types, strict=True)
+        }
+        message_keys: frozenset[str] = frozenset()
+        if message_types is not None:
+            message_keys = frozenset(k for k, _ in message_types)
+            types.update(("message", k, _TYPE_NAMES.get(t, "object")) for k, t in message_types)
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        parts = _SHAPES[shape] = (message_keys, frozenset(types))
+    return parts
 
 
 def summarize(row: Row, fmt: str | None, fields: formats.Fields) -> checks.RowSummary:
@@ -58,18 +87,15 @@ def summarize(row: Row, fmt: str | None, fields: formats.Fields) -> checks.RowSu
     value = row.value
     if not isinstance(value, dict):
         return s
-    s.keys = tuple(value)
-    types = {("row", k, _type_name(v)) for k, v in value.items()}
+    keys = tuple(value)
+    s.keys = keys
     key = formats.messages_key(value, fields)
+    message_types = None
     if key is not None:
-        mkeys: set[str] = set()
-        for m in value[key]:
-            if isinstance(m, dict):
-                mkeys.update(m)
-                for k, v in m.items():
-                    types.add(("message", k, _type_name(v)))
-        s.message_keys = frozenset(mkeys)
-    s.types = frozenset(types)
+        message_types = frozenset(
+            {(k, type(v)) for m in value[key] if type(m) is dict for k, v in m.items()}
+        )
+    s.message_keys, s.types = _shape_parts((keys, tuple(map(type, value.values())), message_types))
     return s
 
 
@@ -123,7 +149,9 @@ class FileChecker:
         for check in checks.FILE_CHECKS:
             check(ctx)
         findings = sorted(self.reporter.findings, key=lambda f: f.sort_key)
-        return FileResult(self.path, findings, info, self.summaries, self.formats)
+        return FileResult(
+            self.path, findings, info, self.summaries, self.formats, self.reporter.stats
+        )
 
 
 def _related(path: str, related: list) -> list:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,19 @@ _STRING_PREFIX = re.compile(
     r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*'
 )
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_INT_DIGITS = 4000  # below Python's int-from-str limit (4300); larger overflows a float
+# Scalars that need no checking (no NaN, no overflow, no \\u escapes), each followed by the
+# end of its token; a run is two or more of them separated by commas.
+_PLAIN = (
+    r'(?:"[^"\\\x00-\x1f]*(?:\\["\\/bfnrt][^"\\\x00-\x1f]*)*"'
+    r"|-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,2})?|true|false|null)"
+    r"(?=[ \t\n\r,\]])"
+)
+_PLAIN_TOKEN = re.compile(_PLAIN)
+_RUN = re.compile(_PLAIN + r"(?:[ \t\n\r]*,[ \t\n\r]*" + _PLAIN + r")+")
+_KINDS = {'"': "string", "t": "literal", "f": "literal", "n": "literal"}
 _LITERALS = {"true": True, "false": False, "null": None}
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -83,7 +97,11 @@ class Scan:
     error_at: int = 0
     error_end: int = 0
     duplicates: list[Duplicate] = field(default_factory=list)
+    # NaN/Infinity literals, and numbers too large for a 64-bit float (orjson rejects both)
     nonfinite: list[tuple[tuple[str | int, ...], Node]] = field(default_factory=list)
+    overflow: list[tuple[tuple[str | int, ...], Node]] = field(default_factory=list)
+    # (path, start, end) of `\\uD800`-style escapes that decode to a lone surrogate
+    surrogates: list[tuple[tuple[str | int, ...], int, int]] = field(default_factory=list)
     too_deep: bool = False
 
     @property
@@ -120,10 +138,46 @@ def _string_error(text: str, at: int) -> _Fail:
     return _Fail(f"{_describe(ch)} inside a string (escape it)", stop)
 
 
-def _decode_string(raw: str) -> str:
+def _decode_string(raw: str, start: int, path: list[str | int], result: Scan) -> str:
+    """Decode a matched string literal that starts at `start` of the text."""
     if "\\" not in raw:
         return raw[1:-1]
-    return json.loads(raw)
+    value = json.loads(raw)
+    if "\\u" in raw and _SURROGATE.search(value):
+        at = _lone_surrogate(raw)
+        result.surrogates.append((tuple(path), start + at, start + at + 6))
+    return value
+
+
+def _lone_surrogate(raw: str) -> int:
+    """Index in `raw` of the first `\\uXXXX` escape that is half of no surrogate pair."""
+    high = -1  # index of a high-surrogate escape waiting for its low half
+    for m in _ESCAPE.finditer(raw):
+        code = int(m.group(1), 16) if m.group(1) else -1
+        if high >= 0:
+            if 0xDC00 <= code <= 0xDFFF and m.start() == high + 6:
+                high = -1
+                continue
+            return high
+        if 0xD800 <= code <= 0xDBFF:
+            high = m.start()
+        elif 0xDC00 <= code <= 0xDFFF:
+            return m.start()
+    return high
+
+
+def _number(s: str) -> tuple[int | float, bool]:
+    """The value of a JSON number literal, and whether it overflows a 64-bit float."""
+    if s.lstrip("-").isdigit():
+        if len(s) > _MAX_INT_DIGITS:
+            return (-math.inf if s[0] == "-" else math.inf), True
+        n = int(s)
+        return n, abs(n) > _FLOAT_MAX
+    f = float(s)
+    return f, math.isinf(f)
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def scan(text: str, *, build_value: bool = True) -> Scan:
@@ -153,96 +207,104 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
     root_value: Any = None
 
     while True:
-        # --- parse one value at `pos` -------------------------------------------------
-        if pos >= n:
-            raise _Fail("expected a JSON value, found end of row", pos, pos)
-        ch = text[pos]
-        node: Node
-        value: Any
-        container = False
-        if ch == '"':
-            m = _STRING.match(text, pos)
-            if not m:
-                raise _string_error(text, pos)
-            node = Node("string", pos)
-            node.end = m.end()
-            value = _decode_string(m.group()) if build else None
-        elif ch == "{" or ch == "[":
-            node = Node("object" if ch == "{" else "array", pos)
-            value = ({} if ch == "{" else []) if build else None
-            container = True
-        elif ch == "-" or "0" <= ch <= "9":
-            m = _NUMBER.match(text, pos)
-            if m and m.end() > pos:
-                node = Node("number", pos)
-                node.end = m.end()
-                if build:
-                    s = m.group()
-                    value = int(s) if s.lstrip("-").isdigit() else float(s)
-                else:
-                    value = None
-            elif text.startswith("-Infinity", pos):
-                node = Node("number", pos)
-                node.end = pos + 9
-                value = -math.inf
-                result.nonfinite.append((tuple(path), node))
-            else:
-                raise _Fail(f"invalid number starting with {_describe(ch)}", pos)
+        # --- a run of plain scalars in an array (ids, numbers, strings): one regex --------
+        frame = stack[-1] if stack else None
+        run = None
+        if frame is not None and frame[0].kind == "array":
+            run = _RUN.match(text, pos)
+        if run is not None:
+            pos = _attach_run(text, pos, run.end(), frame, path, build)  # type: ignore[arg-type]
         else:
-            for word, lit in _LITERALS.items():
-                if text.startswith(word, pos):
-                    node = Node("literal", pos)
-                    node.end = pos + len(word)
-                    value = lit
-                    break
+            # --- parse one value at `pos` -------------------------------------------------
+            if pos >= n:
+                raise _Fail("expected a JSON value, found end of row", pos, pos)
+            ch = text[pos]
+            node: Node
+            value: Any
+            container = False
+            if ch == '"':
+                m = _STRING.match(text, pos)
+                if not m:
+                    raise _string_error(text, pos)
+                node = Node("string", pos)
+                node.end = m.end()
+                value = _decode_string(m.group(), pos, path, result) if build else None
+            elif ch == "{" or ch == "[":
+                node = Node("object" if ch == "{" else "array", pos)
+                value = ({} if ch == "{" else []) if build else None
+                container = True
+            elif ch == "-" or "0" <= ch <= "9":
+                m = _NUMBER.match(text, pos)
+                if m and m.end() > pos:
+                    node = Node("number", pos)
+                    node.end = m.end()
+                    value = None
+                    if build:
+                        value, overflow = _number(m.group())
+                        if overflow:
+                            result.overflow.append((tuple(path), node))
+                elif text.startswith("-Infinity", pos):
+                    node = Node("number", pos)
+                    node.end = pos + 9
+                    value = -math.inf
+                    result.nonfinite.append((tuple(path), node))
+                else:
+                    raise _Fail(f"invalid number starting with {_describe(ch)}", pos)
             else:
-                for word, lit in _NONFINITE.items():
+                for word, lit in _LITERALS.items():
                     if text.startswith(word, pos):
-                        node = Node("number", pos)
+                        node = Node("literal", pos)
                         node.end = pos + len(word)
                         value = lit
-                        result.nonfinite.append((tuple(path), node))
                         break
                 else:
-                    raise _Fail(f"expected a JSON value, found {_describe(ch)}", pos)
+                    for word, lit in _NONFINITE.items():
+                        if text.startswith(word, pos):
+                            node = Node("number", pos)
+                            node.end = pos + len(word)
+                            value = lit
+                            result.nonfinite.append((tuple(path), node))
+                            break
+                    else:
+                        raise _Fail(f"expected a JSON value, found {_describe(ch)}", pos)
 
-        # --- attach it to its parent ----------------------------------------------------
-        if stack:
-            frame = stack[-1]
-            parent: Node = frame[0]
-            if parent.kind == "object":
-                key, kstart, kend = frame[3]
-                member = Member(key, kstart, kend, node)
-                if build:
-                    frame[1][key] = value
-                parent.items.append(member)  # type: ignore[union-attr]
-            else:
-                if build:
-                    frame[1].append(value)
-                parent.items.append(node)  # type: ignore[union-attr]
-        else:
-            root_node, root_value = node, value
-
-        if container:
-            if len(stack) >= MAX_DEPTH:
-                result.too_deep = True
-                raise _Fail(f"nested more than {MAX_DEPTH} levels deep", pos)
-            stack.append([node, value, None, None])
-            pos = _WS.match(text, pos + 1).end()
-            close = "}" if node.kind == "object" else "]"
-            if pos < n and text[pos] == close:
-                node.end = pos + 1
-                stack.pop()
-                pos += 1
-                # fall through to "after a value" handling below
-            else:
-                if node.kind == "object":
-                    pos = _read_key(text, pos, stack[-1], path)
+            # --- attach it to its parent ----------------------------------------------------
+            if stack:
+                frame = stack[-1]
+                parent: Node = frame[0]
+                if parent.kind == "object":
+                    key, kstart, kend = frame[3]
+                    member = Member(key, kstart, kend, node)
+                    if build:
+                        frame[1][key] = value
+                    parent.items.append(member)  # type: ignore[union-attr]
                 else:
-                    path.append(0)
-                continue
-        else:
-            pos = node.end
+                    if build:
+                        frame[1].append(value)
+                    parent.items.append(node)  # type: ignore[union-attr]
+            else:
+                root_node, root_value = node, value
+
+            if container:
+                if len(stack) >= MAX_DEPTH:
+                    result.too_deep = True
+                    raise _Fail(f"nested more than {MAX_DEPTH} levels deep", pos)
+                stack.append([node, value, None, None])
+                pos = _WS.match(text, pos + 1).end()
+                close = "}" if node.kind == "object" else "]"
+                if pos < n and text[pos] == close:
+                    node.end = pos + 1
+                    stack.pop()
+                    pos += 1
+                    # fall through to "after a value" handling below
+                else:
+                    if node.kind == "object":
+                        pos = _read_key(text, pos, stack[-1], path, result)
+                    else:
+                        path.append(0)
+                    continue
+            else:
+                pos = node.end
 
         # --- after a value: close containers, or move to the next member/element --------
         while True:
@@ -258,7 +320,7 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
                     path.pop()
                     if pos < n and text[pos] == "}":
                         raise _Fail("trailing comma before '}'", pos)
-                    pos = _read_key(text, pos, frame, path)
+                    pos = _read_key(text, pos, frame, path, result)
                 else:
                     if pos < n and text[pos] == "]":
                         raise _Fail("trailing comma before ']'", pos)
@@ -275,7 +337,24 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
             raise _Fail(f"expected ',' or '{close}' after {what}, found {found}", pos)
 
 
-def _read_key(text: str, pos: int, frame: list[Any], path: list[str | int]) -> int:
+def _attach_run(
+    text: str, start: int, end: int, frame: list[Any], path: list[str | int], build: bool
+) -> int:
+    """Add the plain scalars text[start:end] to the array of `frame`; return `end`."""
+    items = frame[0].items
+    count = 0
+    for m in _PLAIN_TOKEN.finditer(text, start, end + 1):  # + 1: the lookahead's character
+        node = Node(_KINDS.get(text[m.start()], "number"), m.start())
+        node.end = m.end()
+        items.append(node)
+        count += 1
+    if build:  # C speed: the run is valid JSON with nothing to check
+        frame[1].extend(json.loads(f"[{text[start:end]}]"))
+    path[-1] += count - 1  # type: ignore[operator]
+    return end
+
+
+def _read_key(text: str, pos: int, frame: list[Any], path: list[str | int], result: Scan) -> int:
     """Read `"key" :` at `pos`; remember it in the frame; return the value's position."""
     n = len(text)
     if pos >= n or text[pos] != '"':
@@ -284,7 +363,7 @@ def _read_key(text: str, pos: int, frame: list[Any], path: list[str | int]) -> i
     m = _STRING.match(text, pos)
     if not m:
         raise _string_error(text, pos)
-    key = _decode_string(m.group())
+    key = _decode_string(m.group(), pos, path, result)
     frame[3] = (key, pos, m.end())
     pos = _WS.match(text, m.end()).end()
     if pos >= n or text[pos] != ":":

@@ -18,13 +18,12 @@ import orjson
 
 from sftlint import jsonscan
 from sftlint.model import Edit, Fix, Position, Range
-from sftlint.positions import RowText, utf16_len
+from sftlint.positions import NO_WIDTH, RowText, Width, utf16_len, width
 
 JSONL_SUFFIXES = (".jsonl", ".jsonlines", ".ndjson")
 JSON_SUFFIXES = (".json",)
 BOM = b"\xef\xbb\xbf"
 
-_ESCAPES = re.compile(rb"\\.", re.DOTALL)
 Path_ = tuple[str | int, ...]
 
 
@@ -64,7 +63,7 @@ class Row:
         end_line: int,
         offset: int,
         raw: bytes,
-        prefix: str = "",
+        prefix: Width = NO_WIDTH,
     ) -> None:
         self.path = path
         self.index = index  # 0-based position among the file's rows
@@ -72,7 +71,7 @@ class Row:
         self.end_line = end_line
         self.offset = offset  # byte offset of raw[0] in the file
         self.raw = raw
-        self.prefix = prefix  # text of the first line before the row (JSON arrays)
+        self.prefix = prefix  # width of the first line's text before the row (JSON arrays)
         self.value: Any = None  # parsed value; None when the row is not valid JSON
         self.problems: list[Problem] = []
         self._rowtext: RowText | None = None
@@ -159,59 +158,112 @@ def parse_row(row: Row) -> None:
         return
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        _diagnose(row)
+    except orjson.JSONDecodeError as err:
+        _diagnose(row, err)
         return
     row.value = value
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         row.problems.append(
             Problem("J002", f"row is a JSON {_kind(value)}, not an object", row.whole())
         )
         return
-    if _quote_count(raw) != _quote_count(orjson.dumps(value)):
-        # Some strings vanished in parsing: the only way is a key given twice.
+    try:
+        again = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # deeper than orjson.dumps goes (255 levels)
+        _locate_problems(row)
+        return
+    # A key given twice leaves at least one string (two quotes) fewer after a round trip;
+    # an escaped quote is `\"` both ways, except `\u0022`, which gains a quote.
+    if raw.count(b'"') != again.count(b'"') or (b"\\" in raw and b"\\u0022" in raw):
+        _locate_problems(row)
+
+
+def _locate_problems(row: Row) -> None:
+    """Duplicate keys and excessive depth of a row orjson accepted (located scan)."""
+    scan = row.scan
+    if scan.too_deep:
+        row.value = None  # like rows orjson rejects: reported, not linted further
+        row.problems.append(_too_deep(row, scan))
+    elif scan.root is not None and jsonscan.duplicates(scan.root):
         _report_duplicates(row)
 
 
-def _diagnose(row: Row) -> None:
+def _too_deep(row: Row, scan: jsonscan.Scan) -> Problem:
+    return Problem(
+        "J009",
+        f"JSON {scan.error}: trainers' JSON readers fail on it",
+        row.rowtext.range(scan.error_at, scan.error_end),
+    )
+
+
+def _diagnose(row: Row, err: orjson.JSONDecodeError) -> None:
+    """Say where and why orjson rejected the row; keep its value if only NaN-like."""
     try:
         row.raw.decode("utf-8")
-    except UnicodeDecodeError as err:
+    except UnicodeDecodeError as bad:
         row.problems.append(
             Problem(
                 "J003",
-                f"invalid UTF-8 at byte {row.offset + err.start} "
-                f"(0x{row.raw[err.start]:02x}): {err.reason}",
-                _line_range(row.line, row.offset, row.raw, err.start, err.end),
+                f"invalid UTF-8 at byte {row.offset + bad.start} "
+                f"(0x{row.raw[bad.start]:02x}): {bad.reason}",
+                _line_range(row.line, row.offset, row.raw, bad.start, bad.end),
             )
         )
         return
     scan = jsonscan.scan(row.rowtext.text)
-    row._scan = scan
     if scan.error is not None:
-        code = "J009" if scan.too_deep else "J001"
-        message = (
-            f"JSON {scan.error}: trainers' JSON readers fail on it"
-            if scan.too_deep
-            else f"invalid JSON: {scan.error}"
-        )
-        row.problems.append(
-            Problem(code, message, row.rowtext.range(scan.error_at, scan.error_end))
-        )
+        if scan.too_deep:
+            row.problems.append(_too_deep(row, scan))
+        else:
+            row.problems.append(
+                Problem(
+                    "J001",
+                    f"invalid JSON: {scan.error}",
+                    row.rowtext.range(scan.error_at, scan.error_end),
+                )
+            )
         return
-    # Valid for Python's json module but not strict JSON (NaN, huge numbers, ...).
-    row.value = scan.value
+    # Valid for Python's json module but not for orjson (NaN, overflow, lone surrogates).
+    text = row.rowtext.text
+    problems = row.problems
     for path, node in scan.nonfinite:
-        word = row.rowtext.text[node.start : node.end]
-        row.problems.append(
+        word = text[node.start : node.end]
+        problems.append(
             Problem(
                 "J005",
                 f"{word} at {format_path(path)} is not valid JSON (most loaders reject it)",
                 row.rowtext.range(node.start, node.end),
             )
         )
+    for path, node in scan.overflow:
+        problems.append(
+            Problem(
+                "J005",
+                f"number at {format_path(path)} is too large for a 64-bit float "
+                "(orjson rejects it, Python's json reads it as Infinity)",
+                row.rowtext.range(node.start, node.end),
+            )
+        )
+    for path, start, end in scan.surrogates:
+        problems.append(
+            Problem(
+                "J003",
+                f"{text[start:end]} at {format_path(path)} is a lone UTF-16 surrogate: "
+                "not a character, UTF-8 cannot encode it (orjson and tokenizers reject it)",
+                row.rowtext.range(start, end),
+            )
+        )
+    if scan.surrogates:
+        return  # its strings would crash whatever encodes them: not linted further
+    if not (scan.nonfinite or scan.overflow):
+        # orjson saw a problem the located parser does not know: report orjson's words.
+        at = min(max(err.pos, 0), len(text))
+        problems.append(Problem("J001", f"invalid JSON: {err.msg}", row.rowtext.range(at, at + 1)))
+        return
+    row._scan = scan
+    row.value = scan.value
     if not isinstance(row.value, dict):
-        row.problems.append(
+        problems.append(
             Problem("J002", f"row is a JSON {_kind(row.value)}, not an object", row.whole())
         )
         return
@@ -227,17 +279,17 @@ def _report_duplicates(row: Row) -> None:
         where = format_path(dup.path)
         first = row.rowtext.range(dup.first.key_start, dup.first.key_end)
         keep_first = Fix(
-            f"Delete the earlier {dup.first.key!r} member (keep what trainers see)",
+            f'Delete the earlier "{dup.first.key}" member (keep what trainers see)',
             (row.edit(*_member_cut(row.rowtext.text, dup.first)),),
         )
         row.problems.append(
             Problem(
                 "J004",
-                f"duplicate key {dup.again.key!r} in {where}: the last one silently wins, "
+                f'duplicate key "{dup.again.key}" in {where}: the last one silently wins, '
                 "the earlier value is lost",
                 row.rowtext.range(dup.again.key_start, dup.again.key_end),
                 fixes=[keep_first],
-                related=[(first, f"first {dup.first.key!r} here")],
+                related=[(first, f'first "{dup.first.key}" here')],
             )
         )
 
@@ -256,12 +308,6 @@ def _member_cut(text: str, member: jsonscan.Member) -> tuple[int, int, str]:
     if before.endswith(","):
         return len(before) - 1, end, ""
     return member.key_start, end, ""
-
-
-def _quote_count(raw: bytes) -> int:
-    if b"\\" in raw:
-        raw = _ESCAPES.sub(b"", raw)
-    return raw.count(b'"')
 
 
 def _kind(value: Any) -> str:
@@ -315,16 +361,7 @@ def read_jsonl(path: str, lines: Iterable[bytes], info: FileInfo) -> Iterator[Ro
         if line_no == 0 and raw.startswith(BOM):
             raw = raw[3:]
             start += 3
-            p = Position(0, 0, 0, 0)
-            bom = Range(p, Position(0, 0, 0, 3))
-            info.problems.append(
-                Problem(
-                    "J006",
-                    "file starts with a UTF-8 byte order mark (json.loads rejects it)",
-                    bom,
-                    fixes=[Fix("Remove the byte order mark", (Edit(path, bom, ""),), safe=True)],
-                )
-            )
+            _bom_problem(path, info, "json.loads")
         if raw.endswith(b"\r"):
             raw = raw[:-1]
             info.crlf_lines += 1
@@ -375,92 +412,134 @@ def looks_like_jsonl(data: bytes) -> bool:
     first, _, rest = head.partition(b"\n")
     if not rest.strip():
         return False  # a single object: a JSON document, not a dataset
-    try:
-        orjson.loads(first)
-    except orjson.JSONDecodeError:
-        return False
-    return rest.lstrip().startswith(b"{")
+    # A pretty-printed object's first line is `{` alone; a JSON Lines file's first line is
+    # a whole row (valid or not) and the next non-blank line starts another.
+    return first.rstrip().endswith(b"}") and rest.lstrip().startswith(b"{")
+
+
+def _bom_problem(path: str, info: FileInfo, loader: str) -> None:
+    bom = Range(Position(0, 0, 0, 0), Position(0, 0, 0, 3))
+    info.problems.append(
+        Problem(
+            "J006",
+            f"file starts with a UTF-8 byte order mark ({loader} rejects it)",
+            bom,
+            fixes=[Fix("Remove the byte order mark", (Edit(path, bom, ""),), safe=True)],
+        )
+    )
+
+
+def _element_end(data: bytes, pos: int) -> int:
+    """End of the array element at `pos`: the `,` or `]` that closes it at depth 0.
+
+    Strings are jumped over by a regular expression; brackets are only counted, so a
+    broken element still ends at the right place and its own parse says what is wrong.
+    """
+    depth = 0
+    n = len(data)
+    while pos < n:
+        pos = _SKIP.match(data, pos).end()
+        if pos >= n:
+            break
+        ch = data[pos]
+        if ch == 0x22:  # "
+            m = _BSTRING.match(data, pos)
+            pos = m.end() if m else n
+        elif ch in (0x5B, 0x7B):  # [ {
+            depth += 1
+            pos += 1
+        elif ch == 0x5D and depth == 0:  # ] closes the array
+            break
+        elif ch in (0x5D, 0x7D):  # ] }  (a stray `}` at depth 0 stays in the element)
+            depth = max(depth - 1, 0)
+            pos += 1
+        elif depth == 0:  # ,
+            break
+        else:
+            pos += 1
+    return pos
+
+
+class _Columns:
+    """Width of the text before a byte offset on its line, moving forward only.
+
+    Each byte is measured once, so a minified array (every row on one line) costs O(n).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.line = 0
+        self.line_start = 0
+        self.at = _text_start(data)
+        self.width: Width = NO_WIDTH
+
+    def advance(self, offset: int) -> tuple[int, Width]:
+        """(line, width before `offset` on that line) for an offset >= the previous one."""
+        data = self.data
+        nl = data.rfind(b"\n", self.at, offset)
+        if nl >= 0:
+            self.line += data.count(b"\n", self.at, offset)
+            self.line_start = self.at = nl + 1
+            self.width = NO_WIDTH
+        cols, units = width(data[self.at : offset])
+        self.width = (self.width[0] + cols, self.width[1] + units)
+        self.at = offset
+        return self.line, self.width
 
 
 def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
     """Rows of a JSON file holding an array of objects; each element is parsed alone."""
     info.layout = "json-array"
     info.bytes = len(data)
+    info.lines = data.count(b"\n") + 1
+    info.crlf_lines = data.count(b"\r\n")
+    if info.crlf_lines:
+        cr = data.index(b"\r\n")
+        info.first_crlf = _span(data, cr, cr)
     start = 0
     if data.startswith(BOM):
         start = 3
-        bom = Range(Position(0, 0, 0, 0), Position(0, 0, 0, 3))
-        info.problems.append(
-            Problem(
-                "J006",
-                "file starts with a UTF-8 byte order mark (json.load rejects it)",
-                bom,
-                fixes=[Fix("Remove the byte order mark", (Edit(path, bom, ""),), safe=True)],
-            )
-        )
-    info.lines = data.count(b"\n") + 1
+        _bom_problem(path, info, "json.load")
     pos = _BWS.match(data, start).end()
-    if pos >= len(data) or data[pos : pos + 1] != b"[":
-        whole = _span(data, pos, len(data))
-        if pos >= len(data):
-            info.problems.append(Problem("J012", "file is empty: no rows", whole))
-        else:
-            info.problems.append(
-                Problem(
-                    "J002", "top-level value is not an array of rows", _span(data, pos, pos + 1)
-                )
-            )
+    if pos >= len(data):
+        return  # no rows: the file check reports the empty file
+    if data[pos : pos + 1] != b"[":
+        info.problems.append(
+            Problem("J002", "top-level value is not an array of rows", _span(data, pos, pos + 1))
+        )
         return
-    line, line_start = _line_at(data, 0, 0, pos)
-    pos += 1
+    columns = _Columns(data)
+    pos = _BWS.match(data, pos + 1).end()
     index = 0
     closed = False
-    while True:
-        pos = _BWS.match(data, pos).end()
-        if pos >= len(data):
-            break
-        if data[pos : pos + 1] == b"]" and index == 0:
+    while pos < len(data):
+        if data[pos : pos + 1] == b"]":
+            if index:  # `[..., ]`
+                info.problems.append(
+                    Problem(
+                        "J001", "invalid JSON: trailing comma before ']'", _span(data, pos, pos + 1)
+                    )
+                )
             pos += 1
             closed = True
             break
-        # One element: scan to the comma or bracket that ends it at depth 0.
+        if data[pos : pos + 1] == b",":  # `[,` or `, ,`
+            info.problems.append(
+                Problem(
+                    "J001", "invalid JSON: expected a row, found ','", _span(data, pos, pos + 1)
+                )
+            )
+            pos = _BWS.match(data, pos + 1).end()
+            continue
         el_start = pos
-        depth = 0
-        while pos < len(data):
-            pos = _SKIP.match(data, pos).end()
-            if pos >= len(data):
-                break
-            ch = data[pos]
-            if ch == 0x22:  # "
-                m = _BSTRING.match(data, pos)
-                pos = m.end() if m else len(data)
-            elif ch in (0x5B, 0x7B):  # [ {
-                depth += 1
-                pos += 1
-            elif ch in (0x5D, 0x7D):  # ] }
-                if depth == 0:
-                    break
-                depth -= 1
-                pos += 1
-            else:  # ,
-                if depth == 0:
-                    break
-                pos += 1
+        pos = _element_end(data, pos)
         el_end = pos
         while el_end > el_start and data[el_end - 1] in b" \t\r\n":
             el_end -= 1
-        line, line_start = _line_at(data, line, line_start, el_start)
+        line, prefix = columns.advance(el_start)
         end_line = line + data.count(b"\n", el_start, el_end)
-        prefix = data[line_start:el_start].decode("utf-8", "replace")
         row = Row(path, index, line, end_line, el_start, data[el_start:el_end], prefix)
-        if el_end == el_start:
-            row.problems.append(
-                Problem(
-                    "J001", "invalid JSON: empty array element", _span(data, el_start, el_start + 1)
-                )
-            )
-        else:
-            parse_row(row)
+        parse_row(row)
         index += 1
         yield row
         if pos >= len(data):
@@ -469,7 +548,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             pos += 1
             closed = True
             break
-        pos += 1  # the comma
+        pos = _BWS.match(data, pos + 1).end()  # after the comma
     info.rows = index
     if not closed:
         info.problems.append(
@@ -497,18 +576,19 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         )
 
 
-def _line_at(data: bytes, line: int, line_start: int, offset: int) -> tuple[int, int]:
-    """Advance (line, line_start) from a known earlier point to `offset`."""
-    line += data.count(b"\n", line_start, offset)
-    nl = data.rfind(b"\n", 0, offset)
-    return line, (nl + 1 if nl >= 0 else 0)
+def _text_start(data: bytes) -> int:
+    """Where columns start counting: after the byte order mark, which editors hide."""
+    return len(BOM) if data.startswith(BOM) else 0
 
 
 def _span(data: bytes, start: int, end: int) -> Range:
+    """Range of the bytes [start, end) of a whole file (for the few file-level problems)."""
+
     def pos(offset: int) -> Position:
-        line, line_start = _line_at(data, 0, 0, offset)
-        before = data[line_start:offset].decode("utf-8", "replace")
-        return Position(line, len(before), utf16_len(before), offset)
+        line = data.count(b"\n", 0, offset)
+        line_start = data.rfind(b"\n", 0, offset) + 1 or min(_text_start(data), offset)
+        cols, units = width(data[line_start:offset])
+        return Position(line, cols, units, offset)
 
     return Range(pos(start), pos(end))
 
