@@ -114,7 +114,9 @@ def detect(value: dict[str, Any], fields: Fields) -> str:
         return fields.forced_format
     if "input_ids" in value:
         return PRETOKENIZED
-    if "chosen" in value and "rejected" in value:
+    if ("chosen" in value and "rejected" in value) or (
+        "chosen_messages" in value and "rejected_messages" in value  # LLaMA-Factory v1
+    ):
         return PREFERENCE
     if isinstance(value.get("label"), bool) and (
         "completion" in value or any(k in value for k in fields.messages)
@@ -165,22 +167,32 @@ def chat_turns(
 ) -> list[Turn]:
     """Turns of a list of message objects at `base` (e.g. ("messages",))."""
     turns: list[Turn] = []
+    # Hot path (every row): plain loops and a local role table, no generators.
+    table = {**(SHAREGPT_ROLES if fmt == SHAREGPT else MESSAGES_ROLES), **fields.extra_roles}
+    role_keys, content_keys = fields.role, fields.content
     for i, m in enumerate(messages):
         path = (*base, i)
-        if not isinstance(m, dict):
+        if type(m) is not dict:
             turns.append(Turn(i, path, None, None, None, m, None, m))
             continue
-        role_key = next((k for k in fields.role if k in m), None)
-        content_key = next((k for k in fields.content if k in m), None)
-        raw_role = m.get(role_key) if role_key else None
+        role_key = content_key = None
+        for k in role_keys:
+            if k in m:
+                role_key = k
+                break
+        for k in content_keys:
+            if k in m:
+                content_key = k
+                break
+        raw_role = m[role_key] if role_key else None
         turns.append(
             Turn(
                 i,
                 path,
-                canonical_role(raw_role, fmt, fields),
+                table.get(raw_role) if type(raw_role) is str else None,
                 raw_role,
                 role_key,
-                m.get(content_key) if content_key else None,
+                m[content_key] if content_key else None,
                 content_key,
                 m,
             )

@@ -1,1 +1,305 @@
-"""Placeholder: rules of this family are being written."""
+"""F: the row's format. Does every row use the file's layout and a conversation field?"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from sftlint import formats, jsonscan
+from sftlint.checks import FileContext, RowContext, file_check, row_check
+from sftlint.model import Fix, Severity
+from sftlint.registry import Rule, register
+
+register(
+    Rule(
+        "F001",
+        "format-mismatch",
+        Severity.ERROR,
+        "Row deviates from the file's majority format",
+        """\
+Each row is detected as one format (`messages`, `sharegpt`, `alpaca`, `prompt-completion`,
+`preference`, `unpaired-preference`, `pretokenized`, `text`), and the file's format is the
+one most of its rows use. Trainers decide the format once: TRL's `SFTTrainer` from the
+first row, Unsloth from the first ten, and `datasets` builds one schema for the whole file
+(a row with other columns fails the Arrow cast or gets `None` in every expected column).
+A row in another format is then read wrongly or crashes the run far from the cause.
+
+Bad (a ShareGPT row in a `messages` file):
+```json
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]}
+```
+Good:
+```json
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hey"}]}
+```
+""",
+    ),
+    Rule(
+        "F002",
+        "misnamed-conversation-field",
+        Severity.ERROR,
+        "Conversation field missing or misspelled",
+        """\
+The row has no conversation field that trainers read (`messages`, `conversations`, or
+the name mapped with `field-messages` / LLaMA-Factory `columns.messages`), but it has a
+key that is a near-miss of one (`mesages`, `conversation`, `Messages`) or a key that holds
+a list of messages under another name. Trainers look the field up by its exact name:
+TRL raises `KeyError: 'messages'`, Axolotl drops the row, LLaMA-Factory yields an empty
+example.
+
+Bad:
+```json
+{"mesages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+```
+Good:
+```json
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+```
+""",
+        fix="Rename the key (only the key's bytes change)",
+    ),
+    Rule(
+        "F003",
+        "unknown-format",
+        Severity.ERROR,
+        "Row matches no known format",
+        """\
+The row has none of the keys that identify a fine-tuning format: `messages` or
+`conversations` (chat), `instruction` + `output` (Alpaca), `prompt` + `completion`,
+`prompt` + `chosen` + `rejected` (preference), `input_ids` (pre-tokenized) or `text`.
+No trainer can read it; most fail with a `KeyError`, some silently train on nothing.
+If your fields have other names, map them in the config (`field-messages`, `columns`).
+
+Bad:
+```json
+{"question": "What is 2 + 2?", "answer": "4"}
+```
+Good:
+```json
+{"prompt": "What is 2 + 2?", "completion": "4"}
+```
+""",
+    ),
+    Rule(
+        "F004",
+        "conversation-not-a-list",
+        Severity.ERROR,
+        "Conversation field is not an array of messages",
+        """\
+`messages` / `conversations` must be a JSON array of message objects. A string (often the
+list serialized to JSON a second time), an object or `null` makes chat templates iterate
+over characters or keys, or raise `TypeError` in the trainer's preprocessing.
+
+Bad:
+```json
+{"messages": "[{\\"role\\": \\"user\\", \\"content\\": \\"hi\\"}]"}
+```
+Good:
+```json
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+```
+""",
+    ),
+    Rule(
+        "F005",
+        "incomplete-preference-pair",
+        Severity.ERROR,
+        "Preference row with `chosen` but no `rejected` (or the reverse)",
+        """\
+Preference training (DPO, ORPO, reward modelling) compares a chosen and a rejected
+answer to the same prompt. A row with only one of them is not a pair: TRL's
+`DPOTrainer` raises `KeyError: 'rejected'`, LLaMA-Factory drops the row.
+
+Bad:
+```json
+{"prompt": "Capital of France?", "chosen": "Paris."}
+```
+Good:
+```json
+{"prompt": "Capital of France?", "chosen": "Paris.", "rejected": "Lyon."}
+```
+""",
+    ),
+)
+
+_PAIR = (("chosen", "rejected"), ("chosen_messages", "rejected_messages"))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _looks_like_messages(value: Any, fields: formats.Fields) -> bool:
+    """A non-empty list whose first item is an object with a role or content key."""
+    if not isinstance(value, list) or not value or not isinstance(value[0], dict):
+        return False
+    first = value[0]
+    return any(k in first for k in fields.role) or any(k in first for k in fields.content)
+
+
+def _suggested_field(value: Any, fields: formats.Fields) -> str:
+    """The conversation field name to suggest for a list of messages."""
+    if fields.messages[0] not in ("messages", "conversations"):
+        return fields.messages[0]  # the user's mapping
+    return "conversations" if formats._sharegpt_style(value) else "messages"
+
+
+def _near_miss(key: str, fields: formats.Fields) -> str | None:
+    lower = key.lower()
+    for name in fields.messages:
+        if lower == name.lower():
+            return name
+    close = difflib.get_close_matches(lower, [n.lower() for n in fields.messages], 1, 0.8)
+    if not close:
+        return None
+    return next(n for n in fields.messages if n.lower() == close[0])
+
+
+def _rename_fix(ctx: RowContext, key: str, new: str, safe: bool) -> list[Fix]:
+    root = ctx.row.scan.root
+    span = jsonscan.locate_key(root, (key,)) if root is not None else None
+    if span is None:
+        return []
+    return [Fix(f'Rename "{key}" to "{new}"', (ctx.row.edit(*span, f'"{new}"'),), safe=safe)]
+
+
+def _misnamed_field(ctx: RowContext) -> bool:
+    """F002: report a misspelled or unmapped conversation field; True when reported."""
+    value, fields = ctx.value, ctx.fields
+    for key, item in value.items():
+        if not isinstance(item, list) or key in fields.messages:
+            continue
+        name = _near_miss(key, fields)
+        if name is not None:
+            ctx.report(
+                "F002",
+                f'key "{key}" is not a conversation field; did you mean "{name}"?',
+                (key,),
+                "key",
+                fixes=_rename_fix(ctx, key, name, safe=True),
+            )
+            return True
+    if ctx.format != formats.UNKNOWN:
+        return False
+    for key, item in value.items():
+        if _looks_like_messages(item, fields):
+            name = _suggested_field(item, fields)
+            ctx.report(
+                "F002",
+                f'key "{key}" holds a conversation but is not a conversation field; '
+                f'rename it to "{name}" or set field-messages = "{key}" in the config',
+                (key,),
+                "key",
+                fixes=_rename_fix(ctx, key, name, safe=False),
+            )
+            return True
+    return False
+
+
+def _not_a_list(ctx: RowContext) -> bool:
+    """F004: a conversation field holding something other than an array."""
+    for key in ctx.fields.messages:
+        if key not in ctx.value:
+            continue
+        item = ctx.value[key]
+        if isinstance(item, list):
+            return False
+        note = ""
+        if isinstance(item, str) and item.lstrip().startswith("["):
+            note = " (it holds JSON text: the list was serialized twice)"
+        ctx.report(
+            "F004",
+            f"{key}: the conversation is a JSON {_kind(item)}, not an array of messages{note}",
+            (key,),
+        )
+        return True
+    return False
+
+
+def _incomplete_pair(ctx: RowContext) -> bool:
+    """F005: one side of a preference pair without the other; True when reported."""
+    for one, other in _PAIR:
+        for have, lack in ((one, other), (other, one)):
+            if have in ctx.value and lack not in ctx.value:
+                ctx.report(
+                    "F005",
+                    f'row has "{have}" but no "{lack}": a preference pair needs both',
+                    (have,),
+                    "key",
+                )
+                return True
+    return False
+
+
+@row_check
+def check_format(ctx: RowContext) -> None:
+    value = ctx.value
+    if _incomplete_pair(ctx):
+        return
+    if formats.messages_key(value, ctx.fields) is None:
+        if _not_a_list(ctx) or _misnamed_field(ctx):
+            return
+        if ctx.format in formats.CHAT_FORMATS:  # set by `format = ...` in the config
+            name = ctx.fields.messages[0]
+            if ctx.format == formats.SHAREGPT and name == "messages":
+                name = "conversations"
+            ctx.report(
+                "F002",
+                f'row has no "{name}" field: the configured format is "{ctx.format}"',
+                (next(iter(value)),) if value else (),
+                "key",
+            )
+            return
+    if ctx.format == formats.UNKNOWN:
+        if value:
+            keys = ", ".join(f'"{k}"' for k in list(value)[:8])
+            more = f" and {len(value) - 8} more" if len(value) > 8 else ""
+            ctx.report(
+                "F003",
+                f"row matches no known format (keys found: {keys}{more})",
+                (next(iter(value)),),
+                "key",
+            )
+        else:
+            ctx.report("F003", "row is an empty object: it matches no known format")
+
+
+@file_check
+def check_majority(ctx: FileContext) -> None:
+    if not ctx.enabled("F001"):
+        return
+    counts: dict[str, int] = {}
+    total = 0
+    for s in ctx.summaries:
+        if s.format is not None:
+            counts[s.format] = counts.get(s.format, 0) + 1
+            total += 1
+    if len(counts) < 2:
+        return
+    # Ties go to the format seen first (dicts keep insertion order; max keeps the first).
+    major = max(counts, key=counts.__getitem__)
+    if major == formats.UNKNOWN:
+        return
+    for s in ctx.summaries:
+        fmt = s.format
+        if fmt is None or fmt == major or fmt == formats.UNKNOWN:
+            continue  # unknown rows get F003 instead
+        row = ctx.load(s)
+        path: tuple[str | int, ...] = (s.keys[0],) if s.keys else ()
+        n = counts[fmt]
+        ctx.report(
+            "F001",
+            f'row format "{fmt}" ({n} row{"s" if n != 1 else ""}) differs from the file\'s '
+            f'format "{major}" ({counts[major]} of {total} rows)',
+            row,
+            path,
+            "key",
+        )

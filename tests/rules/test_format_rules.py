@@ -1,0 +1,224 @@
+"""F rules: the row's format, the conversation field, unknown layouts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from lint_helpers import apply, findings, jsonl, lint
+from sftlint.settings import resolve
+
+CHAT = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+SHAREGPT = [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]
+
+
+def test_f001_row_in_another_format() -> None:
+    text = jsonl(
+        {"messages": CHAT}, {"messages": CHAT}, {"conversations": SHAREGPT}, {"messages": CHAT}
+    )
+    assert lint(text, "F") == [
+        (
+            "F001",
+            (3, 2),
+            (3, 17),
+            'row format "sharegpt" (1 row) differs from the file\'s format "messages" '
+            "(3 of 4 rows)",
+        )
+    ]
+
+
+def test_f001_majority_counts_every_row_not_the_first() -> None:
+    # The first row is the odd one out: trainers that look at row 1 only would get it wrong.
+    text = jsonl({"prompt": "p", "completion": "c"}, {"messages": CHAT}, {"messages": CHAT})
+    assert lint(text, "F001") == [
+        (
+            "F001",
+            (1, 2),
+            (1, 10),
+            'row format "prompt-completion" (1 row) differs from the file\'s format '
+            '"messages" (2 of 3 rows)',
+        )
+    ]
+
+
+def test_f001_json_array_points_at_the_first_key() -> None:
+    rows = [{"messages": CHAT}, {"messages": CHAT}, {"text": "plain"}]
+    text = json.dumps(rows, indent=2)
+    line = text.splitlines().index('    "text": "plain"') + 1
+    assert lint(text, "F001", name="data.json") == [
+        (
+            "F001",
+            (line, 5),
+            (line, 11),
+            'row format "text" (1 row) differs from the file\'s format "messages" (2 of 3 rows)',
+        )
+    ]
+
+
+def test_f001_clean_file() -> None:
+    assert lint(jsonl({"messages": CHAT}, {"messages": CHAT}), "F") == []
+    # Unknown rows get F003, not F001 as well.
+    assert [f[0] for f in lint(jsonl({"messages": CHAT}, {"id": 1}), "F")] == ["F003"]
+
+
+def test_f002_misspelled_field_with_rename_fix() -> None:
+    text = jsonl({"messages": CHAT}, {"mesages": CHAT})
+    [f] = findings(text, "F")
+    assert (f.code, f.message) == (
+        "F002",
+        'key "mesages" is not a conversation field; did you mean "messages"?',
+    )
+    r = f.range
+    assert (r.start.line, r.start.column, r.end.line, r.end.column) == (1, 1, 1, 10)
+    [fix] = f.fixes
+    assert fix.safe
+    assert fix.title == 'Rename "mesages" to "messages"'
+    data = text.encode()
+    assert apply(data, fix) == jsonl({"messages": CHAT}, {"messages": CHAT}).encode()
+
+
+def test_f002_singular_conversation_and_case() -> None:
+    text = jsonl({"conversation": SHAREGPT}, {"Messages": CHAT})
+    assert lint(text, "F002") == [
+        (
+            "F002",
+            (1, 2),
+            (1, 16),
+            'key "conversation" is not a conversation field; did you mean "conversations"?',
+        ),
+        (
+            "F002",
+            (2, 2),
+            (2, 12),
+            'key "Messages" is not a conversation field; did you mean "messages"?',
+        ),
+    ]
+
+
+def test_f002_list_of_messages_under_another_name() -> None:
+    text = jsonl({"dialog": CHAT})
+    [f] = findings(text, "F")
+    assert (f.code, f.message) == (
+        "F002",
+        'key "dialog" holds a conversation but is not a conversation field; rename it to '
+        '"messages" or set field-messages = "dialog" in the config',
+    )
+    assert not f.fixes[0].safe
+    assert apply(text.encode(), f.fixes[0]) == jsonl({"messages": CHAT}).encode()
+
+
+def test_f002_respects_field_mappings() -> None:
+    settings = resolve({"field-messages": "dialog"}, None)
+    assert lint(jsonl({"dialog": CHAT}), "F", settings=settings) == []
+    # The near-miss check uses the mapped name too.
+    assert lint(jsonl({"dialgo": CHAT}), "F002", settings=settings) == [
+        (
+            "F002",
+            (1, 2),
+            (1, 10),
+            'key "dialgo" is not a conversation field; did you mean "dialog"?',
+        )
+    ]
+
+
+def test_f002_not_for_unrelated_keys() -> None:
+    # A string "message" field or the right field present: nothing to rename.
+    assert lint(jsonl({"messages": CHAT, "message_id": "x"}), "F") == []
+    assert lint(jsonl({"text": "t", "message": "hello"}), "F") == []
+
+
+def test_f003_unknown_format_names_the_keys() -> None:
+    text = jsonl({"question": "q", "answer": "a"}, {})
+    assert lint(text, "F") == [
+        ("F003", (1, 2), (1, 12), 'row matches no known format (keys found: "question", "answer")'),
+        ("F003", (2, 1), (2, 3), "row is an empty object: it matches no known format"),
+    ]
+
+
+def test_f003_known_formats_pass() -> None:
+    text = jsonl(
+        {"instruction": "i", "input": "", "output": "o"},
+        {"prompt": "p", "completion": "c"},
+        {"prompt": "p", "chosen": "c", "rejected": "r"},
+        {"chosen_messages": CHAT, "rejected_messages": CHAT},
+        {"input_ids": [1, 2], "labels": [-100, 2]},
+        {"text": "t"},
+    )
+    assert [f for f in lint(text, "F") if f[0] != "F001"] == []
+
+
+def test_f003_columns_mapping() -> None:
+    settings = resolve({"columns": {"prompt": "question", "response": "answer"}}, None)
+    assert lint(jsonl({"question": "q", "answer": "a"}), "F", settings=settings) == []
+
+
+def test_f004_conversation_serialized_twice() -> None:
+    text = jsonl({"messages": json.dumps(CHAT)}, {"conversations": None})
+    assert lint(text, "F") == [
+        (
+            "F004",
+            (1, 14),
+            (1, 14 + len(json.dumps(json.dumps(CHAT)))),
+            "messages: the conversation is a JSON string, not an array of messages "
+            "(it holds JSON text: the list was serialized twice)",
+        ),
+        (
+            "F004",
+            (2, 19),
+            (2, 23),
+            "conversations: the conversation is a JSON null, not an array of messages",
+        ),
+    ]
+
+
+def test_f005_incomplete_preference_pair() -> None:
+    text = jsonl({"prompt": "p", "chosen": "c"}, {"rejected_messages": CHAT})
+    assert lint(text, "F") == [
+        (
+            "F005",
+            (1, 17),
+            (1, 25),
+            'row has "chosen" but no "rejected": a preference pair needs both',
+        ),
+        (
+            "F005",
+            (2, 2),
+            (2, 21),
+            'row has "rejected_messages" but no "chosen_messages": a preference pair needs both',
+        ),
+    ]
+    assert lint(jsonl({"prompt": "p", "chosen": "c", "rejected": "r"}), "F") == []
+
+
+def test_cli_json_output(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_text(jsonl({"messages": CHAT}, {"mesages": CHAT}), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sftlint", "check", "--format", "json", "--select", "F", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    [item] = json.loads(proc.stdout)
+    assert item["code"] == "F002"
+    assert item["severity"] == "error"
+    assert item["message"] == 'key "mesages" is not a conversation field; did you mean "messages"?'
+    assert item["location"] == {"row": 2, "column": 2}
+    assert item["end_location"] == {"row": 2, "column": 11}
+    assert item["fix"]["edits"][0]["content"] == '"messages"'
+
+
+def test_f002_missing_field_with_configured_format() -> None:
+    settings = resolve({"format": "sharegpt"}, None)
+    text = jsonl({"conversations": SHAREGPT}, {"text": "t"})
+    assert lint(text, "F", settings=settings) == [
+        (
+            "F002",
+            (2, 2),
+            (2, 8),
+            'row has no "conversations" field: the configured format is "sharegpt"',
+        )
+    ]
