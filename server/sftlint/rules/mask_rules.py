@@ -137,9 +137,10 @@ def loss_mask(ctx: RowContext) -> None:
     result, paths = analysed
     st.totals.add(result)
     conversation = ctx.value and formats.messages_key(ctx.value, ctx.fields)
+    trains_nothing = any(i.code == "L001" for i in result.issues)
     for issue in result.issues:
-        if not ctx.enabled(issue.code):
-            continue
+        if not ctx.enabled(issue.code) or (trains_nothing and issue.code == "L007"):
+            continue  # an untrained end-of-turn token is moot in a row that trains nothing
         if issue.turn is not None and issue.turn < len(paths):
             path, part = paths[issue.turn], "value"
         else:

@@ -1,0 +1,69 @@
+"""Real files written by other people (LLaMA-Factory's demo data): pinned findings.
+
+A clean real file must give no error; every finding pinned here is one a user would
+agree with, and the comment beside it says why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sftlint import engine
+from sftlint.settings import Settings
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "llamafactory"
+
+# file -> {code: count}. D001: byte-identical rows (the demo files repeat rows), checked
+# independently when the counts were pinned.
+EXPECTED_COUNTS: dict[str, dict[str, int]] = {
+    "alpaca_en_demo.json": {"D001": 14},
+    "c4_demo.jsonl": {},
+    "dpo_en_demo.json": {"D001": 5},
+    "glaive_toolcall_en_demo.json": {"D001": 35},  # function_call / observation roles are fine
+    "identity.json": {},  # {{name}} placeholders are content, not template syntax
+    "kto_en_demo.json": {"C004": 3},
+    "mllm_demo.json": {},  # <image> placeholders match the images lists
+    "reason_tool_use_demo_50.jsonl": {},  # reasoning parts and tool calls are fine
+    "v1_dpo_demo.jsonl": {},
+    "v1_multimodal_demo.jsonl": {"D001": 18, "J007": 1},  # its 6 rows repeated 4 times
+    "v1_sft_demo.jsonl": {"D001": 1},
+}
+
+# The findings that are not duplicates, exactly.
+EXPECTED_DETAILS = {
+    # A Llama 2 rendering left "</s>" inside an answer, twice: a tokenizer reads it as EOS.
+    ("kto_en_demo.json", 2504, 894, "C004"): 'turn 2 (messages[1].content): chat-template '
+    'control token "</s>" inside the text: tokenizers read it as a special token, which '
+    "breaks turns and masks",
+    ("kto_en_demo.json", 2504, 1090, "C004"): 'turn 2 (messages[1].content): chat-template '
+    'control token "</s>" inside the text: tokenizers read it as a special token, which '
+    "breaks turns and masks",
+    # A pasted Zephyr turn marker inside a user turn.
+    ("kto_en_demo.json", 4790, 1842, "C004"): 'turn 8 (messages[7].content): chat-template '
+    'control token "<|user|>" inside the text: tokenizers read it as a special token, which '
+    "breaks turns and masks",
+    # The file ends with an empty line: `for line in f: json.loads(line)` fails on it.
+    ("v1_multimodal_demo.jsonl", 25, 1, "J007"): "blank line: `json.loads` fails on it in "
+    "line-by-line loaders",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
+def test_corpus_file(name: str) -> None:
+    result = engine.check_path(CORPUS / name, Settings())
+    counts = Counter(f.code for f in result.findings)
+    assert dict(counts) == EXPECTED_COUNTS[name]
+    assert result.info.rows > 0
+    for f in result.findings:
+        if f.code == "D001":
+            continue
+        key = (name, f.range.start.line + 1, f.range.start.column + 1, f.code)
+        assert EXPECTED_DETAILS[key] == f.message
+
+
+def test_corpus_has_every_file() -> None:
+    names = {p.name for p in CORPUS.iterdir() if p.suffix in (".json", ".jsonl")}
+    assert names - {"dataset_info.json"} == set(EXPECTED_COUNTS)
