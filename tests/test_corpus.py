@@ -35,14 +35,14 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
 # The findings that are not duplicates, exactly.
 EXPECTED_DETAILS = {
     # A Llama 2 rendering left "</s>" inside an answer, twice: a tokenizer reads it as EOS.
-    ("kto_en_demo.json", 2504, 894, "C004"): 'turn 2 (messages[1].content): chat-template '
+    ("kto_en_demo.json", 2504, 894, "C004"): "turn 2 (messages[1].content): chat-template "
     'control token "</s>" inside the text: tokenizers read it as a special token, which '
     "breaks turns and masks",
-    ("kto_en_demo.json", 2504, 1090, "C004"): 'turn 2 (messages[1].content): chat-template '
+    ("kto_en_demo.json", 2504, 1090, "C004"): "turn 2 (messages[1].content): chat-template "
     'control token "</s>" inside the text: tokenizers read it as a special token, which '
     "breaks turns and masks",
     # A pasted Zephyr turn marker inside a user turn.
-    ("kto_en_demo.json", 4790, 1842, "C004"): 'turn 8 (messages[7].content): chat-template '
+    ("kto_en_demo.json", 4790, 1842, "C004"): "turn 8 (messages[7].content): chat-template "
     'control token "<|user|>" inside the text: tokenizers read it as a special token, which '
     "breaks turns and masks",
     # The file ends with an empty line: `for line in f: json.loads(line)` fails on it.

@@ -7,6 +7,7 @@ import math
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from sftlint import engine, jsonscan, reader
 from sftlint.reader import FileInfo
 from sftlint.settings import Settings

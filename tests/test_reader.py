@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from sftlint import engine, reader
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings

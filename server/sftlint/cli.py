@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from sftlint import __version__, registry
-from sftlint.settings import ConfigError
+from sftlint.settings import ConfigError, check_selector
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _selectors(text: str) -> list[str]:
+    """argparse type for --select/--ignore: comma-separated codes or prefixes."""
+    out = [c.strip() for c in text.split(",") if c.strip()]
+    for s in out:
+        if why := check_selector(s):
+            raise argparse.ArgumentTypeError(why)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,9 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="output_format",
         default="text",
         choices=["text", "json", "sarif", "github"],
+        help="output format (default: text)",
     )
-    check.add_argument("--select", default=None, help="comma-separated codes or prefixes")
-    check.add_argument("--ignore", default=None, help="comma-separated codes or prefixes")
+    check.add_argument(
+        "--select", type=_selectors, default=None, help="comma-separated codes or prefixes"
+    )
+    check.add_argument(
+        "--extend-select", type=_selectors, default=None, help="add to the selected rules"
+    )
+    check.add_argument(
+        "--ignore", type=_selectors, default=None, help="comma-separated codes or prefixes"
+    )
     check.add_argument("--config", type=Path, default=None, help="use this config file")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
@@ -46,10 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    mask = check.add_argument_group("loss mask (override the config)")
+    mask.add_argument("--tokenizer", default=None, help="built-in name, folder or cached repo id")
+    mask.add_argument("--chat-template", default=None, help="tokenizer, a .jinja file or family")
+    mask.add_argument(
+        "--strategy",
+        default=None,
+        choices=["assistant-only", "markers", "completion-only", "full"],
+        help="which tokens are trained on",
+    )
 
     sub.add_parser("rules", help="list every rule")
     rule = sub.add_parser("rule", help="explain a rule")
-    rule.add_argument("code")
+    rule.add_argument("code", help="a rule code (R003) or name (unknown-role)")
+    from sftlint.cli_show import add_parser as add_show_parser
+
+    add_show_parser(sub)
+    serve = sub.add_parser("serve", help="run the language server (default: over stdio)")
+    transport = serve.add_mutually_exclusive_group()
+    transport.add_argument("--stdio", action="store_true", help="talk over stdin/stdout")
+    transport.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port")
+    transport.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients")
     return parser
 
 
@@ -57,10 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "serve":
+            from sftlint.lsp.server import serve  # lazy: pygls only for the server
+
+            return serve(tcp=args.tcp, ws=args.ws)
         if args.command == "check":
             from sftlint.cli_check import run_check
 
             return run_check(args)
+        if args.command == "show":
+            from sftlint.cli_show import run_show
+
+            return run_show(args)
         if args.command == "rules":
             return cmd_rules()
         if args.command == "rule":
@@ -80,18 +123,36 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_rules() -> int:
     family = None
     for rule in registry.all_rules():
-        if rule.family != family:
-            family = rule.family
-            print(f"\n{family}")
+        if rule.code[0] != family:
+            if family is not None:
+                print()
+            family = rule.code[0]
+            print(f"{family}  {rule.family}")
         fixable = " (fix)" if rule.fix else ""
         print(f"  {rule.code}  {rule.severity.label:<7}  {rule.name}: {rule.summary}{fixable}")
     return EXIT_CLEAN
 
 
-def cmd_rule(code: str) -> int:
-    rule = registry.get(code)
+def find_rule(code: str) -> registry.Rule | None:
+    """A rule by code (any case) or by name."""
+    rule = registry.get(code.strip())
     if rule is None:
-        print(f"sftlint: error: no rule {code!r} (see `sftlint rules`)", file=sys.stderr)
+        rule = next((r for r in registry.all_rules() if r.name == code.strip().lower()), None)
+    return rule
+
+
+def cmd_rule(code: str) -> int:
+    rule = find_rule(code)
+    if rule is None:
+        known = [r.code for r in registry.all_rules()] + [r.name for r in registry.all_rules()]
+        close = difflib.get_close_matches(code.upper(), known, n=1) or difflib.get_close_matches(
+            code.lower(), known, n=1
+        )
+        hint = f'; did you mean "{close[0]}"?' if close else ""
+        print(
+            f'sftlint: error: no rule "{code}"{hint} (`sftlint rules` lists them)',
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     print(f"# {rule.code} {rule.name}\n")
     print(f"{rule.summary}. Default severity: {rule.severity.label}. Family: {rule.family}.")
@@ -103,24 +164,49 @@ def cmd_rule(code: str) -> int:
 
 
 def iter_targets(paths: list[str]) -> Iterator[Path | None]:
-    """Files to check; None stands for standard input."""
+    """Files to check; None stands for standard input.
+
+    Folders are walked in sorted order, skipping hidden folders and the config's
+    `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
+    """
     from sftlint.engine import is_dataset_file
+    from sftlint.settings import find_config, load_config
 
     for p in paths:
         if p == "-":
             yield None
             continue
         path = Path(p)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(".") and d not in ("node_modules", "__pycache__")
-                )
-                for name in sorted(files):
-                    candidate = Path(root) / name
-                    if is_dataset_file(candidate):
-                        yield candidate
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        config = find_config(path)
+        table = load_config(config) if config else {}
+        base = config.parent if config else path.absolute()
+        include, exclude = table.get("include", []), table.get("exclude", [])
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if not d.startswith(".")
+                and d not in ("node_modules", "__pycache__")
+                and not _matches(Path(root) / d, base, exclude)
+            )
+            for name in sorted(files):
+                candidate = Path(root) / name
+                if _matches(candidate, base, exclude):
+                    continue
+                if is_dataset_file(candidate) or _matches(candidate, base, include):
+                    yield candidate
+
+
+def _matches(path: Path, base: Path, patterns: list[str]) -> bool:
+    if not patterns:
+        return False
+    import fnmatch
+
+    try:
+        rel = path.absolute().relative_to(base).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat) for pat in patterns)

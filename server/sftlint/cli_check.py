@@ -1,65 +1,135 @@
-"""`sftlint check`: run the engine over files and print what it found."""
+"""`sftlint check`: run the engine over files, apply safe fixes, print what it found."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from sftlint import engine, output
+from sftlint import engine, fixes, output
 from sftlint.model import Severity
-from sftlint.settings import ConfigError, Settings, settings_for
+from sftlint.settings import Settings, settings_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_FIX_PASSES = 10  # a fix skipped for overlapping another applies on a later pass
+PROGRESS_MIN_BYTES = 8 << 20
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if args.select:
-        out["select"] = [c.strip() for c in args.select.split(",") if c.strip()]
-    if args.ignore:
-        out["ignore"] = [c.strip() for c in args.ignore.split(",") if c.strip()]
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("select", "extend_select", "ignore", "tokenizer", "chat_template", "strategy"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key.replace("_", "-")] = value
     return out
+
+
+class _Run:
+    """State of one `sftlint check` run: results, I/O errors, problems fixed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.overrides = _overrides(args)
+        self.results: list[engine.FileResult] = []
+        self.io_errors = 0
+        self.fixed = 0
+        self.err_color = output.use_color(args.color, sys.stderr)
+
+    def error(self, message: str) -> None:
+        print(output.error_line(message, color=self.err_color), file=sys.stderr)
+        self.io_errors += 1
+
+    def check_stdin(self) -> None:
+        name = self.args.stdin_filename or "-"
+        where = Path(name).absolute() if name != "-" else Path.cwd()
+        settings = settings_for(where, self.overrides, self.args.config)
+        data = sys.stdin.buffer.read()
+        if not self.args.fix:
+            self.results.append(engine.check_bytes(name, data, settings))
+            return
+        # As ruff does: the fixed text goes to stdout, the report to stderr.
+        data, result = self._fix(name, data, settings)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        self.results.append(result)
+
+    def check_file(self, target: Path) -> None:
+        settings = settings_for(target, self.overrides, self.args.config)
+        try:
+            if self.args.fix:
+                data = target.read_bytes()
+                fixed, result = self._fix(str(target), data, settings)
+                if fixed != data:
+                    fixes.write_atomic(target, fixed)
+            else:
+                result = engine.check_path(target, settings, progress=self._progress(target))
+        except FileNotFoundError:
+            self.error(f"{target}: no such file or directory")
+            return
+        except IsADirectoryError:
+            self.error(f"{target}: is a directory")
+            return
+        except OSError as err:
+            self.error(f"{target}: cannot read: {err.strerror or err}")
+            return
+        self.results.append(result)
+
+    def _progress(self, target: Path) -> Any:
+        if self.args.no_progress or not sys.stderr.isatty():
+            return None
+        if target.stat().st_size < PROGRESS_MIN_BYTES:
+            return None
+        return output.ProgressBar(str(target), sys.stderr).update
+
+    def _fix(self, name: str, data: bytes, settings: Settings) -> tuple[bytes, engine.FileResult]:
+        """Apply safe fixes until none is left; the result is the re-check of the new bytes."""
+        result = engine.check_bytes(name, data, settings)
+        for _ in range(MAX_FIX_PASSES):
+            applied = fixes.fix_bytes(data, result.findings)
+            if not applied.fixed or applied.data == data:
+                break
+            self.fixed += applied.fixed
+            data = applied.data
+            result = engine.check_bytes(name, data, settings)
+        return data, result
 
 
 def run_check(args: argparse.Namespace) -> int:
     from sftlint.cli import iter_targets
 
-    overrides = _overrides(args)
-    results: list[engine.FileResult] = []
-    io_errors = 0
-    color = output.use_color(args.color, sys.stdout)
+    run = _Run(args)
+    checked_any = False
     for target in iter_targets(args.paths):
+        checked_any = True
         if target is None:
-            name = args.stdin_filename or "-"
-            settings = settings_for(
-                Path(name).resolve() if name != "-" else Path.cwd(), overrides, args.config
-            )
-            data = sys.stdin.buffer.read()
-            results.append(engine.check_bytes(name, data, settings))
-            continue
-        try:
-            settings = settings_for(target, overrides, args.config)
-        except ConfigError:
-            raise
-        if not target.exists():
-            print(f"sftlint: error: {target}: no such file or directory", file=sys.stderr)
-            io_errors += 1
-            continue
-        try:
-            results.append(_check_one(target, settings, args))
-        except OSError as err:
-            print(f"sftlint: error: {target}: {err.strerror or err}", file=sys.stderr)
-            io_errors += 1
-    output.render(results, args.output_format, sys.stdout, color=color, statistics=args.statistics)
-    if io_errors:
+            run.check_stdin()
+        else:
+            run.check_file(target)
+    if not checked_any:
+        print(
+            output.warning_line(
+                "no dataset files found under " + ", ".join(args.paths), color=run.err_color
+            ),
+            file=sys.stderr,
+        )
+    if run.results:  # checks across files: splits of one dataset that disagree (D002-D004)
+        from sftlint import dataset
+
+        first = Path(run.results[0].path).absolute()
+        dataset.add_split_findings(run.results, settings_for(first, run.overrides, args.config))
+    stdin_fixed = args.fix and "-" in args.paths
+    out = sys.stderr if stdin_fixed else sys.stdout
+    output.render(
+        run.results,
+        args.output_format,
+        out,
+        color=output.use_color(args.color, out),
+        statistics=args.statistics,
+        fixed=run.fixed if args.fix else None,
+        failed=run.io_errors,
+    )
+    if run.io_errors:
         return EXIT_ERROR
-    worst = max((r.worst() or Severity.INFO for r in results if r.findings), default=None)
+    worst = max((r.worst() or Severity.INFO for r in run.results if r.findings), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= Severity.WARNING else EXIT_CLEAN
-
-
-def _check_one(target: Path, settings: Settings, args: argparse.Namespace) -> engine.FileResult:
-    progress = None
-    if not args.no_progress and sys.stderr.isatty() and target.stat().st_size > (8 << 20):
-        progress = output.ProgressBar(str(target), sys.stderr).update
-    return engine.check_path(target, settings, progress=progress)

@@ -3,13 +3,16 @@
 Sources, nearest first: `sftlint.toml`, `.sftlint.toml`, or `[tool.sftlint]` in
 `pyproject.toml`, found by walking up from the checked file; then command-line
 overrides. Keys are kebab-case; the trainers' snake_case spellings are accepted as
-aliases (`field_messages`, `roles_to_train`, ...).
+aliases (`field_messages`, `roles_to_train`, ...). A bad config is a `ConfigError` naming
+its file and line.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -28,7 +31,7 @@ else:  # pragma: no cover
 CONFIG_NAMES = ("sftlint.toml", ".sftlint.toml", "pyproject.toml")
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
-# Keys of the masking engine, passed through to it untouched.
+# Keys of the masking engine, passed through to it (paths made absolute).
 MASK_KEYS = (
     "tokenizer",
     "chat-template",
@@ -42,23 +45,25 @@ MASK_KEYS = (
     "train-on-prompt",
     "mask-history",
 )
+# Mask keys that may name a file or folder: resolved against the config's folder.
+_PATH_KEYS = ("tokenizer", "chat-template")
 
 
 class ConfigError(Exception):
     """A configuration that cannot be used; `str()` names the file and line."""
 
-    def __init__(self, path: Path | None, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path | None, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         where = f"{path}" if path else "configuration"
         if line is not None:
             where += f":{line}"
+            if column is not None:
+                where += f":{column}"
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
-
-
-def normalize_keys(table: dict[str, Any]) -> dict[str, Any]:
-    """snake_case aliases -> kebab-case, at the top level (mapping values are left alone)."""
-    return {k.replace("_", "-"): v for k, v in table.items()}
+        self.message = message
 
 
 @dataclass(slots=True)
@@ -70,7 +75,14 @@ class Settings:
     fields: formats.Fields = field(default_factory=formats.Fields)
     mask: dict[str, Any] = field(default_factory=dict)  # MASK_KEYS present in the config
     dataset_files: list[Path] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
     config_path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths of the config are relative to."""
+        return self.config_path.parent if self.config_path else Path.cwd()
 
     def enabled(self, code: str) -> bool:
         """The most specific selector wins, as in ruff (`--ignore R --select R003`)."""
@@ -95,13 +107,27 @@ def _best(code: str, selectors: list[str]) -> int | None:
     return best
 
 
+SELECTOR = re.compile(r"^(ALL|[A-Z][0-9]{0,3})$", re.IGNORECASE)
+
+
+def check_selector(selector: str) -> str | None:
+    """Why `selector` selects no rule, or None when it is a valid code or prefix."""
+    if not SELECTOR.match(selector):
+        return f'"{selector}" is not a rule code or prefix (e.g. R, R0, R003, ALL)'
+    if selector.upper() != "ALL" and selector[0].upper() not in registry.FAMILIES:
+        families = ", ".join(registry.FAMILIES)
+        return f'"{selector}" is not a rule family (families: {families})'
+    return None
+
+
 # --- finding and reading config files ---------------------------------------------------
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file at or above `start` (a file or a folder)."""
+    start = start.absolute()
     folder = start if start.is_dir() else start.parent
-    for d in (folder.resolve(), *folder.resolve().parents):
+    for d in (folder, *folder.parents):
         for name in CONFIG_NAMES:
             candidate = d / name
             if candidate.is_file():
@@ -113,28 +139,156 @@ def find_config(start: Path) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        return "[tool.sftlint" in path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
+    return (
+        re.search(r"^\s*\[\s*tool\s*\.\s*sftlint\b|^\s*tool\s*\.\s*sftlint\b", text, re.M)
+        is not None
+    )
 
 
-@lru_cache(maxsize=64)
 def load_config(path: Path) -> dict[str, Any]:
     """The validated, kebab-cased table of a config file. Raises ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(path, f"cannot read: {err}") from err
+        st = path.stat()
+    except OSError as err:
+        raise ConfigError(path, f"cannot read config file: {err.strerror or err}") from err
+    return _load_config(path, st.st_mtime_ns, st.st_size)
+
+
+# Cached by (path, mtime, size), so an edited config is read again; the language server
+# may still clear the cache when it is told a config file changed.
+load_config.cache_clear = lambda: _load_config.cache_clear()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=64)
+def _load_config(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(path, f"config file is not UTF-8 (byte {err.start})") from err
+    except OSError as err:
+        raise ConfigError(path, f"cannot read config file: {err.strerror or err}") from err
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        m = re.search(r"line (\d+)", str(err))
-        raise ConfigError(path, f"invalid TOML: {err}", int(m.group(1)) if m else None) from err
+        raise _toml_error(path, err) from err
+    prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
+        prefix = ("tool", "sftlint")
         data = data.get("tool", {}).get("sftlint", {})
-    table = normalize_keys(data)
-    validate(table, path, text)
+        if not isinstance(data, dict):
+            lines = _key_lines(text)
+            raise ConfigError(path, "tool.sftlint must be a table", lines.get(prefix))
+    lines = _key_lines(text, prefix)
+    table = _normalize(data, path, text)
+    validate(table, path, lines)
     return table
+
+
+def _toml_error(path: Path, err: Exception) -> ConfigError:
+    msg = str(err)
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
+    if m:
+        msg = msg[: m.start()] + msg[m.end() :]
+    msg = msg[:1].lower() + msg[1:]
+    line = int(m.group(1)) if m else None
+    column = int(m.group(2)) if m else None
+    return ConfigError(path, f"invalid TOML: {msg}", line, column)
+
+
+def _normalize(data: dict[str, Any], path: Path | None, text: str = "") -> dict[str, Any]:
+    """snake_case aliases -> kebab-case at the top level (mapping values are left alone)."""
+    out: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in data.items():
+        kebab = key.replace("_", "-")
+        if kebab in out:
+            raise ConfigError(
+                path,
+                f'key "{key}" given twice (also as "{spelled[kebab]}")',
+                _raw_line(text, key),
+            )
+        out[kebab] = value
+        spelled[kebab] = key
+    return out
+
+
+def normalize_keys(table: dict[str, Any]) -> dict[str, Any]:
+    """snake_case aliases -> kebab-case, at the top level (mapping values are left alone)."""
+    return _normalize(table, None)
+
+
+def _raw_line(text: str, key: str) -> int | None:
+    """Line of the last `key = ...` spelled exactly so (the repeated one)."""
+    found = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"""\s*["']?{re.escape(key)}["']?\s*=""", line):
+            found = n
+    return found
+
+
+# --- where keys are in the TOML text (for error lines) -----------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
+_PART = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)""")
+_INLINE_KEY = re.compile(r"""[{,]\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""")
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.strip("\"'") for p in _PART.findall(dotted))
+
+
+def _kebab_first(parts: tuple[str, ...]) -> tuple[str, ...]:
+    return (parts[0].replace("_", "-"), *parts[1:]) if parts else parts
+
+
+def _key_lines(text: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    """1-based line of each key path (relative to `prefix`), first occurrence wins.
+
+    Approximate on purpose: it only needs to point at the line a user should look at.
+    """
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+
+    def record(path: tuple[str, ...], n: int) -> None:
+        if path[: len(prefix)] != prefix:
+            return
+        rel = _kebab_first(path[len(prefix) :])
+        if rel:
+            lines.setdefault(rel, n)
+        elif prefix:
+            lines.setdefault(prefix, n)
+
+    for n, line in enumerate(text.splitlines(), 1):
+        if m := _HEADER.match(line):
+            table = _parts(m.group(1))
+            record(table, n)
+            continue
+        if m := _KEY.match(line):
+            key = (*table, *_parts(m.group(1)))
+            for i in range(len(table) + 1, len(key) + 1):
+                record(key[:i], n)
+            rest = line[m.end() :]
+            if "{" in rest:
+                for inner in _INLINE_KEY.findall(rest[rest.index("{") :]):
+                    record((*key, inner.strip("\"'")), n)
+    return lines
+
+
+def _line_for(lines: dict[tuple[str, ...], int], path: list[str | int]) -> int | None:
+    keys = tuple(str(p) for p in path)
+    for depth in range(len(keys), 0, -1):
+        if keys[:depth] in lines:
+            return lines[keys[:depth]]
+    return None
+
+
+# --- validation --------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -142,31 +296,125 @@ def _schema() -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / "config.schema.json").read_text(encoding="utf-8"))
 
 
-def validate(table: dict[str, Any], path: Path | None, text: str = "") -> None:
+_TYPE_NAMES = {
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a table",
+    "null": "null",
+}
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _where(path: list[str | int]) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            part = p if re.fullmatch(r"[A-Za-z0-9_\-]+", p) else _show(p)
+            out += f".{part}" if out else part
+    return out
+
+
+def validate(
+    table: dict[str, Any], path: Path | None, lines: dict[tuple[str, ...], int] | None = None
+) -> None:
+    """Raise ConfigError for the first problem of `table` (schema order, then by key)."""
     import jsonschema  # only when a config exists: keeps plain runs fast
 
+    lines = lines or {}
     validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(table), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return
-    err = errors[0]
-    key = next((str(p) for p in err.absolute_path if isinstance(p, str)), None)
-    if key is None and err.validator == "additionalProperties":
-        m = re.search(r"'([^']+)' was unexpected", err.message)
-        key = m.group(1) if m else None
-    where = ".".join(str(p) for p in err.absolute_path) or key or "config"
-    raise ConfigError(path, f"{where}: {err.message}", _line_of(text, key))
+    errors = sorted(validator.iter_errors(table), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        err = errors[0]
+        loc = list(err.absolute_path)
+        message, at = _explain(err, loc)
+        raise ConfigError(path, message, _line_for(lines, at))
+    for key in ("select", "extend-select", "ignore"):
+        for i, selector in enumerate(table.get(key, [])):
+            if why := check_selector(selector):
+                raise ConfigError(path, f"{key}[{i}]: {why}", _line_for(lines, [key]))
+    for pattern, codes in table.get("per-file-ignores", {}).items():
+        for i, selector in enumerate(codes):
+            if why := check_selector(selector):
+                where = _where(["per-file-ignores", pattern, i])
+                raise ConfigError(
+                    path, f"{where}: {why}", _line_for(lines, ["per-file-ignores", pattern])
+                )
+    for code in table.get("severity", {}):
+        if registry.get(code) is None:
+            raise ConfigError(
+                path,
+                f'severity: no rule "{code}" (see `sftlint rules`)',
+                _line_for(lines, ["severity", code]),
+            )
 
 
-def _line_of(text: str, key: str | None) -> int | None:
-    if not key:
-        return None
-    variants = {key, key.replace("-", "_")}
-    for i, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip().strip('"')
-        if any(re.match(rf'"?{re.escape(v)}"?\s*=', stripped) for v in variants):
-            return i
-    return None
+def _explain(err: Any, loc: list[str | int]) -> tuple[str, list[str | int]]:
+    """A one-line message for a jsonschema error, and the key path to point at."""
+    where = _where(loc)
+    prefix = f"{where}: " if where else ""
+    v = err.validator
+    if "propertyNames" in err.relative_schema_path:  # a bad key: point at its line
+        return _explain_value(err, prefix), [*loc, err.instance]
+    if v == "additionalProperties":
+        allowed = list(err.schema.get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        key = sorted(extra)[0] if extra else "?"
+        hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        suggestion = f'; did you mean "{hint[0]}"?' if hint else ""
+        scope = f" in {where}" if where else ""
+        return f'unknown key "{key}"{scope}{suggestion}', [*loc, key]
+    if v == "type":
+        expected = err.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        want = " or ".join(_TYPE_NAMES.get(t, t) for t in names)
+        return f"{prefix}expected {want}, got {_type_of(err.instance)}", loc
+    if v in ("enum", "minimum", "pattern"):
+        return _explain_value(err, prefix), loc
+    if v in ("oneOf", "anyOf"):
+        return (
+            f"{prefix}expected a string or an array of strings, got {_type_of(err.instance)}",
+            loc,
+        )
+    return f"{prefix}{err.message}", loc
+
+
+def _explain_value(err: Any, prefix: str) -> str:
+    v = err.validator
+    if v == "enum":
+        options = ", ".join(_show(o) for o in err.validator_value)
+        return f"{prefix}{_show(err.instance)} is not one of {options}"
+    if v == "minimum":
+        return f"{prefix}must be at least {err.validator_value}, got {err.instance}"
+    if v == "pattern":
+        return f"{prefix}{_show(err.instance)} is not a rule code or prefix"
+    return f"{prefix}{err.message}"
+
+
+# --- resolving a table into Settings -----------------------------------------------------
 
 
 def resolve(
@@ -175,14 +423,17 @@ def resolve(
     target: Path | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> Settings:
-    """Settings for `target` from a config table plus command-line overrides."""
-    table = {**table, **normalize_keys(overrides or {})}
-    base = config_path.parent if config_path else Path.cwd()
+    """Settings for `target` from a config table plus command-line overrides.
+
+    Overrides: `select` replaces the config's, `ignore` and `extend-select` add to it,
+    every other key replaces the config's value (paths relative to the working folder).
+    """
+    overrides = normalize_keys(overrides or {})
     s = Settings(config_path=config_path)
-    if "select" in table:
-        s.select = list(table["select"])
-    s.select += list(table.get("extend-select", []))
-    s.ignore = list(table.get("ignore", []))
+    base = s.base_dir
+    s.select = list(overrides.get("select", table.get("select", ["ALL"])))
+    s.select += [*table.get("extend-select", []), *overrides.get("extend-select", [])]
+    s.ignore = [*table.get("ignore", []), *overrides.get("ignore", [])]
     if target is not None:
         rel = _relative(target, base)
         for pattern, codes in table.get("per-file-ignores", {}).items():
@@ -192,10 +443,35 @@ def resolve(
         k.upper(): Severity.parse(v) for k, v in table.get("severity", {}).items()
     }
     s.max_problems = int(table.get("max-problems", s.max_problems))
-    s.fields = _fields(table)
+    merged = {**table, **{k: v for k, v in overrides.items() if k not in _SELECTION_KEYS}}
+    s.fields = _fields(merged)
     s.mask = {k: table[k] for k in MASK_KEYS if k in table}
+    for key in _PATH_KEYS:
+        if key in s.mask:
+            s.mask[key] = _existing_path(s.mask[key], base)
+    for key in MASK_KEYS:
+        if overrides.get(key) is not None:
+            value = overrides[key]
+            s.mask[key] = _existing_path(value, Path.cwd()) if key in _PATH_KEYS else value
     s.dataset_files = [(base / p).resolve() for p in table.get("dataset-files", [])]
+    s.include = list(table.get("include", []))
+    s.exclude = list(table.get("exclude", []))
     return s
+
+
+_SELECTION_KEYS = ("select", "extend-select", "ignore")
+
+
+def _existing_path(value: str, base: Path) -> str:
+    """`value` as an absolute path when it names something relative to `base`.
+
+    Otherwise it stays as written: a built-in name or a Hugging Face repo id.
+    """
+    p = Path(os.path.expanduser(value))
+    if p.is_absolute():
+        return str(p)
+    candidate = base / p
+    return str(candidate.resolve()) if candidate.exists() else value
 
 
 def _relative(target: Path, base: Path) -> str:
@@ -245,5 +521,7 @@ def settings_for(
 ) -> Settings:
     """Settings for a file: its nearest config (or `config`) plus overrides."""
     path = config or find_config(target)
+    if path is not None and config is not None and not path.is_file():
+        raise ConfigError(path, "config file not found")
     table = load_config(path) if path else {}
     return resolve(table, path, target, overrides)

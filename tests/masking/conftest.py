@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from sftlint.masking import MaskSettings, load_tokenizer
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "tokenizers"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import ROWS, settings
 from sftlint.masking import analyze_conversation
 from sftlint.masking.templates import builtin_template

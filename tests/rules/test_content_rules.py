@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from lint_helpers import col, findings, jsonl, lint, seen
 from sftlint import engine
 from sftlint.rules.content_rules import CONTROL_TOKENS, source_index

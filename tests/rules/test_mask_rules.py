@@ -10,10 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GEMMA = ROOT / "tests" / "fixtures" / "tokenizers" / "gemma"
 ROWS = [
-    {"messages": [{"role": "user", "content": "Name three prime numbers."},
-                  {"role": "assistant", "content": "2, 3 and 5."}]},
-    {"messages": [{"role": "user", "content": "What is the capital of France?"},
-                  {"role": "assistant", "content": "Paris."}]},
+    {
+        "messages": [
+            {"role": "user", "content": "Name three prime numbers."},
+            {"role": "assistant", "content": "2, 3 and 5."},
+        ]
+    },
+    {
+        "messages": [
+            {"role": "user", "content": "What is the capital of France?"},
+            {"role": "assistant", "content": "Paris."},
+        ]
+    },
 ]
 V1_STYLE = (
     "{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}"
@@ -23,8 +31,13 @@ V1_STYLE = (
 
 
 def sftlint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sftlint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sftlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
@@ -32,20 +45,25 @@ def write_rows(path: Path, rows: list[dict]) -> None:
 
 
 def findings(proc: subprocess.CompletedProcess[str]) -> list[tuple]:
-    return [(f["code"], f["location"]["row"], f["location"]["column"], f["message"])
-            for f in json.loads(proc.stdout)]
+    return [
+        (f["code"], f["location"]["row"], f["location"]["column"], f["message"])
+        for f in json.loads(proc.stdout)
+    ]
 
 
 def test_failure_1_bare_gemma_markers(tmp_path: Path) -> None:
     (tmp_path / "sftlint.toml").write_text(
         f'tokenizer = "{GEMMA}"\nchat-template = "gemma3"\nstrategy = "markers"\n'
-        'instruction-part = "user\\n"\nresponse-part = "model\\n"\n')
+        'instruction-part = "user\\n"\nresponse-part = "model\\n"\n'
+    )
     write_rows(tmp_path / "train.jsonl", ROWS)
     proc = sftlint("check", "train.jsonl", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     got = findings(proc)
     assert got[0] == (
-        "L001", 1, 1,
+        "L001",
+        1,
+        1,
         "2 of 2 rows train on nothing: the trainer will stop with 'All labels in your "
         "dataset are -100'; use instruction-part '<start_of_turn>user\\n' and response-part "
         "'<start_of_turn>model\\n' as the rows render them",
@@ -53,22 +71,53 @@ def test_failure_1_bare_gemma_markers(tmp_path: Path) -> None:
     # Each row: trains nothing (at the conversation key), and both markers occur as text
     # but not as token sequences (at the turn's content). No L007 on rows training nothing.
     assert got[1:5] == [
-        ("L001", 1, 2, "the row trains on zero tokens: the response-part's token sequence "
-         "never occurs in the token ids"),
-        ("L002", 1, 43, "instruction-part 'user\\n' occurs in the rendered text of turn 1 "
-         "(user) but its token sequence does not occur in the row's ids"),
-        ("L002", 1, 106, "response-part 'model\\n' occurs in the rendered text of turn 2 "
-         "(assistant) but its token sequence does not occur in the row's ids"),
-        ("L001", 2, 2, "the row trains on zero tokens: the response-part's token sequence "
-         "never occurs in the token ids"),
+        (
+            "L001",
+            1,
+            2,
+            "the row trains on zero tokens: the response-part's token sequence "
+            "never occurs in the token ids",
+        ),
+        (
+            "L002",
+            1,
+            43,
+            "instruction-part 'user\\n' occurs in the rendered text of turn 1 "
+            "(user) but its token sequence does not occur in the row's ids",
+        ),
+        (
+            "L002",
+            1,
+            106,
+            "response-part 'model\\n' occurs in the rendered text of turn 2 "
+            "(assistant) but its token sequence does not occur in the row's ids",
+        ),
+        (
+            "L001",
+            2,
+            2,
+            "the row trains on zero tokens: the response-part's token sequence "
+            "never occurs in the token ids",
+        ),
     ]
     assert [c for c, *_ in got].count("L007") == 0
 
 
 def test_the_fixed_markers_train(tmp_path: Path) -> None:
     write_rows(tmp_path / "train.jsonl", ROWS)
-    proc = sftlint("check", "train.jsonl", "--format", "json", "--tokenizer", str(GEMMA),
-                   "--chat-template", "gemma3", "--strategy", "assistant-only", cwd=tmp_path)
+    proc = sftlint(
+        "check",
+        "train.jsonl",
+        "--format",
+        "json",
+        "--tokenizer",
+        str(GEMMA),
+        "--chat-template",
+        "gemma3",
+        "--strategy",
+        "assistant-only",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert findings(proc) == []
 
@@ -76,8 +125,17 @@ def test_the_fixed_markers_train(tmp_path: Path) -> None:
 def test_failure_3_extra_space_token_reported_at_the_turn(tmp_path: Path) -> None:
     (tmp_path / "v1-style.jinja").write_text(V1_STYLE)
     write_rows(tmp_path / "train.jsonl", ROWS[:1])
-    proc = sftlint("check", "train.jsonl", "--format", "json", "--tokenizer", "mistral-v3",
-                   "--chat-template", "v1-style.jinja", cwd=tmp_path)
+    proc = sftlint(
+        "check",
+        "train.jsonl",
+        "--format",
+        "json",
+        "--tokenizer",
+        "mistral-v3",
+        "--chat-template",
+        "v1-style.jinja",
+        cwd=tmp_path,
+    )
     [l009] = [f for f in findings(proc) if f[0] == "L009"]
     # At the user turn's content: the extra ▁ (29473) sits before [/INST].
     assert l009[1:3] == (1, 43)
@@ -86,8 +144,15 @@ def test_failure_3_extra_space_token_reported_at_the_turn(tmp_path: Path) -> Non
 
 def test_unloadable_tokenizer_is_one_finding(tmp_path: Path) -> None:
     write_rows(tmp_path / "train.jsonl", ROWS)
-    proc = sftlint("check", "train.jsonl", "--format", "json", "--tokenizer",
-                   str(tmp_path / "missing"), cwd=tmp_path)
+    proc = sftlint(
+        "check",
+        "train.jsonl",
+        "--format",
+        "json",
+        "--tokenizer",
+        str(tmp_path / "missing"),
+        cwd=tmp_path,
+    )
     got = findings(proc)
     assert [f[0] for f in got] == ["L012"]
     assert got[0][1:3] == (1, 1)
@@ -95,8 +160,16 @@ def test_unloadable_tokenizer_is_one_finding(tmp_path: Path) -> None:
 
 def test_show_json_contract(tmp_path: Path) -> None:
     write_rows(tmp_path / "train.jsonl", ROWS)
-    proc = sftlint("show", "train.jsonl:2", "--json", "--tokenizer", str(GEMMA),
-                   "--chat-template", "gemma3", cwd=tmp_path)
+    proc = sftlint(
+        "show",
+        "train.jsonl:2",
+        "--json",
+        "--tokenizer",
+        str(GEMMA),
+        "--chat-template",
+        "gemma3",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["filename"] == "train.jsonl"
@@ -112,8 +185,15 @@ def test_show_json_contract(tmp_path: Path) -> None:
 
 def test_show_plain_text_when_not_a_terminal(tmp_path: Path) -> None:
     write_rows(tmp_path / "train.jsonl", ROWS)
-    proc = sftlint("show", "train.jsonl:2", "--tokenizer", str(GEMMA), "--chat-template",
-                   "gemma3", cwd=tmp_path)
+    proc = sftlint(
+        "show",
+        "train.jsonl:2",
+        "--tokenizer",
+        str(GEMMA),
+        "--chat-template",
+        "gemma3",
+        cwd=tmp_path,
+    )
     lines = proc.stdout.splitlines()
     assert lines[1].endswith("trained (" + lines[1].split("(")[-1])
     assert "legend: [token] trained, token masked (-100), ␣ space, ↵ newline" in lines
