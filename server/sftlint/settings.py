@@ -44,6 +44,7 @@ MASK_KEYS = (
     "max-seq-length",
     "train-on-prompt",
     "mask-history",
+    "canonical-check",
 )
 # Mask keys that may name a file or folder: resolved against the config's folder.
 _PATH_KEYS = ("tokenizer", "chat-template")

@@ -1,0 +1,189 @@
+"""Drive the real `sftlint serve` over stdio with a real LSP client and print, in one run:
+
+- open -> first diagnostics on the 100,000-row file vs `sftlint check` on it (<= 2.0)
+- a one-character edit -> diagnostics, p50/p95 over 200 edits, 100,000 vs 1,000 rows
+  (p95 <= 30 ms, big/small <= 1.5)
+- hover p95 with the tokenizer warm (<= 50 ms)
+- `initialize` answered within 1 s of process start
+- peak RSS of the server vs the file size (<= 3x)
+
+    python benchmarks/bench_lsp.py [--rows 100000] [--edits 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pytest_lsp.client import make_test_lsp_client
+
+HERE = Path(__file__).parent
+SERVER = [sys.executable, "-m", "sftlint", "serve"]
+
+
+def dataset(rows: int) -> Path:
+    path = HERE / "data" / f"messages-{rows}.jsonl"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "gen_dataset.py"), "--rows", str(rows), "--out", str(path)],
+            check=True,
+        )
+    return path
+
+
+class Session:
+    def __init__(self) -> None:
+        self.client = make_test_lsp_client()
+        self.published: dict[str, asyncio.Event] = {}
+        self.versions: dict[str, int | None] = {}
+
+        def publish(params: lsp.PublishDiagnosticsParams) -> None:
+            self.versions[params.uri] = params.version
+            self.client.diagnostics[params.uri] = params.diagnostics
+            self.published.setdefault(params.uri, asyncio.Event()).set()
+
+        self.client.protocol.fm.features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+
+    async def start(self, options: dict | None = None) -> float:
+        t0 = time.perf_counter()
+        await self.client.start_io(*SERVER)
+        await self.client.initialize_session(
+            lsp.InitializeParams(
+                capabilities=lsp.ClientCapabilities(), initialization_options=options or {}
+            )
+        )
+        return time.perf_counter() - t0
+
+    async def wait(self, uri: str, version: int) -> None:
+        while self.versions.get(uri) != version:
+            event = self.published.setdefault(uri, asyncio.Event())
+            event.clear()
+            await event.wait()
+
+    async def open(self, path: Path) -> tuple[str, str]:
+        uri = path.as_uri()
+        text = path.read_text(encoding="utf-8")
+        self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(
+                    uri=uri, language_id="jsonl", version=1, text=text
+                )
+            )
+        )
+        await self.wait(uri, 1)
+        return uri, text
+
+    async def edits(self, uri: str, text: str, count: int) -> list[float]:
+        """Type one character at a time into a row in the middle of the file."""
+        lines = text.split("\n")
+        line = len(lines) // 2
+        head = lines[line][: lines[line].index('"content":"') + len('"content":"')]
+        col = len(head.encode("utf-16-le")) // 2  # LSP columns are UTF-16
+        times = []
+        for k in range(count):
+            version = k + 2
+            t0 = time.perf_counter()
+            pos = lsp.Position(line=line, character=col + k)
+            self.client.text_document_did_change(
+                lsp.DidChangeTextDocumentParams(
+                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[
+                        lsp.TextDocumentContentChangePartial(
+                            range=lsp.Range(start=pos, end=pos), text="x"
+                        )
+                    ],
+                )
+            )
+            await self.wait(uri, version)
+            times.append(time.perf_counter() - t0)
+        return times
+
+    def peak_rss(self) -> int:
+        pid = self.client._server.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    async def stop(self) -> None:
+        await self.client.shutdown_session()
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--tokenizer", default="mistral-v3")
+    args = parser.parse_args()
+    big, small = dataset(args.rows), dataset(1000)
+    size = big.stat().st_size
+
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["sftlint", "check", str(big), "--no-progress"], stdout=subprocess.DEVNULL, check=False
+    )
+    check_s = time.perf_counter() - t0
+
+    s = Session()
+    init_s = await s.start()
+    t0 = time.perf_counter()
+    uri, text = await s.open(big)
+    open_s = time.perf_counter() - t0
+    big_edits = await s.edits(uri, text, args.edits)
+    rss = s.peak_rss()
+    await s.stop()
+
+    s = Session()
+    await s.start()
+    uri, text = await s.open(small)
+    small_edits = await s.edits(uri, text, args.edits)
+    await s.stop()
+
+    s = Session()
+    await s.start({"tokenizer": args.tokenizer})
+    uri, text = await s.open(small)
+    hovers = []
+    for k in range(50):
+        t0 = time.perf_counter()
+        await s.client.text_document_hover_async(
+            lsp.HoverParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                position=lsp.Position(line=k % 10, character=1),
+            )
+        )
+        hovers.append(time.perf_counter() - t0)
+    await s.stop()
+    warm = hovers[10:]  # the first ten load the tokenizer and fill the cache
+
+    p95_big, p95_small = pct(big_edits, 0.95), pct(small_edits, 0.95)
+    print(f"file: {big.name}, {size / 1e6:.1f} MB, {args.rows:,} rows")
+    print(f"initialize answered {init_s * 1000:.0f} ms after process start (<= 1000)")
+    print(
+        f"open -> first diagnostics {open_s:.2f} s; sftlint check {check_s:.2f} s; "
+        f"ratio {open_s / check_s:.2f} (<= 2.0)"
+    )
+    print(
+        f"edit -> diagnostics, {args.rows:,} rows: "
+        f"p50 {statistics.median(big_edits) * 1000:.1f} ms, p95 {p95_big * 1000:.1f} ms (<= 30)"
+    )
+    print(
+        f"edit -> diagnostics, 1,000 rows: p50 {statistics.median(small_edits) * 1000:.1f} ms, "
+        f"p95 {p95_small * 1000:.1f} ms; big/small p95 ratio {p95_big / p95_small:.2f} (<= 1.5)"
+    )
+    print(f"hover p95 (tokenizer {args.tokenizer}, warm): {pct(warm, 0.95) * 1000:.1f} ms (<= 50)")
+    print(f"peak RSS {rss / 1e6:.0f} MB = {rss / size:.2f}x the file size (<= 3.0)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""The language server (`sftlint serve`): pygls handlers over the engine."""

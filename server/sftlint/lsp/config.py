@@ -1,0 +1,95 @@
+"""Client settings (initializationOptions, workspace/configuration, didChangeConfiguration)
+merged over the sftlint.toml / [tool.sftlint] found beside each file."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sftlint import settings as config
+from sftlint.settings import ConfigError, Settings
+
+DEFAULT_GLOBS = ("*.jsonl", "*.jsonlines", "*.ndjson")
+LANGUAGE_IDS = ("jsonl", "jsonlines", "json")
+
+_SELECTION = ("select", "extend-select", "ignore")
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def kebab(key: str) -> str:
+    """`chatTemplate`, `chat_template` and `chat-template` are one key."""
+    return _CAMEL.sub(r"-\1", key).replace("_", "-").lower()
+
+
+@dataclass(slots=True)
+class ClientSettings:
+    """What the editor sent: config keys (overriding the config files) and editor-only keys."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    globs: tuple[str, ...] = DEFAULT_GLOBS
+    max_problems: int | None = None  # None: the config's max-problems (default 1,000)
+    debounce_ms: int = 5
+    error: str | None = None  # why the overrides were dropped
+
+    @classmethod
+    def parse(cls, raw: Any) -> ClientSettings:
+        out = cls()
+        if not isinstance(raw, dict):
+            return out
+        if isinstance(raw.get("sftlint"), dict):  # {"sftlint": {...}} or the section itself
+            raw = raw["sftlint"]
+        keys = set(config._schema()["properties"])
+        overrides: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = kebab(key)
+            if name == "files" and isinstance(value, list):
+                out.globs = tuple(str(v) for v in value)
+            elif name == "debounce-ms" and isinstance(value, int):
+                out.debounce_ms = max(0, value)
+            elif name in keys and value is not None:
+                overrides[name] = value
+        try:
+            config.validate(overrides, None)
+        except ConfigError as err:
+            out.error = f"sftlint settings from the editor ignored: {err}"
+            overrides = {}
+        if isinstance(overrides.get("max-problems"), int):
+            out.max_problems = overrides["max-problems"]
+        out.overrides = overrides
+        return out
+
+    def wants(self, path: str, language_id: str, head: bytes) -> bool:
+        """Documents to lint: JSON Lines, JSON files that hold rows, and configured globs."""
+        name = Path(path).name
+        if any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(path, g) for g in self.globs):
+            return True
+        if language_id in ("jsonl", "jsonlines"):
+            return True
+        if language_id == "json" or name.lower().endswith(".json"):
+            from sftlint import reader
+
+            stripped = head.lstrip(reader.BOM).lstrip()
+            return stripped.startswith(b"[") or reader.looks_like_jsonl(head)
+        return False
+
+
+def settings_for(path: str, client: ClientSettings) -> tuple[Settings, str | None]:
+    """Settings of one file and, when its config file is broken, why (it is then ignored)."""
+    target = Path(path)
+    # Selection keys combine as on the command line (select replaces, ignore adds); the
+    # editor's other keys replace the config file's.
+    selection = {k: v for k, v in client.overrides.items() if k in _SELECTION}
+    rest = {k: v for k, v in client.overrides.items() if k not in _SELECTION}
+    found = config.find_config(target)
+    try:
+        table = config.load_config(found) if found else {}
+    except ConfigError as err:
+        return config.resolve(rest, None, target, selection), str(err)
+    return config.resolve({**table, **rest}, found, target, selection), None
+
+
+def max_problems(settings: Settings, client: ClientSettings) -> int:
+    return client.max_problems if client.max_problems is not None else settings.max_problems

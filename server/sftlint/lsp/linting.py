@@ -1,0 +1,161 @@
+"""Open documents, their incremental linters, and when diagnostics are computed and sent.
+
+Edits are applied at once, in order; linting is debounced, runs on the event loop in
+chunks (so a 100 MB open never stops the server from reading messages), and its result
+is dropped when the document changed meanwhile: only the newest version is published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lsprotocol import types as lsp
+
+from sftlint.incremental import IncrementalLinter
+from sftlint.lsp import convert
+from sftlint.lsp.config import ClientSettings, settings_for
+from sftlint.lsp.documents import LineDocument, Splice
+from sftlint.settings import Settings
+
+
+@dataclass(slots=True)
+class OpenDocument:
+    doc: LineDocument
+    linter: IncrementalLinter
+    settings: Settings
+    config_error: str | None = None
+    published: tuple[int, list[lsp.Diagnostic]] | None = None  # (version, diagnostics)
+    waiters: list[asyncio.Future] = field(default_factory=list)
+    task: asyncio.Task | None = None
+    timer: asyncio.TimerHandle | None = None
+
+
+Publish = Callable[[str, int | None, list[lsp.Diagnostic]], None]
+
+
+class Linting:
+    def __init__(self, publish: Publish, warn: Callable[[str], None]) -> None:
+        self.documents: dict[str, OpenDocument] = {}
+        self.client = ClientSettings()
+        self.push = True  # False when the client pulls diagnostics itself
+        self._publish = publish
+        self._warn = warn
+
+    # --- documents -----------------------------------------------------------------------
+
+    def open(self, doc: LineDocument) -> OpenDocument:
+        settings, error = settings_for(doc.path, self.client)
+        if error:
+            self._warn(error)
+        state = OpenDocument(doc, IncrementalLinter(doc.path, settings, doc.lines), settings, error)
+        self.documents[doc.uri] = state
+        self.schedule(doc.uri, 0)
+        return state
+
+    def close(self, uri: str) -> None:
+        state = self.documents.pop(uri, None)
+        if state is None:
+            return
+        if state.timer:
+            state.timer.cancel()
+        if state.task and not state.task.done():
+            state.task.cancel()
+        for w in state.waiters:
+            if not w.done():
+                w.cancel()
+        if self.push:
+            self._publish(uri, None, [])
+
+    def changed(self, uri: str, version: int, splices: list[Splice]) -> None:
+        state = self.documents[uri]
+        state.doc.version = version
+        for s in splices:
+            state.linter.splice(s.start, s.stop, s.count)
+        self.schedule(uri, self.client.debounce_ms / 1000)
+
+    def reconfigure(self, client: ClientSettings) -> None:
+        """New editor settings: re-read each file's config and lint everything again."""
+        self.client = client
+        if client.error:
+            self._warn(client.error)
+        for uri, state in self.documents.items():
+            state.settings, state.config_error = settings_for(state.doc.path, client)
+            if state.config_error:
+                self._warn(state.config_error)
+            state.linter.reset(state.settings)
+            state.published = None
+            self.schedule(uri, 0)
+
+    # --- linting -------------------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float) -> None:
+        state = self.documents.get(uri)
+        if state is None:
+            return
+        if state.task is not None and not state.task.done():
+            return  # the running pass notices the new version and goes again
+        if state.timer is not None:
+            state.timer.cancel()
+        loop = asyncio.get_running_loop()
+        state.timer = loop.call_later(delay, self._start, uri)
+
+    def _start(self, uri: str) -> None:
+        state = self.documents.get(uri)
+        if state is not None:
+            state.timer = None
+            state.task = asyncio.ensure_future(self._run(uri, state))
+
+    async def _run(self, uri: str, state: OpenDocument) -> None:
+        while self.documents.get(uri) is state:
+            version = state.doc.version
+            for _ in state.linter.lint_steps():
+                await asyncio.sleep(0)  # serve other messages between chunks
+            if state.doc.version != version:
+                continue  # superseded while linting: lint the newest text instead
+            diagnostics = self.diagnostics(state)
+            state.published = (version, diagnostics)
+            if self.push:
+                self._publish(uri, version, diagnostics)
+            for w in state.waiters:
+                if not w.done():
+                    w.set_result(diagnostics)
+            state.waiters.clear()
+            await asyncio.sleep(0)  # let the edits that arrived meanwhile in
+            if state.doc.version == version and not state.linter.pending():
+                return
+
+    def diagnostics(self, state: OpenDocument) -> list[lsp.Diagnostic]:
+        limit = state.settings.max_problems
+        findings, total = state.linter.findings(limit)
+        uri_of = self.uri_of
+        out = [convert.diagnostic(f, uri_of) for f in findings]
+        if total > len(findings):
+            out.append(convert.overflow(total - len(findings), len(findings), state.doc.path))
+        return out
+
+    async def current(self, uri: str) -> list[lsp.Diagnostic]:
+        """Diagnostics of the document's newest version (waits for a pass in progress)."""
+        state = self.documents.get(uri)
+        if state is None:
+            return []
+        if (
+            state.published is not None
+            and state.published[0] == state.doc.version
+            and not state.linter.pending()
+        ):
+            return state.published[1]
+        waiter = asyncio.get_running_loop().create_future()
+        state.waiters.append(waiter)
+        self.schedule(uri, 0)
+        return await waiter
+
+    def uri_of(self, path: str) -> str:
+        for uri, state in self.documents.items():
+            if state.doc.path == path:
+                return uri
+        return convert.uri_of_path(path)
+
+    def versions(self) -> dict[str, int | None]:
+        return {uri: s.doc.version for uri, s in self.documents.items()}

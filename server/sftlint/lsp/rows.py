@@ -1,0 +1,63 @@
+"""The rows of an open document, as the engine's `Row`s, found by line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import accumulate
+
+from sftlint import reader
+from sftlint.lsp.documents import LineDocument
+from sftlint.reader import FileInfo, Row
+
+
+def is_array(doc: LineDocument) -> bool:
+    if not doc.path.lower().endswith(reader.JSON_SUFFIXES):
+        return False
+    return not reader.looks_like_jsonl(b"\n".join(doc.lines[:50]))
+
+
+def _line_row(doc: LineDocument, line: int, offset: int, index: int) -> Row | None:
+    raw = doc.lines[line]
+    if line == 0 and raw.startswith(reader.BOM):
+        raw, offset = raw[3:], 3
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    if not raw.strip():
+        return None
+    row = Row(doc.path, index, line, line, offset, raw)
+    reader.parse_row(row)
+    return row
+
+
+def row_at(doc: LineDocument, line: int) -> Row | None:
+    """The row that spans `line` (None: a blank line, or outside every row)."""
+    if not 0 <= line < len(doc.lines):
+        return None
+    if is_array(doc):
+        for row in iter_rows(doc):
+            if row.line <= line <= row.end_line:
+                return row
+            if row.line > line:
+                return None
+        return None
+    offset = sum(map(len, doc.lines[:line])) + line
+    return _line_row(doc, line, offset, line)
+
+
+def iter_rows(doc: LineDocument, start: int = 0, stop: int | None = None) -> Iterator[Row]:
+    """Rows starting on lines [start, stop)."""
+    stop = len(doc.lines) if stop is None else stop
+    if is_array(doc):
+        for row in reader.read_json_array(doc.path, doc.source, FileInfo()):
+            if start <= row.line < stop:
+                yield row
+            elif row.line >= stop:
+                return
+        return
+    sums = list(accumulate(map(len, doc.lines[:stop]), initial=0))
+    index = 0
+    for line in range(max(0, start), min(stop, len(doc.lines))):
+        row = _line_row(doc, line, sums[line] + line, index)
+        if row is not None:
+            index += 1
+            yield row

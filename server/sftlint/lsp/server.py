@@ -1,0 +1,242 @@
+"""`sftlint serve`: the language server, a thin list of handlers over the engine.
+
+LSP types in, engine calls (through the modules beside this one), LSP types out.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls import uris
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from sftlint import __version__
+from sftlint.lsp import actions, hover, ondisk, symbols
+from sftlint.lsp.config import ClientSettings
+from sftlint.lsp.documents import LineDocument
+from sftlint.lsp.guard import guarded
+from sftlint.lsp.linting import Linting
+from sftlint.lsp.masking import MaskService
+from sftlint.lsp.progress import run_with_progress
+
+CHECK_ON_DISK = "sftlint.checkFileOnDisk"
+TEST_CRASH = "sftlint.test.crash"  # only with SFTLINT_TEST_COMMANDS=1: proves "never down"
+
+
+class Protocol(LanguageServerProtocol):
+    """pygls's protocol without its own text store: documents live in `LineDocument`s."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class SftlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("sftlint", __version__, protocol_cls=Protocol, max_workers=2)
+        self.linting = Linting(self._publish, self._warn)
+        self.masks = MaskService(
+            self.thread_pool,
+            lambda title, fn: run_with_progress(self, title, lambda report: fn()),
+        )
+        self.show_ids = False
+
+    def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def _warn(self, message: str) -> None:
+        self.window_show_message(
+            lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message)
+        )
+
+    def configure(self, raw: Any) -> None:
+        client = ClientSettings.parse(raw)
+        self.show_ids = bool(
+            isinstance(raw, dict) and (raw.get("sftlint", raw) or {}).get("hoverTokenIds")
+        )
+        self.linting.reconfigure(client)
+
+    async def pull_configuration(self) -> None:
+        caps = self.client_capabilities.workspace
+        if caps is None or not caps.configuration:
+            return
+        result = await self.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="sftlint")])
+        )
+        if result and isinstance(result[0], dict):
+            self.configure(result[0])
+
+
+server = SftlintServer()
+
+
+def feature(method: str, options: Any = None, *, request: bool = True):
+    def register(fn):
+        server.feature(method, options)(guarded(server, method, request=request)(fn))
+        return fn
+
+    return register
+
+
+@feature(lsp.INITIALIZE)
+def initialize(ls: SftlintServer, params: lsp.InitializeParams) -> None:
+    general = params.capabilities.general
+    if general is not None:
+        general.position_encodings = [lsp.PositionEncodingKind.Utf16]  # our columns are UTF-16
+    text = params.capabilities.text_document
+    ls.linting.push = text is None or text.diagnostic is None
+    ls.configure(params.initialization_options or {})
+
+
+@feature(lsp.INITIALIZED, request=False)
+async def initialized(ls: SftlintServer, params: lsp.InitializedParams) -> None:
+    await ls.pull_configuration()
+
+
+@feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, request=False)
+async def did_change_configuration(
+    ls: SftlintServer, params: lsp.DidChangeConfigurationParams
+) -> None:
+    if isinstance(params.settings, dict) and params.settings:
+        ls.configure(params.settings)
+    else:
+        await ls.pull_configuration()
+    if not ls.linting.push:
+        ls.workspace_diagnostic_refresh(None)
+
+
+@feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, request=False)
+def did_change_watched_files(ls: SftlintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    from sftlint import settings as config
+
+    names = {Path(uris.to_fs_path(c.uri) or c.uri).name for c in params.changes}
+    if names & set(config.CONFIG_NAMES):
+        config.load_config.cache_clear()
+        ls.linting.reconfigure(ls.linting.client)
+
+
+@feature(lsp.TEXT_DOCUMENT_DID_OPEN, request=False)
+def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    path = uris.to_fs_path(item.uri) or item.uri
+    doc = LineDocument.from_text(item.uri, path, item.language_id, item.version, item.text)
+    if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
+        ls.linting.open(doc)
+
+
+@feature(lsp.TEXT_DOCUMENT_DID_CHANGE, request=False)
+def did_change(ls: SftlintServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    state = ls.linting.documents.get(params.text_document.uri)
+    if state is None:
+        return
+    splices = []
+    for change in params.content_changes:
+        if isinstance(change, lsp.TextDocumentContentChangePartial):
+            r = change.range
+            splices.append(
+                state.doc.apply(
+                    (r.start.line, r.start.character), (r.end.line, r.end.character), change.text
+                )
+            )
+        else:
+            splices.append(state.doc.replace_all(change.text))
+    ls.linting.changed(params.text_document.uri, params.text_document.version, splices)
+
+
+@feature(lsp.TEXT_DOCUMENT_DID_CLOSE, request=False)
+def did_close(ls: SftlintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.linting.close(params.text_document.uri)
+
+
+@feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, lsp.DiagnosticOptions(False, False, identifier="sftlint"))
+async def diagnostic(
+    ls: SftlintServer, params: lsp.DocumentDiagnosticParams
+) -> lsp.RelatedFullDocumentDiagnosticReport:
+    items = await ls.linting.current(params.text_document.uri)
+    return lsp.RelatedFullDocumentDiagnosticReport(items=items)
+
+
+@feature(lsp.TEXT_DOCUMENT_HOVER)
+async def on_hover(ls: SftlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    state = ls.linting.documents.get(params.text_document.uri)
+    if state is None:
+        return None
+    await ls.linting.current(params.text_document.uri)
+    return await hover.hover(state, params.position, ls.masks, ls.show_ids)
+
+
+@feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=actions.KINDS, resolve_provider=False),
+)
+async def code_action(ls: SftlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    state = ls.linting.documents.get(params.text_document.uri)
+    if state is None:
+        return []
+    await ls.linting.current(params.text_document.uri)
+    return actions.code_actions(ls.linting, state, params)
+
+
+@feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def document_symbol(
+    ls: SftlintServer, params: lsp.DocumentSymbolParams
+) -> list[lsp.DocumentSymbol]:
+    state = ls.linting.documents.get(params.text_document.uri)
+    return symbols.document_symbols(state) if state is not None else []
+
+
+@feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
+async def inlay_hint(ls: SftlintServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+    state = ls.linting.documents.get(params.text_document.uri)
+    return await symbols.inlay_hints(state, params.range, ls.masks) if state is not None else []
+
+
+@server.command(CHECK_ON_DISK)
+async def check_file_on_disk(ls: SftlintServer, *args: Any) -> dict[str, int]:
+    @guarded(ls, CHECK_ON_DISK, request=True)
+    async def run() -> dict[str, int]:
+        if not args or not isinstance(args[0], str):
+            raise ValueError(f"{CHECK_ON_DISK} takes one argument: a file URI")
+        return await ondisk.check_file_on_disk(ls, ls.linting, args[0])
+
+    return await run()
+
+
+if os.environ.get("SFTLINT_TEST_COMMANDS") == "1":
+
+    @server.command(TEST_CRASH)
+    def crash(ls: SftlintServer, *args: Any) -> None:
+        @guarded(ls, TEST_CRASH, request=True)
+        def run() -> None:
+            raise RuntimeError("crash requested by a test")
+
+        run()
+
+
+def serve(tcp: str | None = None, ws: str | None = None) -> int:
+    """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket."""
+    if tcp or ws:
+        host, _, port = (tcp or ws or "").rpartition(":")
+        start = server.start_tcp if tcp else server.start_ws
+        start(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0

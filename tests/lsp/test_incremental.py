@@ -1,0 +1,107 @@
+"""Incremental edits give the diagnostics of a fresh open of the final text (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sftlint import engine
+from sftlint.incremental import IncrementalLinter
+from sftlint.lsp import convert
+from sftlint.lsp.documents import LineDocument, index_to_utf16
+from sftlint.settings import Settings
+
+PATH = "/tmp/props/train.jsonl"
+ROW = '{"messages": [{"role": "user", "content": "h😀i"}, {"role": "assistant", "content": "ok"}]}'
+BAD = '{"messages": [{"role": "bot", "content": ""}]}'
+PIECES = [ROW, BAD, "", "\r", "\r\n", "\n", "😀", '"', "{", "}", ",", "bot", ROW + "\n"]
+
+
+def diagnostics(lines_source: str) -> list:
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, lines_source)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    return [convert.diagnostic(f) for f in linter.findings()[0]]
+
+
+def lsp_lines(text: str) -> list[str]:
+    """Lines as LSP counts them (\\r\\n, \\r and \\n all end a line)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+@st.composite
+def edit(draw, text: str):
+    lines = lsp_lines(text)
+
+    def pos():
+        line = draw(st.integers(0, len(lines) - 1))
+        col = draw(st.integers(0, len(lines[line])))
+        return line, index_to_utf16(lines[line], col), col
+
+    a, b = pos(), pos()
+    if (a[0], a[1]) > (b[0], b[1]):
+        a, b = b, a
+    new = draw(st.lists(st.sampled_from(PIECES), max_size=3).map("".join))
+    return a, b, new
+
+
+def apply_reference(text: str, a, b, new: str) -> str:
+    """The client's view: offsets over LSP lines."""
+    starts = [0]
+    i = 0
+    while i < len(text):
+        if text[i] == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
+            i += 2
+            starts.append(i)
+            continue
+        if text[i] in "\r\n":
+            starts.append(i + 1)
+        i += 1
+    return text[: starts[a[0]] + a[2]] + new + text[starts[b[0]] + b[2] :]
+
+
+@st.composite
+def scenario(draw):
+    text = draw(st.lists(st.sampled_from([ROW, BAD, "", ROW]), min_size=1, max_size=5))
+    text = draw(st.sampled_from(["\n", "\r\n"])).join(text) + "\n"
+    edits = []
+    current = text
+    for _ in range(draw(st.integers(1, 6))):
+        if draw(st.integers(0, 9)) == 0:
+            a, b, new = (0, 0, 0), (10**6, 0, 0), ""  # delete everything
+            lines = lsp_lines(current)
+            b = (len(lines) - 1, index_to_utf16(lines[-1], len(lines[-1])), len(lines[-1]))
+        else:
+            a, b, new = draw(edit(current))
+        edits.append((a, b, new))
+        current = apply_reference(current, a, b, new)
+    return text, edits, current
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_edits_equal_fresh_open(case) -> None:
+    text, edits, final = case
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, text)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    linter.findings()
+    for a, b, new in edits:
+        s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
+        linter.splice(s.start, s.stop, s.count)
+        linter.findings()  # lint between edits too: exercises the cached file state
+    assert doc.source.decode("utf-8", "surrogatepass") == final
+    assert [convert.diagnostic(f) for f in linter.findings()[0]] == diagnostics(final)
+    # ... and the same findings as the engine on the whole text.
+    expected = engine.check_bytes(PATH, final.encode("utf-8", "surrogatepass"), Settings())
+    assert linter.findings()[0] == expected.findings
+
+
+def test_json_array_rechecked_whole() -> None:
+    path = "/tmp/props/train.json"
+    text = "[\n" + ROW + ",\n" + BAD + "\n]\n"
+    doc = LineDocument.from_text("file://" + path, path, "json", 1, text)
+    linter = IncrementalLinter(path, Settings(), doc.lines)
+    assert linter.is_array
+    s = doc.apply((2, 22), (2, 27), '"assistant"')
+    linter.splice(s.start, s.stop, s.count)
+    final = doc.source
+    assert linter.findings()[0] == engine.check_bytes(path, final, Settings()).findings
