@@ -8,8 +8,10 @@ when something is reported.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sftlint import formats
@@ -162,6 +164,18 @@ class FileContext:
         self.reporter = reporter
         self.load = load
         self.fields = fields
+        self._counts: dict[str, Counter[Any]] = {}
+
+    def count(self, attr: str) -> Counter[Any]:
+        """How many rows have each value of a summary field ("format", "keys", ...).
+
+        Values in order of first appearance. Rows of one shape share their key and type
+        sets, so counting them first and their members after is fast on large files.
+        """
+        counts = self._counts.get(attr)
+        if counts is None:
+            counts = self._counts[attr] = Counter(map(attrgetter(attr), self.summaries))
+        return counts
 
     @property
     def settings(self) -> Settings:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sftlint import checks, formats, reader, registry
+from sftlint import checks, fastpath, formats, parallel, reader, registry
 from sftlint.model import Finding, Severity
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
@@ -111,9 +111,45 @@ class FileChecker:
         self.summaries: list[checks.RowSummary] = []
         self.formats: dict[str, int] = {}
         self.load = load
+        # Clean rows (proved so by the fast path) skip the checks it covers.
+        self.fast = fastpath.FastPath(settings.fields, summarize)
+        skip = fastpath.covered_checks() | fastpath.idle_checks(settings)
+        self.other_checks = [c for c in checks.ROW_CHECKS if c not in skip]
 
     def check_row(self, row: Row) -> None:
         fields = self.settings.fields
+        if row.problems:
+            self._report_problems(row)
+        fmt = None
+        if row.ok:
+            fmt, template, clean = self.fast.check(row)
+            self.formats[fmt] = self.formats.get(fmt, 0) + 1
+            row_checks = self.other_checks if clean else checks.ROW_CHECKS
+            if row_checks:
+                ctx = checks.RowContext(row, fmt, fields, self.reporter)
+                for check in row_checks:
+                    check(ctx)
+            if template is not None:
+                raw = row.raw
+                self.summaries.append(
+                    checks.RowSummary(
+                        row.index,
+                        row.line,
+                        row.end_line,
+                        row.offset,
+                        len(raw),
+                        row.prefix,
+                        fmt,
+                        template.keys,
+                        template.message_keys,
+                        template.types,
+                        hash(raw.strip()),
+                    )
+                )
+                return
+        self.summaries.append(summarize(row, fmt, fields))
+
+    def _report_problems(self, row: Row) -> None:
         for p in row.problems:
             self.reporter.add(
                 p.code,
@@ -124,14 +160,6 @@ class FileChecker:
                 related=_related(row.path, p.related),
                 row_line=row.line,
             )
-        fmt = None
-        if row.ok:
-            fmt = formats.detect(row.value, fields)
-            self.formats[fmt] = self.formats.get(fmt, 0) + 1
-            ctx = checks.RowContext(row, fmt, fields, self.reporter)
-            for check in checks.ROW_CHECKS:
-                check(ctx)
-        self.summaries.append(summarize(row, fmt, fields))
 
     def finish(self, info: FileInfo) -> FileResult:
         for p in info.problems:
@@ -201,14 +229,29 @@ def check_path(
     path: str | os.PathLike[str],
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    jobs: int | None = None,
 ) -> FileResult:
-    """Check a file on disk. `progress(bytes_done, bytes_total)` is called now and then."""
+    """Check a file on disk. `progress(bytes_done, bytes_total)` is called now and then.
+
+    `jobs`: processes to use; None picks 2 for large JSON Lines files (see `parallel`).
+    """
     name = os.fspath(path)
     size = os.path.getsize(name)
     info = FileInfo()
     with open(name, "rb") as f:
         data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        checker = FileChecker(name, settings, loader_for_bytes(name, data))
+        load = loader_for_bytes(name, data)
+        checker = FileChecker(name, settings, load)
+        split = None
+        if jobs != 1 and parallel.usable(name, size, settings):
+            split = parallel.split_point(data, size)
+        if split is not None:
+            result = _check_halves(name, settings, load, split, size, progress)
+            if result is not None:
+                return result
+            info = FileInfo()  # the worker failed: check the whole file here
+            checker = FileChecker(name, settings, load)
         step = 0
         for row in iter_file_rows(name, info):
             checker.check_row(row)
@@ -218,6 +261,29 @@ def check_path(
         result = checker.finish(info)
         if progress is not None:
             progress(size, size)
+    return result
+
+
+def _check_halves(
+    name: str,
+    settings: Settings,
+    load: Callable[[checks.RowSummary], Row],
+    split: int,
+    size: int,
+    progress: Callable[[int, int], None] | None,
+) -> FileResult | None:
+    """Check [0, split) here and [split, size) in a worker; None if that did not work."""
+    wait = parallel.start_worker(lambda: FileChecker(name, settings, load), name, split, size)
+    info = FileInfo()
+    checker = FileChecker(name, settings, load)
+    parallel.check_half(checker, name, 0, split, info, progress, size)
+    half = wait()
+    if half is None or checker.reporter.state or checker.reporter.stats:
+        return None
+    parallel.merge(checker, info, half)
+    result = checker.finish(info)
+    if progress is not None:
+        progress(size, size)
     return result
 
 

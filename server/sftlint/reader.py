@@ -172,9 +172,13 @@ def parse_row(row: Row) -> None:
     except orjson.JSONEncodeError:  # deeper than orjson.dumps goes (255 levels)
         _locate_problems(row)
         return
-    # A key given twice leaves at least one string (two quotes) fewer after a round trip;
-    # an escaped quote is `\"` both ways, except `\u0022`, which gains a quote.
-    if raw.count(b'"') != again.count(b'"') or (b"\\" in raw and b"\\u0022" in raw):
+    # Compact rows (orjson, `json.dumps(separators=(",", ":"))`) come back byte for byte:
+    # then no key was lost. Otherwise: a key given twice leaves at least one string (two
+    # quotes) fewer after a round trip; an escaped quote is `\"` both ways, except
+    # `\u0022`, which gains a quote.
+    if again != raw and (
+        raw.count(b'"') != again.count(b'"') or (b"\\" in raw and b"\\u0022" in raw)
+    ):
         _locate_problems(row)
 
 
@@ -348,9 +352,14 @@ class FileInfo:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_jsonl(path: str, lines: Iterable[bytes], info: FileInfo) -> Iterator[Row]:
-    """Rows of a JSON Lines file, given its lines (with or without their b"\\n")."""
-    offset = 0
+def read_jsonl(
+    path: str, lines: Iterable[bytes], info: FileInfo, *, offset: int = 0
+) -> Iterator[Row]:
+    """Rows of a JSON Lines file, given its lines (with or without their b"\\n").
+
+    `offset`: byte offset of the first line in the file, when reading a part of it (line
+    numbers and row indices then count from that part's start).
+    """
     index = 0
     line_no = -1
     for line_no, line in enumerate(lines):
@@ -358,7 +367,7 @@ def read_jsonl(path: str, lines: Iterable[bytes], info: FileInfo) -> Iterator[Ro
         raw = line[:-1] if line.endswith(b"\n") else line
         start = offset
         offset += size
-        if line_no == 0 and raw.startswith(BOM):
+        if start == 0 and raw.startswith(BOM):
             raw = raw[3:]
             start += 3
             _bom_problem(path, info, "json.loads")

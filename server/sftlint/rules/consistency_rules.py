@@ -289,15 +289,18 @@ def inconsistent_keys(ctx: FileContext) -> None:
 
 def _check_keys(ctx: FileContext, code: str, context: str) -> None:
     fields = ctx.fields
+    counts: Counter[str] = Counter()
+    total = 0
+    for keys, n in ctx.count("message_keys" if context == "message" else "keys").items():
+        for k in keys:
+            counts[k] += n
+        if keys:
+            total += n
     if context == "message":
-        counts = Counter(k for s in ctx.summaries for k in s.message_keys)
-        total = sum(1 for s in ctx.summaries if s.message_keys)
         known = KNOWN_MESSAGE_KEYS | set(fields.role) | set(fields.content)
         groups: tuple[frozenset[str], ...] = MESSAGE_SYNONYMS
         skip: frozenset[str] = frozenset()
     else:
-        counts = Counter(k for s in ctx.summaries for k in s.keys)
-        total = sum(1 for s in ctx.summaries if s.keys)
         known = KNOWN_ROW_KEYS | set(fields.messages) | set(fields.columns.values())
         groups = ROW_SYNONYMS
         skip = frozenset(fields.messages)  # F-rules report misspelled conversation fields
@@ -371,10 +374,10 @@ def type_drift(ctx: FileContext) -> None:
     if not ctx.enabled("K003"):
         return
     rows_by_type: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for s in ctx.summaries:
-        for context, key, kind in s.types:
+    for types, n in ctx.count("types").items():
+        for context, key, kind in types:
             if kind != "null":
-                rows_by_type[(context, key)][kind] += 1
+                rows_by_type[(context, key)][kind] += n
     odd: dict[tuple[str, str, str], str] = {}  # (context, key, minority type) -> majority
     for (context, key), counter in rows_by_type.items():
         if len(counter) < 2:
@@ -387,9 +390,10 @@ def type_drift(ctx: FileContext) -> None:
                 odd[(context, key, kind)] = top
     if not odd:
         return
+    shapes = {types for types in ctx.count("types") if not odd.keys().isdisjoint(types)}
     for s in ctx.summaries:
-        hits = [t for t in s.types if t in odd]
-        if hits:
+        if s.types in shapes:
+            hits = [t for t in s.types if t in odd]
             _report_drift(ctx, s, sorted(hits), odd, rows_by_type)
 
 

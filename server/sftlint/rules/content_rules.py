@@ -175,7 +175,7 @@ CONTROL_TOKENS = (
     "<｜User｜>",
     "<｜Assistant｜>",
 )
-_TOKEN_RE = re.compile("|".join(re.escape(t) for t in CONTROL_TOKENS))
+TOKEN_RE = re.compile("|".join(re.escape(t) for t in CONTROL_TOKENS))
 # Cheap test on the raw row bytes: a token, or an escape that could spell one
 # (`\u003c` for "<" as Go's encoder writes, `\uff5c` for DeepSeek's "｜").
 _RAW_TOKEN_RE = re.compile(
@@ -188,7 +188,7 @@ _RAW_TOKEN_RE = re.compile(
 _BRACKET_NEXT = frozenset(b"/ABCDEFGHIJKLMNOPQRSTUVWXYZg")
 
 
-def _may_hold_token(raw: bytes) -> bool:
+def may_hold_token(raw: bytes) -> bool:
     """Whether the raw row can hold a control token at all (most rows: no regex run).
 
     Every token starts with "<" or "[", or is spelled with a "\\u" escape: `in` and `find`
@@ -438,7 +438,7 @@ def _check_empty(ctx: RowContext, slot: Slot) -> None:
 
 def _check_tokens(ctx: RowContext, slot: Slot) -> None:
     for path, text in _strings(slot):
-        for m in _TOKEN_RE.finditer(text):
+        for m in TOKEN_RE.finditer(text):
             token = m.group()
             label = where(slot.turn, path) if slot.turn else format_path(path)
             ctx.reporter.add(
@@ -537,7 +537,7 @@ def _check_slot(ctx: RowContext, slot: Slot, tokens: bool) -> None:
 
 @row_check
 def check_content(ctx: RowContext) -> None:
-    tokens = _may_hold_token(ctx.row.raw) and ctx.enabled("C004")
+    tokens = may_hold_token(ctx.row.raw) and ctx.enabled("C004")
     if ctx.format != formats.ALPACA:
         for turn in row_conversations(ctx)[0]:
             m = turn.message

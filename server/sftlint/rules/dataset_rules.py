@@ -108,6 +108,9 @@ def delete_row_fix(ctx: FileContext, prev: RowSummary, row: Row) -> Fix | None:
 def duplicate_rows(ctx: FileContext) -> None:
     if not ctx.enabled("D001"):
         return
+    digests = [s.digest for s in ctx.summaries]
+    if len(set(digests)) == len(digests):
+        return  # no two rows alike (the common case, decided at C speed)
     first: dict[int, RowSummary] = {}
     loaded: dict[int, Row] = {}  # first occurrences read again, by row index
     for i, s in enumerate(ctx.summaries):

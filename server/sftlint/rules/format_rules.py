@@ -152,7 +152,7 @@ def _suggested_field(value: Any, fields: formats.Fields) -> str:
     return "conversations" if formats._sharegpt_style(value) else "messages"
 
 
-def _near_miss(key: str, fields: formats.Fields) -> str | None:
+def near_miss(key: str, fields: formats.Fields) -> str | None:
     lower = key.lower()
     for name in fields.messages:
         if lower == name.lower():
@@ -177,7 +177,7 @@ def _misnamed_field(ctx: RowContext) -> bool:
     for key, item in value.items():
         if not isinstance(item, list) or key in fields.messages:
             continue
-        name = _near_miss(key, fields)
+        name = near_miss(key, fields)
         if name is not None:
             ctx.report(
                 "F002",
@@ -276,12 +276,8 @@ def check_format(ctx: RowContext) -> None:
 def check_majority(ctx: FileContext) -> None:
     if not ctx.enabled("F001"):
         return
-    counts: dict[str, int] = {}
-    total = 0
-    for s in ctx.summaries:
-        if s.format is not None:
-            counts[s.format] = counts.get(s.format, 0) + 1
-            total += 1
+    counts = {fmt: n for fmt, n in ctx.count("format").items() if fmt is not None}
+    total = sum(counts.values())
     if len(counts) < 2:
         return
     # Ties go to the format seen first (dicts keep insertion order; max keeps the first).

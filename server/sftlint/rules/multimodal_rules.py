@@ -141,12 +141,14 @@ def placeholders_without_media(ctx: FileContext) -> None:
     """
     if not ctx.enabled("M001"):
         return
+    objects = len(ctx.summaries) - ctx.count("format").get(None, 0)
     for kind, default, placeholder, part_types in MEDIA:
         key = ctx.fields.column(default, default)
-        objects = [s for s in ctx.summaries if s.format is not None]
-        lacking = [s for s in objects if key not in s.keys]
-        if not lacking or 2 * len(lacking) >= len(objects):
+        # Rows that are not objects have no keys: count the objects' key tuples only.
+        having = sum(n for keys, n in ctx.count("keys").items() if key in keys)
+        if having == objects or 2 * (objects - having) >= objects:
             continue
+        lacking = [s for s in ctx.summaries if s.format is not None and key not in s.keys]
         needle = placeholder.encode()
         for s in lacking:
             row = ctx.load(s)

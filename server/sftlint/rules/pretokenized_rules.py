@@ -297,7 +297,7 @@ def _labels_match_ids(ctx: RowContext, ids: list[int], labels: list[int]) -> Non
 @file_check
 def missing_labels(ctx: FileContext) -> None:
     """Rows without `labels` in a file whose other pre-tokenized rows have them."""
-    if not ctx.enabled("T003"):
+    if not ctx.enabled("T003") or formats.PRETOKENIZED not in ctx.count("format"):
         return
     rows = [s for s in ctx.summaries if s.format == formats.PRETOKENIZED]
     having = sum(1 for s in rows if "labels" in s.keys)

@@ -1,0 +1,363 @@
+"""Prove cheaply that a chat row is clean, so the row checks it covers can be skipped.
+
+Most rows of a dataset share a handful of shapes: the same keys, value types and role
+sequence. What the covered checks decide from a row's shape alone (format detection, the F
+rules, R001-R012 on keys and role order, the summary's key and type sets) is decided once
+per shape, with the real functions, and cached; what depends on values (empty content,
+control tokens, tool calls, their ids and JSON arguments) is tested here with C-speed
+operations. A row the fast path cannot prove clean goes through every row check, so the
+findings are exactly those of the full checks; the fast path only ever says "nothing to
+report", never reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sftlint import formats
+from sftlint.checks import RowSummary
+from sftlint.formats import Fields
+from sftlint.reader import Row
+from sftlint.rules import format_rules
+from sftlint.rules.content_rules import TOKEN_RE
+
+if TYPE_CHECKING:
+    from sftlint.settings import Settings
+
+Summarize = Callable[[Row, str, Fields], RowSummary]
+
+_from_iterable = chain.from_iterable
+_MAX_SHAPES = 4096
+# Row keys that bring checks the fast path does not cover (preference pairs, unpaired
+# preference labels, pre-tokenized ids); media keys are added from the column mapping.
+_OTHER_FORMAT_KEYS = ("chosen", "rejected", "chosen_messages", "rejected_messages", "input_ids")
+
+
+@dataclass(slots=True)
+class Shape:
+    """What a row's keys and value types decide; `orders` caches role-sequence verdicts."""
+
+    fmt: str
+    summary: RowSummary  # template: keys, message_keys, types
+    role_key: str = ""
+    content_key: str = ""
+    orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
+
+
+@dataclass(slots=True)
+class Order:
+    """What a role sequence decides: where the value-level checks must look."""
+
+    calls: tuple[int, ...]  # messages with a `tool_calls` key
+    # ... of those, the assistant turns: their call ids count, and their content may be
+    # empty when they do call tools
+    assistant_calls: frozenset[int]
+    function_calls: tuple[int, ...]  # ShareGPT `function_call` turns (JSON value)
+    tools: tuple[tuple[int, int], ...]  # (tool result, the non-tool turn before it)
+
+
+# Alpaca columns (config name, default key): system, prompt, query, response.
+_ALPACA_COLUMNS = (
+    ("system", "system"),
+    ("prompt", "instruction"),
+    ("query", "input"),
+    ("response", "output"),
+)
+
+
+@dataclass(slots=True)
+class Alpaca:
+    """The fields of an Alpaca row shape that the content checks read."""
+
+    strings: tuple[str, ...]  # system, prompt, query, response: those present (strings)
+    prompt: str | None
+    query: str
+    response: str | None
+    history: str | None
+
+
+class FastPath:
+    """Clean-row verdicts for one file's settings (field names, column mappings)."""
+
+    def __init__(self, fields: Fields, summarize: Summarize) -> None:
+        self.fields = fields
+        self.summarize = summarize
+        self.tops: dict[tuple[Any, ...], str | None] = {}  # row shape -> conversation key
+        self.shapes: dict[tuple[Any, ...], Shape] = {}
+        # Rows without a conversation: (format, summary template, Alpaca fields or None).
+        self.flat: dict[tuple[Any, ...], tuple[str, RowSummary, Alpaca | None]] = {}
+        media = tuple(fields.column(k, k) for k in ("images", "videos", "audios"))
+        self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
+        self.active = not fields.forced_format
+
+    def check(self, row: Row) -> tuple[str, RowSummary | None, bool]:
+        """(format, summary template or None, clean) of a row parsed to an object.
+
+        The template holds the summary's shape parts (keys, message_keys, types); clean
+        rows need none of the covered checks.
+        """
+        value = row.value
+        top = (tuple(value), tuple(map(type, value.values())))
+        try:
+            key = self.tops[top]
+        except KeyError:
+            key = formats.messages_key(value, self.fields)
+            if len(self.tops) >= _MAX_SHAPES:
+                self.tops.clear()
+            self.tops[top] = key
+        if key is None:
+            flat = self.flat.get(top)
+            if flat is None:
+                flat = self._flat(row, top)
+            fmt, template, fields = flat
+            return fmt, template, fields is not None and self._clean_fields(value, fields)
+        msgs = value[key]
+        try:
+            sig = (
+                top,
+                tuple(map(len, msgs)),
+                tuple(_from_iterable(msgs)),
+                tuple(map(type, _from_iterable(map(dict.values, msgs)))),
+            )
+        except TypeError:  # a message that is not an object
+            return formats.detect(value, self.fields), None, False
+        shape = self.shapes.get(sig)
+        if shape is None:
+            shape = self._shape(row, sig)
+        if shape.orders is None:
+            return shape.fmt, shape.summary, False
+        return shape.fmt, shape.summary, self._clean(msgs, shape)
+
+    def _shape(self, row: Row, sig: tuple[Any, ...]) -> Shape:
+        value, fields = row.value, self.fields
+        fmt = formats.detect(value, fields)
+        shape = Shape(fmt, self.summarize(row, fmt, fields))
+        if len(self.shapes) >= _MAX_SHAPES:
+            self.shapes.clear()
+        self.shapes[sig] = shape
+        key = formats.messages_key(value, fields)
+        if not self.active or fmt not in formats.CHAT_FORMATS or key is None:
+            return shape
+        if any(k in value for k in self.excluded):
+            return shape
+        turns = formats.chat_turns(value[key], (key,), fmt, fields)
+        role_keys = {t.role_key for t in turns}
+        content_keys = {t.content_key for t in turns}
+        if len(role_keys) != 1 or len(content_keys) != 1 or None in role_keys | content_keys:
+            return shape
+        for t in turns:
+            if type(t.raw_role) is not str or type(t.content) is not str:
+                return shape
+            if "function_call" in t.message:
+                return shape
+        shape.role_key = role_keys.pop()  # type: ignore[assignment]
+        shape.content_key = content_keys.pop()  # type: ignore[assignment]
+        shape.orders = {}
+        return shape
+
+    def _flat(self, row: Row, top: tuple[Any, ...]) -> tuple[str, RowSummary, Alpaca | None]:
+        """The verdict on a row shape without a conversation: only Alpaca rows are fast."""
+        value, fields = row.value, self.fields
+        fmt = formats.detect(value, fields)
+        template = self.summarize(row, fmt, fields)
+        alpaca = None
+        names = [fields.column(k, d) for k, d in _ALPACA_COLUMNS]
+        history = fields.column("history", "history")
+        if (
+            self.active
+            and fmt == formats.ALPACA
+            and not any(k in value for k in (*self.excluded, *fields.messages))
+            and all(type(value[k]) is str for k in names if k in value)
+            and type(value.get(history, [])) is list
+            # F002: a list under a name close to a conversation field
+            and not any(
+                format_rules.near_miss(k, fields) for k, v in value.items() if type(v) is list
+            )
+        ):
+            _, prompt, query, response = names
+            alpaca = Alpaca(
+                tuple(k for k in names if k in value),
+                prompt if prompt in value else None,
+                query,
+                response if response in value else None,
+                history if history in value else None,
+            )
+        if len(self.flat) >= _MAX_SHAPES:
+            self.flat.clear()
+        self.flat[top] = (fmt, template, alpaca)
+        return self.flat[top]
+
+    def _clean_fields(self, value: dict[str, Any], a: Alpaca) -> bool:
+        """C001-C004 and R013 on an Alpaca row whose fields are strings (its shape says)."""
+        texts = [value[k] for k in a.strings]
+        if a.response is not None:
+            text = value[a.response]
+            if not text or text.isspace():
+                return False
+        if a.prompt is not None:
+            text = value[a.prompt]
+            if not text or text.isspace():
+                query = value.get(a.query)
+                if not (type(query) is str and query.strip() != ""):
+                    return False
+        if a.history is not None:
+            for pair in value[a.history]:
+                if type(pair) is not list or len(pair) != 2:
+                    return False
+                for text in pair:
+                    if type(text) is not str or not text or text.isspace():
+                        return False
+                texts += pair
+        text = "".join(texts)
+        return not (("<" in text or "[" in text) and TOKEN_RE.search(text))
+
+    def _order(self, shape: Shape, roles: tuple[str, ...], msgs: list[dict]) -> Order | None:
+        """The verdict of R005-R012 on a role sequence, and where values need a look."""
+        table = {
+            **(formats.SHAREGPT_ROLES if shape.fmt == formats.SHAREGPT else formats.MESSAGES_ROLES),
+            **self.fields.extra_roles,
+        }
+        canon = [table.get(r) for r in roles]
+        order: Order | None = None
+        if (
+            len(canon) >= 2
+            and None not in canon
+            and canon[-1] == "assistant"
+            and not (canon[1 if canon[0] == "system" else 0] == "assistant" and "user" in canon)
+        ):
+            tools = []
+            before = -1
+            for i, role in enumerate(canon):
+                if role == "tool":
+                    if before < 0 or canon[before] != "assistant":
+                        break
+                    tools.append((i, before))
+                    continue
+                if i and (role == "system" or role == canon[i - 1]):
+                    break
+                before = i
+            else:
+                calls = tuple(i for i, m in enumerate(msgs) if "tool_calls" in m)
+                order = Order(
+                    calls,
+                    frozenset(i for i in calls if canon[i] == "assistant"),
+                    tuple(i for i, r in enumerate(roles) if r == "function_call"),
+                    tuple(tools),
+                )
+        if len(shape.orders) >= _MAX_SHAPES:  # type: ignore[arg-type]
+            shape.orders.clear()  # type: ignore[union-attr]
+        shape.orders[roles] = order  # type: ignore[index]
+        return order
+
+    def _clean(self, msgs: list[dict], shape: Shape) -> bool:
+        roles = tuple(map(dict.get, msgs, repeat(shape.role_key)))
+        try:
+            order = shape.orders[roles]  # type: ignore[index]
+        except KeyError:
+            order = self._order(shape, roles, msgs)
+        if order is None:
+            return False
+        contents = list(map(dict.get, msgs, repeat(shape.content_key)))
+        try:
+            text = "".join(contents)
+            if not all(contents) or any(map(str.isspace, contents)):
+                for i, c in enumerate(contents):
+                    if (not c or c.isspace()) and not (
+                        i in order.assistant_calls and msgs[i]["tool_calls"]
+                    ):
+                        return False
+        except TypeError:  # content that is not a string
+            return False
+        # A control token inside the joined text, or across two contents (then the full
+        # check finds nothing: only slower); every token starts with "<" or "[".
+        if ("<" in text or "[" in text) and TOKEN_RE.search(text):
+            return False
+        ids: list[tuple[int, str]] = []
+        calls_at: dict[int, bool] = {}
+        for i in order.calls:
+            calls = msgs[i]["tool_calls"]
+            if type(calls) is not list:
+                return False
+            for call in calls:
+                if type(call) is not dict:
+                    return False
+                fn = call.get("function")
+                if type(fn) is not dict:
+                    fn = call
+                if type(fn.get("name")) is not str:
+                    return False
+                args = fn.get("arguments")
+                if type(args) is str and not _json_object(args):
+                    return False
+                if i in order.assistant_calls and type(call.get("id")) is str:
+                    ids.append((i, call["id"]))
+            calls_at[i] = bool(calls)
+        for i in order.function_calls:
+            if not _json_calls(contents[i]):
+                return False
+        for i, before in order.tools:
+            if not (
+                calls_at.get(before)
+                or before in order.function_calls
+                or "<tool_call>" in contents[before]
+                or "<|python_tag|>" in contents[before]
+            ):
+                return False
+            cid = msgs[i].get("tool_call_id")
+            if type(cid) is str and not any(j < i and c == cid for j, c in ids):
+                return False
+        return True
+
+
+def _json_object(text: str) -> bool:
+    try:
+        return type(orjson.loads(text)) is dict
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _json_calls(text: str) -> bool:
+    """A ShareGPT function_call value: JSON of a call (or a list of calls) with names."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    calls = parsed if type(parsed) is list else [parsed]
+    return all(type(c) is dict and type(c.get("name")) is str for c in calls)
+
+
+def covered_checks() -> frozenset[Any]:
+    """The row checks whose findings a clean verdict rules out (all others always run)."""
+    from sftlint.rules import (
+        content_rules,
+        format_rules,
+        multimodal_rules,
+        pretokenized_rules,
+        role_rules,
+    )
+
+    return frozenset(
+        (
+            format_rules.check_format,
+            role_rules.check_roles,
+            content_rules.check_content,
+            pretokenized_rules.pretokenized_row,
+            multimodal_rules.media_count,
+        )
+    )
+
+
+def idle_checks(settings: Settings) -> frozenset[Any]:
+    """Row checks that report nothing under these settings, whatever the row.
+
+    The loss-mask rules need a tokenizer (`mask_rules.active`): without one, a clean row
+    need not even get a RowContext.
+    """
+    from sftlint.rules import mask_rules
+
+    return frozenset() if settings.mask.get("tokenizer") else frozenset((mask_rules.loss_mask,))

@@ -1,0 +1,227 @@
+"""Check a large JSON Lines file in two processes, each over one half of its lines.
+
+The file is split at the line boundary nearest its middle. A forked worker checks the
+second half's rows while this process checks the first; the worker's findings and row
+summaries come back with line numbers and row indices counted from its half's start, are
+shifted, and joined to ours; the file checks then run here over every summary. The result
+is the one a single pass gives: same findings, same order (findings are sorted), same
+summaries. Rules that keep per-file state across rows (the loss-mask totals) make the
+second half run here too, after the first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import traceback
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import IO, TYPE_CHECKING, Any
+
+from sftlint import checks, reader
+from sftlint.model import Finding, Position, Range, Related
+from sftlint.positions import NO_WIDTH
+from sftlint.reader import FileInfo, Problem
+
+if TYPE_CHECKING:
+    from sftlint.settings import Settings
+
+MIN_SIZE = 16 << 20  # below this, starting a process costs more than it saves
+Half = tuple[list[Finding], dict[str, Any], dict[str, int], FileInfo, bool]
+
+
+def split_point(data: Any, size: int) -> int | None:
+    """Offset of the first line after the middle of the file, or None if there is none."""
+    nl = data.find(b"\n", size // 2)
+    if nl < 0 or nl + 1 >= size:
+        return None
+    return nl + 1
+
+
+def usable(path: str, size: int, settings: Settings) -> bool:
+    """Worth two processes: a large JSON Lines file, 2+ CPUs, and a process safe to fork.
+
+    Not with a tokenizer configured: the loss-mask rules total their figures across rows.
+    """
+    return (
+        size >= MIN_SIZE
+        and not settings.mask.get("tokenizer")
+        and not path.lower().endswith(reader.JSON_SUFFIXES)
+        and (os.cpu_count() or 1) >= 2
+        and threading.active_count() == 1  # forking a threaded process can deadlock
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def lines_of(f: IO[bytes], size: int) -> Iterator[bytes]:
+    """The lines of the next `size` bytes of `f` (which end at a line boundary)."""
+    if size <= 0:
+        return
+    for line in f:
+        yield line
+        size -= len(line)
+        if size <= 0:
+            return
+
+
+def check_half(
+    checker: Any,
+    path: str,
+    start: int,
+    end: int,
+    info: FileInfo,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+) -> None:
+    """Feed the rows of bytes [start, end) of `path` to `checker` (an engine.FileChecker).
+
+    `progress` gets the share of [start, end) done, scaled to `total` (the worker keeps
+    pace with this process on the other half).
+    """
+    step = 0
+    with open(path, "rb", buffering=1 << 20) as f:
+        f.seek(start)
+        for row in reader.read_jsonl(path, lines_of(f, end - start), info, offset=start):
+            checker.check_row(row)
+            if progress is not None and row.offset >= step:
+                progress((row.offset - start) * total // (end - start), total)
+                step = row.offset + (1 << 21)
+
+
+def _pack_summaries(summaries: list[checks.RowSummary]) -> dict[str, Any]:
+    """Summaries as columns: ints pickle fast; shared key and type sets pickle once."""
+    ints = array("q")
+    for s in summaries:
+        ints.extend((s.index, s.line, s.end_line, s.offset, s.length, s.digest))
+    return {
+        "ints": ints,
+        "format": [s.format for s in summaries],
+        "keys": [s.keys for s in summaries],
+        "message_keys": [s.message_keys for s in summaries],
+        "types": [s.types for s in summaries],
+        "extra": {i: s.extra for i, s in enumerate(summaries) if s.extra},
+        "wide": {i: s.prefix for i, s in enumerate(summaries) if s.prefix != NO_WIDTH},
+    }
+
+
+def _unpack_summaries(packed: dict[str, Any], rows: int, lines: int) -> list[checks.RowSummary]:
+    ints = packed["ints"]
+    extra, wide = packed["extra"], packed["wide"]
+    summary = checks.RowSummary
+    out = []
+    for i, (fmt, keys, message_keys, types) in enumerate(
+        zip(packed["format"], packed["keys"], packed["message_keys"], packed["types"], strict=True)
+    ):
+        index, line, end_line, offset, length, digest = ints[6 * i : 6 * i + 6]
+        s = summary(
+            index + rows,
+            line + lines,
+            end_line + lines,
+            offset,
+            length,
+            wide.get(i, NO_WIDTH),
+            fmt,
+            keys,
+            message_keys,
+            types,
+            digest,
+        )
+        if i in extra:
+            s.extra = extra[i]
+        out.append(s)
+    return out
+
+
+def _worker(conn: Any, make_checker: Callable[[], Any], path: str, start: int, end: int) -> None:
+    try:
+        info = FileInfo()
+        checker = make_checker()
+        check_half(checker, path, start, end, info)
+        stateful = bool(checker.reporter.state or checker.reporter.stats)
+        packed = {} if stateful else _pack_summaries(checker.summaries)
+        findings = [] if stateful else checker.reporter.findings
+        conn.send(("ok", (findings, packed, checker.formats, info, stateful)))
+    except BaseException:  # the parent checks the half itself
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def start_worker(
+    make_checker: Callable[[], Any], path: str, start: int, end: int
+) -> Callable[[], Half | None]:
+    """Fork a worker checking bytes [start, end); returns a function awaiting its result."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_worker, args=(send, make_checker, path, start, end))
+    process.start()
+    send.close()
+
+    def result() -> Half | None:
+        try:
+            status, payload = receive.recv()
+        except EOFError:  # the worker died
+            status, payload = "error", None
+        finally:
+            receive.close()
+            process.join()
+        return payload if status == "ok" else None
+
+    return result
+
+
+def merge(checker: Any, info: FileInfo, half: Half) -> None:
+    """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
+    findings, packed, formats, other, _ = half
+    lines, rows = info.lines, info.rows
+    checker.reporter.findings.extend(shift_finding(f, lines) for f in findings)
+    checker.summaries.extend(_unpack_summaries(packed, rows, lines))
+    for fmt, n in formats.items():
+        checker.formats[fmt] = checker.formats.get(fmt, 0) + n
+    info.rows += other.rows
+    info.lines += other.lines
+    info.bytes = other.bytes
+    if info.first_crlf is None and other.first_crlf is not None:
+        info.first_crlf = shift_range(other.first_crlf, lines)
+    info.crlf_lines += other.crlf_lines
+    info.problems.extend(_shift_problem(p, lines) for p in other.problems)
+
+
+def shift_range(r: Range, lines: int) -> Range:
+    return Range(_shift_position(r.start, lines), _shift_position(r.end, lines))
+
+
+def _shift_position(p: Position, lines: int) -> Position:
+    return Position(p.line + lines, p.column, p.utf16, p.offset)
+
+
+def _shift_fixes(fixes: list, lines: int) -> list:
+    return [
+        replace(fix, edits=tuple(replace(e, range=shift_range(e.range, lines)) for e in fix.edits))
+        for fix in fixes
+    ]
+
+
+def shift_finding(f: Finding, lines: int) -> Finding:
+    return replace(
+        f,
+        range=shift_range(f.range, lines),
+        fixes=_shift_fixes(f.fixes, lines),
+        related=[
+            Related(r.path, shift_range(r.range, lines), r.message) if r.path == f.path else r
+            for r in f.related
+        ],
+        row_line=None if f.row_line is None else f.row_line + lines,
+    )
+
+
+def _shift_problem(p: Problem, lines: int) -> Problem:
+    return Problem(
+        p.code,
+        p.message,
+        shift_range(p.range, lines),
+        _shift_fixes(p.fixes, lines),
+        [(shift_range(r, lines), m) for r, m in p.related],
+    )

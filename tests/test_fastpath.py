@@ -1,0 +1,120 @@
+"""The clean-row fast path and the two-process split change no finding and no summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sftlint import engine, parallel
+from sftlint.settings import Settings
+
+TOOL_CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+CLEAN = [
+    {"role": "user", "content": "hi"},
+    {"role": "assistant", "content": "", "tool_calls": [TOOL_CALL]},
+    {"role": "tool", "tool_call_id": "c1", "content": "12"},
+    {"role": "assistant", "content": "done"},
+]
+
+
+def _rows() -> list[str]:
+    """Clean rows, and rows one value away from a finding the fast path must not hide."""
+    out = []
+    for _ in range(3):
+        out.append(json.dumps({"messages": CLEAN}, separators=(",", ":")))
+    variants = [
+        (1, "content", " "),  # whitespace: fine only because the turn calls a tool
+        (3, "content", " \u3000"),  # C001
+        (3, "content", "a <|im_end|>"),  # C004
+        (2, "tool_call_id", "c9"),  # R011
+        (2, "tool_call_id", 5),
+        (1, "tool_calls", []),  # R010: the call list is empty
+        (1, "tool_calls", [{"id": "c1", "function": {"name": "f", "arguments": "{x"}}]),
+        (1, "tool_calls", [{"id": "c1", "function": {"arguments": "{}"}}]),  # R014
+        (0, "role", "human"),  # R004
+        (3, "role", "user"),  # R006
+        (0, "content", 3),  # C003
+    ]
+    for turn, key, value in variants:
+        messages = [dict(m) for m in CLEAN]
+        messages[turn][key] = value
+        out.append(json.dumps({"messages": messages}))
+    out.append(
+        json.dumps(
+            {
+                "conversations": [
+                    {"from": "human", "value": "q"},
+                    {"from": "function_call", "value": '{"name": "f", "arguments": {}}'},
+                    {"from": "observation", "value": "r"},
+                    {"from": "gpt", "value": "a"},
+                ]
+            }
+        )
+    )
+    out.append(
+        json.dumps(
+            {
+                "conversations": [
+                    {"from": "human", "value": "q"},
+                    {"from": "function_call", "value": "{bad"},
+                    {"from": "observation", "value": "r"},
+                    {"from": "gpt", "value": "a"},
+                ]
+            }
+        )
+    )
+    for row in (
+        {"instruction": "q", "input": "", "output": "a", "history": [["h", "i"]]},
+        {"instruction": "", "input": "x", "output": "a"},  # empty prompt: the input holds it
+        {"instruction": "", "input": " ", "output": "a"},  # C002
+        {"instruction": "q", "input": "", "output": "a", "history": [["h", " "]]},  # C001
+        {"instruction": "q", "input": "", "output": "a", "history": [["h"]]},  # R013
+        {"instruction": "q [INST]", "input": "", "output": "a"},  # C004
+    ):
+        out.append(json.dumps(row))
+    out.append(out[0])  # D001
+    return out
+
+
+def _snapshot(result: engine.FileResult) -> tuple[list[str], list[tuple]]:
+    summaries = [
+        (s.index, s.line, s.offset, s.length, s.format, s.keys, s.message_keys, s.types, s.digest)
+        for s in result.summaries
+    ]
+    return [repr(f) for f in result.findings], summaries
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(_rows() * 3) + "\n\n", encoding="utf-8")
+    return path
+
+
+def test_fast_path_changes_no_finding(data: Path) -> None:
+    fast = engine.check_path(data, Settings(), jobs=1)
+    checker = engine.FileChecker(str(data), Settings(), engine.loader_for_bytes(str(data), b""))
+    checker.fast.active = False  # every row through every check
+    info = engine.FileInfo()
+    for row in engine.iter_file_rows(str(data), info):
+        checker.check_row(row)
+    checker.load = engine.loader_for_bytes(str(data), data.read_bytes())
+    slow = checker.finish(info)
+    assert _snapshot(fast) == _snapshot(slow)
+    codes = {f.code for f in fast.findings}
+    assert {"C001", "C002", "C003", "C004", "C005", "R004", "R010", "R011", "R013"} <= codes
+    assert {"R006", "R014", "D001", "J007"} <= codes
+
+
+def test_two_processes_give_the_single_pass_result(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    single = engine.check_path(data, Settings(), jobs=1)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    split = parallel.split_point(data.read_bytes(), data.stat().st_size)
+    assert split is not None and parallel.usable(str(data), data.stat().st_size, Settings())
+    both = engine.check_path(data, Settings())
+    assert _snapshot(both) == _snapshot(single)
+    assert both.info == single.info and both.formats == single.formats
