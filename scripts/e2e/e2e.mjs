@@ -1,9 +1,9 @@
 // End-to-end test of the sftlint extension in a real VS Code (code-server) driven by headless
 // Chromium through playwright-core, against the real `python -m sftlint serve`.
 // Env: CS_URL, WS_DIR (a scratch copy of tests/e2e-workspace), OUT_DIR (failure screenshots),
-// DOCS_DIR (where the documentation screenshots go), PYTHON, E2E_ALLOW_MISSING (comma list of
-// server features whose absence is a warning instead of a failure: hover,preview).
-import { execFileSync } from "node:child_process";
+// DOCS_DIR (where the documentation screenshots go), PYTHON. Any failed step fails the run
+// (exit 1); the last line says `N passed, N failed`.
+import { execFileSync, spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -14,13 +14,9 @@ const WS = process.env.WS_DIR;
 const OUT = process.env.OUT_DIR ?? ".";
 const DOCS = process.env.DOCS_DIR;
 const PYTHON = process.env.PYTHON ?? "python3";
-const ALLOW_MISSING = new Set((process.env.E2E_ALLOW_MISSING ?? "").split(",").filter(Boolean));
 const FILE = path.join(WS, "chats.jsonl");
 const t0 = Date.now();
 const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-
-/** A server feature this test needs is not there: named, never a hang. */
-class MissingFeature extends Error {}
 
 // The planted problems: line (1-based), code, exact message, column.
 const EXPECTED = [
@@ -28,6 +24,8 @@ const EXPECTED = [
   { line: 2, col: 93, code: "C001", text: "What is 2+2?", message: "turn 2 (messages[1].content): assistant content is empty: the model learns to answer with nothing" },
   { line: 3, col: 58, code: "J004", text: "Be brief.", message: 'duplicate key "role" in messages[0]: the last one silently wins, the earlier value is lost' },
 ];
+// A loss-mask finding (L rule): shows once the tokenizer has loaded in the background.
+const MASK = { line: 3, col: 45, code: "L008", message: "turn 1 (system): the template folds the system prompt into turn 2 (user)" };
 const FIX_TITLE = 'Replace role "bot" with "assistant"';
 
 const results = [];
@@ -38,16 +36,17 @@ async function step(name, fn) {
     results.push({ name, status: "PASS" });
     lap(`PASS ${name} (${((Date.now() - s) / 1000).toFixed(1)}s)`);
   } catch (e) {
-    const missing = e instanceof MissingFeature;
-    const status = missing ? (ALLOW_MISSING.has(name) ? "MISSING (allowed)" : "MISSING") : "FAIL";
-    results.push({ name, status, detail: e.message });
-    lap(`${status} ${name}: ${e.message}`);
+    results.push({ name, status: "FAIL", detail: e.message });
+    lap(`FAIL ${name}: ${e.message}`);
     await page?.screenshot({ path: path.join(OUT, `fail-${name}.png`) }).catch(() => {});
   }
 }
 
-async function shot(name) {
-  if (DOCS) await page.screenshot({ path: path.join(DOCS, `${name}.png`) });
+/** A documentation screenshot; `height` crops it to the top of the window (the editor's
+ * first lines, where the hover or menu is), so the picture is not mostly empty. */
+async function shot(name, height) {
+  const clip = height ? { x: 0, y: 0, width: page.viewportSize().width, height } : undefined;
+  if (DOCS) await page.screenshot({ path: path.join(DOCS, `${name}.png`), clip });
 }
 
 const browser = await chromium.launch({
@@ -126,9 +125,12 @@ try {
     await page.keyboard.press("Control+Shift+M");
     const panel = page.locator(".markers-panel");
     await panel.locator(".monaco-list-row", { hasText: EXPECTED[0].code }).first().waitFor({ timeout: 20_000 });
+    // The mask finding comes once the tokenizer has loaded (background, with progress).
+    await panel.locator(".monaco-list-row", { hasText: MASK.code }).first().waitFor({ timeout: 60_000 })
+      .catch(() => { throw new Error(`no ${MASK.code} (loss-mask finding) in the Problems panel within 60 s`); });
     const text = (await panel.innerText()).replace(/\s+/g, " ");
     lap(`problems panel: ${text}`);
-    for (const e of EXPECTED) {
+    for (const e of [...EXPECTED, MASK]) {
       assert.ok(text.includes(e.message), `Problems lists: ${e.message}`);
       assert.ok(text.includes(`sftlint(${e.code})`) || text.includes(e.code), `Problems shows code ${e.code}`);
       assert.ok(text.includes(`[Ln ${e.line}, Col ${e.col}]`), `${e.code} at [Ln ${e.line}, Col ${e.col}]`);
@@ -149,7 +151,7 @@ try {
     try {
       text = await hoverText(target, /turn 2/, 30_000);
     } catch {
-      throw new MissingFeature("no hover on the assistant turn of line 4 within 30 s: the server's masked-turn hover (textDocument/hover) is missing");
+      throw new Error("no hover on the assistant turn of line 4 within 30 s");
     }
     // The tokenizer loads in the background: wait for the counts.
     const hover = page.locator(".monaco-hover:not(.hidden)").first();
@@ -162,16 +164,26 @@ try {
     }
     lap(`hover: ${text.replace(/\s+/g, " ")}`);
     const m = counts.exec(text);
-    if (!m) throw new MissingFeature(`the hover shows no masked tokens (no "N tokens · M trained" line): ${text.replace(/\s+/g, " ").slice(0, 300)}`);
+    if (!m) throw new Error(`the hover shows no masked tokens (no "N tokens · M trained" line): ${text.replace(/\s+/g, " ").slice(0, 300)}`);
     assert.match(text, /turn 2 · assistant · messages\[1\]/, "the hover names the assistant turn");
     const [tokens, trained, masked] = m.slice(1).map(Number);
     assert.equal(tokens, trained + masked);
     assert.ok(trained > 0, "the assistant turn trains tokens");
-    assert.ok(text.includes("friendly"), "the hover shows the turn's tokens");
-    // Markdown rendered: trained tokens bold.
-    assert.ok((await hover.locator("strong").count()) > 0, "trained tokens rendered in bold");
-    await shot("hover");
-    assert.ok(!text.includes("**") && !text.includes("~~"), `Markdown markers shown literally in the hover (adjacent bold/strike runs do not parse): ${text.replace(/\s+/g, " ")}`);
+    // One chip per token (a coloured span), trained ones bold, masked ones struck through;
+    // the legend adds one chip of each kind.
+    const chips = hover.locator('span[style*="background-color"]');
+    const trainedChips = hover.locator('span[style*="background-color"] > strong');
+    const maskedChips = hover.locator('span[style*="background-color"] > del');
+    assert.equal(await chips.count(), tokens + 2, "one chip per token in the hover");
+    assert.equal(await trainedChips.count(), trained + 1, "trained tokens bold");
+    assert.equal(await maskedChips.count(), masked + 1, "masked tokens struck through");
+    const shown = (await trainedChips.allInnerTexts()).slice(1).join("");
+    assert.ok(shown.includes("friendly"), `the hover shows the turn's tokens: ${shown}`);
+    const bg = await trainedChips.nth(1).evaluate((el) => getComputedStyle(el.parentElement).backgroundColor);
+    assert.notEqual(bg, "rgba(0, 0, 0, 0)", "chips are coloured (the HTML subset is enabled)");
+    assert.ok(!text.includes("**") && !text.includes("~~") && !text.includes("<span"), `markup shown literally in the hover: ${text.replace(/\s+/g, " ")}`);
+    await page.waitForTimeout(300);
+    await shot("hover", 300);
     await page.mouse.move(5, 5);
     await page.keyboard.press("Escape");
   });
@@ -184,7 +196,7 @@ try {
     await page.keyboard.press("Control+.");
     const item = page.locator(".action-widget .monaco-list-row", { hasText: FIX_TITLE });
     await item.first().waitFor({ timeout: 20_000 });
-    await shot("quickfix");
+    await shot("quickfix", 300);
     // The menu focuses its first item; pick ours by keyboard (clicks race the menu's layout).
     const rows = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
     const index = rows.findIndex((r) => r.includes(FIX_TITLE));
@@ -214,7 +226,7 @@ try {
     const deadline = Date.now() + 45_000;
     while (!(await summary.count()) && Date.now() < deadline) {
       const t = await title.innerText();
-      if (/feature missing/i.test(t)) throw new MissingFeature(`${t}: ${await frame.locator(".notice").first().innerText()}`);
+      if (/feature missing/i.test(t)) throw new Error(`${t}: ${await frame.locator(".notice").first().innerText()}`);
       await page.waitForTimeout(300);
     }
     if (!(await summary.count())) throw new Error(`the preview shows no row: "${await title.innerText()}" ${await frame.locator("#content").innerText()}`);
@@ -225,17 +237,45 @@ try {
     try {
       truth = JSON.parse(execFileSync(PYTHON, ["-m", "sftlint", "show", "--json", "--tokenizer", "mistral-v3", `${FILE}:4`], { encoding: "utf8" }));
     } catch (e) {
-      throw new MissingFeature(`\`sftlint show --json\` is missing or failed, no ground truth for the counts: ${String(e.message).split("\n")[0]}`);
+      throw new Error(`\`sftlint show --json\` failed, no ground truth for the counts: ${String(e.message).split("\n")[0]}`);
     }
     const want = { tokens: truth.tokens.length, trained: truth.tokens.filter((t) => t.trained).length };
     assert.deepEqual(shown, want, "preview token counts == sftlint show --json");
     assert.ok(want.trained > 0 && want.trained < want.tokens, "the row has both trained and masked tokens");
-    assert.equal(await frame.locator(".tok.trained").count(), want.trained);
-    assert.equal(await frame.locator(".tok.masked").count(), want.tokens - want.trained);
+    // Chips in the row (the legend above it has one of each kind too).
+    assert.equal(await frame.locator("#content .tok.trained").count(), want.trained, "trained chips");
+    assert.equal(await frame.locator("#content .tok.masked").count(), want.tokens - want.trained, "masked chips");
     const headers = await frame.locator(".turn-header").allInnerTexts();
     lap(`preview turns: ${headers.join(" | ")}`);
     assert.ok(headers.some((h) => /turn 2/.test(h)), "a header for the assistant turn");
+    // Per-turn counts as the CLI reports them.
+    for (const t of truth.turns) {
+      const head = frame.locator(`.turn-header[data-turn="${t.index}"]`);
+      assert.equal(await head.count(), 1, `one header for turn ${t.index + 1}`);
+      assert.equal(Number(await head.getAttribute("data-tokens")), t.tokens, `turn ${t.index + 1} tokens`);
+      assert.equal(Number(await head.getAttribute("data-trained")), t.trained, `turn ${t.index + 1} trained`);
+    }
     await shot("preview");
+  });
+  await step("statusbar", async () => {
+    // Tokenizer, strategy and the file's trained share (sftlint/fileStats).
+    const item = page.locator(".statusbar-item", { hasText: "sftlint:" }).first();
+    await item.waitFor({ timeout: 20_000 });
+    const deadline = Date.now() + 30_000;
+    let text = await item.innerText();
+    while (!/% trained/.test(text) && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      text = await item.innerText();
+    }
+    lap(`status bar: ${text}`);
+    const m = /sftlint: mistral-v3 · assistant-only · (\d+)% trained/.exec(text);
+    assert.ok(m, `the status bar shows tokenizer, strategy and trained share: "${text}"`);
+    // Ground truth: the CLI's token totals for the whole (fixed) file.
+    // (exit code 1: the file still has findings)
+    const out = spawnSync(PYTHON, ["-m", "sftlint", "check", "--no-progress", "--color", "never", "--tokenizer", "mistral-v3", FILE], { encoding: "utf8" }).stdout;
+    const t = /(\d+) tokens, (\d+) trained/.exec(out);
+    assert.ok(t, `sftlint check prints token totals: ${out}`);
+    assert.equal(Number(m[1]), Math.round((100 * Number(t[2])) / Number(t[1])), "trained share == sftlint check");
   });
 } catch (e) {
   results.push({ name: "setup", status: "FAIL", detail: e.message });
@@ -247,6 +287,6 @@ try {
 
 console.log("\n== e2e summary");
 for (const r of results) console.log(`${r.status.padEnd(18)} ${r.name}${r.detail ? `: ${r.detail}` : ""}`);
-const failed = results.filter((r) => r.status === "FAIL" || r.status === "MISSING");
+const failed = results.filter((r) => r.status !== "PASS");
 console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
 process.exitCode = failed.length ? 1 : 0;

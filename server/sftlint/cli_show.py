@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import orjson
 
-from sftlint import checks, engine, formats, output
+from sftlint import engine, output, rowview
 from sftlint.model import Severity
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import settings_for
@@ -67,51 +67,15 @@ def run_show(args: argparse.Namespace) -> int:
     if row is None:
         print(f"sftlint: error: {path}: no row at line {row_text}", file=sys.stderr)
         return EXIT_ERROR
-    reporter = checks.Reporter(settings)
-    fmt = formats.detect(row.value, settings.fields) if row.ok else None
-    for p in row.problems:
-        reporter.add(p.code, p.message, row.path, p.range, fixes=p.fixes, row_line=row.line)
-    result = None
-    if fmt is not None:
-        ctx = checks.RowContext(row, fmt, settings.fields, reporter)
-        for check in checks.ROW_CHECKS:
-            check(ctx)
-        result = _mask_result(ctx)
-    findings = sorted(reporter.findings, key=lambda f: f.sort_key)
+    view = rowview.inspect_row(row, settings)
+    findings = view.findings
     if args.json:
-        payload: dict[str, Any] = {
-            "filename": str(path),
-            "row": row.line + 1,
-            "format": fmt,
-            "tokens": [t.as_dict() for t in result.tokens] if result else [],
-            "turns": [t.as_dict() for t in result.turns] if result else [],
-            "rendered": result.rendered if result else None,
-            "totals": _totals(result),
-            "findings": [output.finding_json(f) for f in findings],
-        }
+        payload = rowview.row_json(str(path), view)
         sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         color = output.use_color(args.color, sys.stdout)
-        print_row(sys.stdout, path, row, fmt, settings.mask, result, findings, color)
+        print_row(sys.stdout, path, row, view.format, settings.mask, view.result, findings, color)
     return EXIT_FINDINGS if any(f.severity >= Severity.WARNING for f in findings) else EXIT_CLEAN
-
-
-def _mask_result(ctx: checks.RowContext) -> Any:
-    from sftlint.rules import mask_rules
-
-    if not mask_rules.active(ctx):
-        return None
-    state = ctx.reporter.state.get("mask")
-    if state is None:
-        return None
-    analysed = mask_rules.analyze(ctx, state)  # served from the engine's row cache
-    return analysed[0] if analysed else None
-
-
-def _totals(result: Any) -> dict[str, int] | None:
-    if result is None:
-        return None
-    return {"tokens": result.total_tokens, "trained": result.trained_tokens}
 
 
 def print_row(

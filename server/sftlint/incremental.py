@@ -3,22 +3,32 @@
 An editor buffer is kept as a list of lines (bytes, split on b"\\n" as the reader splits).
 Each JSON Lines row is linted alone with the engine's own reader and row checks, as if it
 were line 0 at offset 0; the result is cached by the line's bytes and moved to where the
-line is when findings are asked for. File checks (format majority, key consistency,
-duplicates, ...) run over the rows' summaries again only when an edit changed what they
-can see: a row's summary signature, a duplicate group, the line count, or a row they
-reported on. (File checks decide from `RowSummary` fields and load rows only to locate
-what they report.) JSON-array files are re-checked whole: their rows span many lines.
+line is when findings are asked for. Lines without a result are linted in batches (one
+reader and one `FileChecker` over many lines, so the engine's fast path keeps its shape
+cache) and each row's findings are moved back to line 0. File checks (format majority,
+key consistency, duplicates, ...) run over the rows' summaries again only when an edit
+changed what they can see: a row's summary signature, a duplicate group, the line count,
+or a row they reported on. (File checks decide from `RowSummary` fields and load rows
+only to locate what they report.) JSON-array files are re-checked whole: their rows span
+many lines.
+
+What an edit costs is proportional to the lines it touches: the lines that hold findings
+are kept in a sorted index, line start offsets are summed lazily (an edit invalidates them
+from its first line on), file findings keep their byte offsets relative to their line,
+and only the findings that are shown (the first `limit` in file order) are built.
 
 `findings()` equals `engine.check_bytes(path, b"\\n".join(lines), settings).findings`.
 """
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from itertools import accumulate, compress
-from operator import attrgetter
+from itertools import accumulate, islice, repeat
+from operator import add, itemgetter
 from typing import Any
 
 from sftlint import checks, engine, reader
@@ -28,21 +38,55 @@ from sftlint.settings import Settings
 
 _CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 _HEAD_LINES = 50  # lines that decide whether a .json file is an array or JSON Lines
+BATCH_MIN = 64  # unlinted lines in a row from which one checker lints them together
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # eq=False: `None in results` stays C-fast
+@dataclass(slots=True, eq=False)  # eq=False: `None in results` stays C-fast
 class LineResult:
-    """Linting one line alone, positioned as if it were line 0 at offset 0."""
+    """Linting one line alone, positioned as if it were line 0 at offset 0 (never changed:
+    results are shared by lines of the same text)."""
 
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # sorted by (offset, code), as the engine sorts
     summary: checks.RowSummary | None  # None: a blank line (not a row)
     signature: Any  # what file checks can see of the row
     crlf: bool
+    owned: bool = False  # the summary is this result's alone (not cached): moved in place
 
 
 def _signature(s: checks.RowSummary) -> tuple:
     extra = tuple(sorted((k, repr(v)) for k, v in s.extra.items())) if s.extra else ()
     return (s.format, s.keys, s.message_keys, s.types, extra)  # digest: see _digests
+
+
+def _rel_key(f: Finding) -> tuple[int, int, str]:
+    """Sort key of a finding whose offsets are relative to its line's start: the engine's
+    (offset, code) order, since line starts only grow."""
+    start = f.range.start
+    return (start.line, start.offset, f.code)
+
+
+class _Starts:
+    """starts[i] = byte offset of line i in b"\\n".join(lines), summed on first use; an
+    edit invalidates only the starts after its first line."""
+
+    __slots__ = ("_lines", "_starts")
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self._lines = lines
+        self._starts = [0]
+
+    def invalidate(self, line: int) -> None:
+        if len(self._starts) > line + 1:
+            del self._starts[line + 1 :]
+
+    def __getitem__(self, i: int) -> int:
+        s = self._starts
+        if i >= len(s):
+            known = len(s) - 1
+            more = accumulate(map(add, map(len, self._lines[known:i]), repeat(1)), initial=s[-1])
+            next(more)
+            s.extend(more)
+        return s[i]
 
 
 class IncrementalLinter:
@@ -60,15 +104,22 @@ class IncrementalLinter:
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._cache: dict[tuple[bytes, bool, bool], LineResult] = {}
+        self._signatures: dict[tuple, tuple] = {}  # one copy of each signature
+        self._shared: dict[tuple, tuple] = {}  # signatures by the ids of shared parts
         self._digests: Counter[int] = Counter()
         self.formats: Counter[str] = Counter()
         self._rows = 0
         self._crlf = 0
-        # File-check results and what they were computed from.
+        self._flines: list[int] = []  # sorted: lines whose result has findings
+        self._row_total = 0  # findings in all line results
+        self._starts = _Starts(lines)
+        # File-check results (offsets relative to their line, sorted by _rel_key) and what
+        # they were computed from.
         self._file_findings: list[Finding] | None = None
         self._file_rows: set[int] = set()  # lines a file check reported on
         self._changed: dict[int, tuple[Any, bool]] = {}  # line -> (old signature, was dup)
         self._array_findings: list[Finding] | None = None
+        self._external: list[Finding] = []  # e.g. split checks; stored like file findings
 
     def _layout_is_array(self) -> bool:
         if not self.path.lower().endswith(reader.JSON_SUFFIXES):
@@ -79,13 +130,23 @@ class IncrementalLinter:
 
     def splice(self, start: int, stop: int, count: int) -> None:
         """Lines [start, stop) of the buffer were replaced by `count` lines (now in `lines`)."""
+        if count == 0:  # a line becomes the first or the last: its result depends on that
+            if stop == len(self.results) and start > 0:
+                start, count = start - 1, 1
+            elif start == 0 and stop < len(self.results):
+                stop, count = stop + 1, 1
         self._array_findings = None
+        self._starts.invalidate(start)
+        delta = count - (stop - start)
+        if self._external:
+            moved = (_move_lines(f, self.path, start, stop, delta) for f in self._external)
+            self._external = [f for f in moved if f is not None]
         if start < _HEAD_LINES and self._layout_is_array() != self.is_array:
             self.is_array = self._layout_is_array()
             self.reset()
             return
         old = self.results[start:stop]
-        if count != stop - start:
+        if delta:
             self._file_findings = None
             self._changed.clear()
         for i, r in enumerate(old, start):
@@ -98,6 +159,13 @@ class IncrementalLinter:
             if self._file_findings is not None and i not in self._changed:
                 self._changed[i] = (r.signature, was_dup)
             self._forget(r)
+        flines = self._flines
+        lo = bisect_left(flines, start)
+        hi = bisect_left(flines, stop, lo)
+        if delta:
+            flines[lo:] = [i + delta for i in flines[hi:]]
+        elif hi > lo:
+            del flines[lo:hi]
         self._unlinted += count - sum(r is None for r in old)
         self._last_splice = start
         self.results[start:stop] = [None] * count
@@ -107,18 +175,32 @@ class IncrementalLinter:
         if settings is not None:
             self.settings = settings
             self._cache.clear()
+            self._external = []
         self.is_array = self._layout_is_array()
         self.results = [None] * len(self.lines)
         self._unlinted = len(self.lines)
         self._digests.clear()
         self.formats.clear()
-        self._rows = self._crlf = 0
+        self._rows = self._crlf = self._row_total = 0
+        self._flines.clear()
+        self._starts.invalidate(0)
         self._file_findings = None
         self._changed.clear()
         self._array_findings = None
 
+    def set_external(self, findings: list[Finding]) -> None:
+        """Findings computed elsewhere for the current text (the split checks): reported
+        with this file's own, moved along by edits until replaced (dropped when an edit
+        touches a line they name)."""
+        starts = self._starts
+        self._external = sorted(
+            (_relative(f, starts, self.path) for f in findings if f.path == self.path),
+            key=_rel_key,
+        )
+
     def _forget(self, r: LineResult) -> None:
         self._crlf -= r.crlf
+        self._row_total -= len(r.findings)
         s = r.summary
         if s is None:
             return
@@ -127,8 +209,11 @@ class IncrementalLinter:
             self.formats[s.format] -= 1
         self._digests[s.digest] -= 1
 
-    def _count(self, r: LineResult) -> None:
+    def _count(self, r: LineResult, line: int) -> None:
         self._crlf += r.crlf
+        if r.findings:
+            self._row_total += len(r.findings)
+            insort(self._flines, line)
         s = r.summary
         if s is None:
             return
@@ -153,12 +238,16 @@ class IncrementalLinter:
             results = self.results
             last = len(results) - 1
             end = min(len(results), i + chunk)
+            if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
+                self._lint_batch(i, end)
+                done += end - i
+                i = end
             while i < end:
                 if results[i] is None:
                     r = self._lint_line(i, i == last)
                     results[i] = r
                     self._unlinted -= 1
-                    self._count(r)
+                    self._count(r, i)
                     done += 1
                 i += 1
             yield done
@@ -180,6 +269,10 @@ class IncrementalLinter:
         for _ in self.lint_steps(1 << 30):
             pass
 
+    def _batchable(self) -> bool:
+        # Loss-mask rules keep totals across rows: a shared checker would mix rows.
+        return not self.settings.mask.get("tokenizer")
+
     def _lint_line(self, i: int, last: bool) -> LineResult:
         line = self.lines[i]
         key = (line, i == 0, last)
@@ -195,33 +288,118 @@ class IncrementalLinter:
         checker = engine.FileChecker(self.path, self.settings, _no_load)
         for row in reader.read_jsonl(self.path, [b"\n", data] if pad else [data], info):
             checker.check_row(row)
-        for p in info.problems:
-            if pad and p.code == "J007" and p.range.start.line == 0:
-                continue
-            checker.reporter.add(
-                p.code,
-                p.message,
-                self.path,
-                p.range,
-                fixes=p.fixes,
-                related=[Related(self.path, r, m) for r, m in p.related],
-            )
+        _add_problems(checker, info, pad)
         findings = checker.reporter.findings
         if pad:
             findings = [_shift(f, -1, -1) for f in findings]
         summary = checker.summaries[0] if checker.summaries else None
-        result = LineResult(
-            tuple(findings),
-            summary,
-            _signature(summary) if summary is not None else None,
-            info.crlf_lines > 0,
-        )
+        result = self._result(findings, summary, line)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
         return result
 
+    def _lint_batch(self, a: int, b: int) -> None:
+        """Lint lines [a, b) (all without a result) with one reader and one checker."""
+        lines, results = self.lines, self.results
+        last = len(lines) - 1
+        pad = 1 if a > 0 else 0  # a line before: the reader strips a BOM on line 0 only
+        feed: list[bytes] = [b"\n"] * pad
+        starts: list[int] = [0] * pad  # reader offset of each fed line
+        at = pad
+        for j in range(a, b):
+            line = lines[j]
+            if j == last:
+                if not line:
+                    break  # the text ends with a newline: no line after it
+                data = line
+            elif j == 0 or not line.strip():
+                data = line + b"\n"  # blank lines (J007 and its fix) as the file has them
+            else:
+                data = line  # a row: the reader takes it without its newline, uncopied
+            feed.append(data)
+            starts.append(at)
+            at += len(data)
+        info = FileInfo()
+        checker = engine.FileChecker(self.path, self.settings, _no_load)
+        for row in reader.read_jsonl(self.path, feed, info):
+            checker.check_row(row)
+        _add_problems(checker, info, pad)
+        found: dict[int, list[Finding]] = {}
+        for f in checker.reporter.findings:
+            k = f.range.start.line if f.row_line is None else f.row_line
+            found.setdefault(k, []).append(_shift(f, -k, -starts[k]))
+        summaries = {s.line: s for s in checker.summaries}
+        crlf = 0
+        for j in range(a, b):
+            k = j - a + pad
+            if k >= len(feed):
+                results[j] = _NOTHING
+                continue
+            fs = found.get(k)
+            r = self._result(fs, summaries.get(k), lines[j], owned=True)
+            results[j] = r
+            crlf += r.crlf
+            if fs:
+                self._row_total += len(fs)
+                insort(self._flines, j)
+        # What _count does line by line, in bulk.
+        self._crlf += crlf
+        self._rows += len(summaries)
+        self.formats.update(s.format for s in summaries.values() if s.format is not None)
+        self._digests.update(s.digest for s in summaries.values())
+        self._unlinted -= b - a
+
+    def _result(
+        self, findings: Any, summary: checks.RowSummary | None, line: bytes, owned: bool = False
+    ) -> LineResult:
+        signature = None
+        if summary is not None:
+            if summary.extra:
+                sig = _signature(summary)
+                signature = self._signatures.setdefault(sig, sig)
+            else:  # the fast path shares these parts among the rows of one shape
+                key = (summary.format, id(summary.keys), id(summary.message_keys), id(summary.types))
+                signature = self._shared.get(key)
+                if signature is None:
+                    if len(self._shared) >= _CACHE_LIMIT:
+                        self._shared.clear()
+                    signature = _signature(summary)  # holds the parts: their ids stay theirs
+                    self._shared[key] = signature
+        ordered = tuple(sorted(findings, key=_offset_code)) if findings else ()
+        return LineResult(ordered, summary, signature, line.endswith(b"\r"), owned)
+
     # --- results -------------------------------------------------------------------------
+
+    def located(self, limit: int | None = None) -> tuple[list[tuple[int | None, Finding]], int]:
+        """The first `limit` findings in file order, unbuilt, and how many there are in all.
+
+        Each is (line, f): `f` as linted on line 0, to be moved to `line`; or (None, f):
+        `f` on its own lines, with byte offsets relative to each line's start. Line numbers
+        and UTF-16 columns (all a diagnostic needs) are right either way.
+        """
+        if self.is_array:
+            found = self.findings(limit)
+            return [(0, f) for f in found[0]], found[1]
+        if self._unlinted:
+            self.lint_all()
+        file_findings = self._file_checks()
+        total = self._row_total + len(file_findings) + len(self._external)
+        merged = heapq.merge(
+            self._row_stream(),
+            ((_rel_key(f), None, f) for f in file_findings),
+            ((_rel_key(f), None, f) for f in self._external),
+            key=itemgetter(0),
+        )
+        if limit is not None:
+            merged = islice(merged, limit)
+        return [(line, f) for _, line, f in merged], total
+
+    def _row_stream(self) -> Iterator[tuple[tuple[int, int, str], int, Finding]]:
+        results = self.results
+        for i in self._flines:
+            for f in results[i].findings:  # type: ignore[union-attr]
+                yield (i, f.range.start.offset, f.code), i, f
 
     def findings(self, limit: int | None = None) -> tuple[list[Finding], int]:
         """(the findings sorted as the engine sorts them, at most `limit`; how many in all)."""
@@ -230,22 +408,19 @@ class IncrementalLinter:
                 data = b"\n".join(self.lines)
                 self._array_findings = engine.check_bytes(self.path, data, self.settings).findings
             found = self._array_findings
+            if self._external:
+                starts = self._starts
+                extra = [_absolute(f, starts, self.path) for f in self._external]
+                found = sorted([*found, *extra], key=lambda f: f.sort_key)
             return (found if limit is None else found[:limit]), len(found)
-        if self._unlinted:
-            self.lint_all()
-        results: list[LineResult] = self.results  # type: ignore[assignment]
-        sums = _LineSums(self.lines)
-        file_findings = self._file_checks(sums)
-        with_findings = list(compress(range(len(results)), map(_FINDINGS, results)))
-        total = sum(len(results[i].findings) for i in with_findings) + len(file_findings)
-        out: list[Finding] = []
-        for i in with_findings:
-            out.extend(_shift(f, i, sums[i] + i) for f in results[i].findings)
-            if limit is not None and len(out) > limit:
-                break  # row findings come in file order: the rest sort after these
-        out.extend(file_findings)  # after row findings, as the engine reports them
-        out.sort(key=lambda f: f.sort_key)
-        return (out if limit is None else out[:limit]), total
+        located, total = self.located(limit)
+        return [self._build(line, f) for line, f in located], total
+
+    def _build(self, line: int | None, f: Finding) -> Finding:
+        starts = self._starts
+        if line is None:
+            return _absolute(f, starts, self.path)
+        return _shift(f, line, starts[line])
 
     def findings_between(self, first: int, last: int) -> list[Finding]:
         """Findings whose range touches lines [first, last] (for hovers and code actions)."""
@@ -257,57 +432,85 @@ class IncrementalLinter:
             return [f for f in self.findings()[0] if touches(f)]
         if self._unlinted:
             self.lint_all()
-        sums = _LineSums(self.lines)
-        out = [f for f in self._file_checks(sums) if touches(f)]
-        for i in range(max(0, first), min(last + 1, len(self.results))):
-            r = self.results[i]
-            if r is not None:
-                out.extend(_shift(f, i, sums[i] + i) for f in r.findings)
+        out = [
+            self._build(None, f) for f in (*self._file_checks(), *self._external) if touches(f)
+        ]
+        flines = self._flines
+        for i in flines[bisect_left(flines, max(0, first)) : bisect_left(flines, last + 1)]:
+            out.extend(self._build(i, f) for f in self.results[i].findings)  # type: ignore[union-attr]
         out.sort(key=lambda f: f.sort_key)
         return out
 
-    def _info(self, sums: _LineSums) -> FileInfo:
+    def summaries(self) -> list[checks.RowSummary]:
+        """Every row's summary, positioned where the row now is (as the engine gives them)."""
+        if self._unlinted:
+            self.lint_all()
+        self._starts[len(self.lines)]  # sum every line start at once
+        line_starts = self._starts._starts
+        out: list[checks.RowSummary] = []
+        bom = self.lines[0].startswith(reader.BOM)
+        for i, r in enumerate(self.results):
+            if r is None or r.summary is None:
+                continue
+            s = r.summary
+            if r.owned:  # cheaper than a new summary (100,000 of them on a big file)
+                s.index, s.line, s.end_line = len(out), i, i
+                s.offset = 3 if i == 0 and bom else line_starts[i]
+                out.append(s)
+                continue
+            out.append(
+                checks.RowSummary(
+                    len(out),
+                    i,
+                    i,
+                    3 if i == 0 and bom else line_starts[i],
+                    s.length,
+                    s.prefix,
+                    s.format,
+                    s.keys,
+                    s.message_keys,
+                    s.types,
+                    s.digest,
+                    s.extra,
+                )
+            )
+        return out
+
+    def _info(self) -> FileInfo:
         info = FileInfo()
         n = len(self.lines)
         info.lines = n if self.lines[-1] else n - 1
-        info.bytes = sums[-1] + n - 1
+        info.bytes = self._starts[n] - 1
         info.rows = self._rows
         info.crlf_lines = self._crlf
         if self._crlf:
             i = next(i for i, r in enumerate(self.results) if r is not None and r.crlf)
             raw = self.lines[i][:-1]
-            start = sums[i] + i
+            start = self._starts[i]
             if i == 0 and raw.startswith(reader.BOM):
                 raw, start = raw[3:], 3
             info.first_crlf = reader._line_range(i, start, raw, len(raw), len(raw))
         return info
 
-    def _file_checks(self, sums: _LineSums) -> list[Finding]:
+    def _file_checks(self) -> list[Finding]:
         if self._file_findings is not None and self._unchanged_for_file_checks():
             self._changed.clear()
-            return self._shifted_file_findings(sums)
-        info = self._info(sums)
-        summaries: list[checks.RowSummary] = []
-        bom = self.lines[0].startswith(reader.BOM)
-        for i, r in enumerate(self.results):
-            if r is None or r.summary is None:
-                continue
-            offset = 3 if i == 0 and bom else sums[i] + i
-            summaries.append(
-                replace(r.summary, index=len(summaries), line=i, end_line=i, offset=offset)
-            )
+            return self._file_findings
+        summaries = self.summaries()
         reporter = checks.Reporter(self.settings)
         ctx = checks.FileContext(
-            self.path, summaries, reporter, self._load, self.settings.fields, info
+            self.path, summaries, reporter, self._load, self.settings.fields, self._info()
         )
         for check in checks.FILE_CHECKS:
             check(ctx)
-        self._file_findings = reporter.findings
-        self._file_sums = sums
-        self._file_rows = {f.row_line for f in reporter.findings if f.row_line is not None}
-        self._file_rows.update(f.range.start.line for f in reporter.findings)
+        starts = self._starts
+        found = [_relative(f, starts, self.path) for f in reporter.findings]
+        found.sort(key=_rel_key)
+        self._file_findings = found
+        self._file_rows = {f.row_line for f in found if f.row_line is not None}
+        self._file_rows.update(f.range.start.line for f in found)
         self._changed.clear()
-        return self._file_findings
+        return found
 
     def _unchanged_for_file_checks(self) -> bool:
         for i, (signature, was_dup) in self._changed.items():
@@ -317,16 +520,6 @@ class IncrementalLinter:
             if was_dup or r.crlf or (r.summary is not None and self._digests[r.summary.digest] > 1):
                 return False
         return True
-
-    def _shifted_file_findings(self, sums: _LineSums) -> list[Finding]:
-        """File findings of the last run, their byte offsets moved by edits of other rows
-        (the line count is the same, or the file checks would have run again)."""
-        if not self._file_findings:
-            return []  # nothing to move (and no need to sum the line lengths)
-        old, self._file_sums = self._file_sums, sums
-        if old[-1] != sums[-1]:
-            self._file_findings = [_reoffset(f, old, sums) for f in self._file_findings]
-        return self._file_findings or []
 
     def _load(self, s: checks.RowSummary) -> Row:
         raw = self.lines[s.line]
@@ -339,31 +532,30 @@ class IncrementalLinter:
         return row
 
 
-class _LineSums:
-    """sums[i] = bytes in lines before line i (without the newlines), summed on first use:
-    an edit that reports nothing new needs no O(lines) pass."""
-
-    __slots__ = ("_lines", "_sums")
-
-    def __init__(self, lines: list[bytes]) -> None:
-        self._lines = lines
-        self._sums: list[int] | None = None
-
-    def __getitem__(self, i: int) -> int:
-        if self._sums is None:
-            self._sums = list(accumulate(map(len, self._lines), initial=0))
-        return self._sums[i]
-
-    def __len__(self) -> int:
-        return len(self._lines) + 1
-
-
-_FINDINGS = attrgetter("findings")
 _NOTHING = LineResult((), None, None, False)
+
+
+def _offset_code(f: Finding) -> tuple[int, str]:
+    return (f.range.start.offset, f.code)
 
 
 def _no_load(s: checks.RowSummary) -> Row:
     raise RuntimeError("row checks load no rows")
+
+
+def _add_problems(checker: engine.FileChecker, info: FileInfo, pad: int) -> None:
+    """The reader's file-level problems (BOM, blank lines) as findings of their line."""
+    for p in info.problems:
+        if pad and p.code == "J007" and p.range.start.line == 0:
+            continue  # the blank line put before the others
+        checker.reporter.add(
+            p.code,
+            p.message,
+            checker.path,
+            p.range,
+            fixes=p.fixes,
+            related=[Related(checker.path, r, m) for r, m in p.related],
+        )
 
 
 def _pos(p: Position, line: int, offset: int) -> Position:
@@ -372,31 +564,6 @@ def _pos(p: Position, line: int, offset: int) -> Position:
 
 def _range(r: Range, line: int, offset: int) -> Range:
     return Range(_pos(r.start, line, offset), _pos(r.end, line, offset))
-
-
-def _reoffset(f: Finding, old: _LineSums, new: _LineSums) -> Finding:
-    """`f` with every byte offset moved by how much its line moved from `old` to `new`."""
-
-    def pos(p: Position) -> Position:
-        delta = new[p.line] - old[p.line] if p.line < len(new) else 0
-        return Position(p.line, p.column, p.utf16, p.offset + delta)
-
-    def rng(r: Range) -> Range:
-        return Range(pos(r.start), pos(r.end))
-
-    return Finding(
-        f.code,
-        f.severity,
-        f.message,
-        f.path,
-        rng(f.range),
-        [
-            Fix(x.title, tuple(replace(e, range=rng(e.range)) for e in x.edits), x.safe)
-            for x in f.fixes
-        ],
-        [replace(r, range=rng(r.range)) for r in f.related],
-        f.row_line,
-    )
 
 
 def _shift(f: Finding, line: int, offset: int) -> Finding:
@@ -420,3 +587,65 @@ def _shift(f: Finding, line: int, offset: int) -> Finding:
         [Related(r.path, _range(r.range, line, offset), r.message) for r in f.related],
         None if f.row_line is None else f.row_line + line,
     )
+
+
+def _map_positions(f: Finding, path: str, pos: Any) -> Finding:
+    """`f` with `pos` applied to every position in `path` (others are in other files)."""
+
+    def rng(r: Range) -> Range:
+        return Range(pos(r.start), pos(r.end))
+
+    return Finding(
+        f.code,
+        f.severity,
+        f.message,
+        f.path,
+        rng(f.range) if f.path == path else f.range,
+        [
+            Fix(
+                x.title,
+                tuple(replace(e, range=rng(e.range)) if e.path == path else e for e in x.edits),
+                x.safe,
+            )
+            for x in f.fixes
+        ],
+        [replace(r, range=rng(r.range)) if r.path == path else r for r in f.related],
+        f.row_line,
+    )
+
+
+def _relative(f: Finding, starts: _Starts, path: str) -> Finding:
+    """Byte offsets in `path` made relative to their line's start (edits of other lines
+    then leave them right)."""
+    return _map_positions(
+        f, path, lambda p: Position(p.line, p.column, p.utf16, p.offset - starts[p.line])
+    )
+
+
+def _absolute(f: Finding, starts: _Starts, path: str) -> Finding:
+    return _map_positions(
+        f, path, lambda p: Position(p.line, p.column, p.utf16, p.offset + starts[p.line])
+    )
+
+
+def _move_lines(f: Finding, path: str, start: int, stop: int, delta: int) -> Finding | None:
+    """A relative finding after lines [start, stop) became `stop - start + delta` lines:
+    None when it names one of those lines, else moved with the lines after them."""
+    lines = [f.range.start.line, f.range.end.line] if f.path == path else []
+    lines += [n for x in f.fixes for e in x.edits if e.path == path for n in _lines(e.range)]
+    lines += [n for r in f.related if r.path == path for n in _lines(r.range)]
+    if any(start <= n < stop for n in lines):
+        return None
+    if not delta or not any(n >= stop for n in lines):
+        return f
+    return _map_positions(
+        f,
+        path,
+        lambda p: Position(p.line + delta, p.column, p.utf16, p.offset)
+        if p.line >= stop
+        else p,
+    )
+
+
+def _lines(r: Range) -> tuple[int, int]:
+    return (r.start.line, r.end.line)

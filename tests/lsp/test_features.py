@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInternalError
 from pytest_lsp import LanguageClient
-from tests.lsp.conftest import start
+from tests.lsp.conftest import capabilities, start
 from tests.lsp.test_diagnostics import (
     ROWS,
     change,
@@ -18,6 +18,7 @@ from tests.lsp.test_diagnostics import (
     rng,
     track_versions,
 )
+from tests.lsp.test_requests import CHATML
 
 pytestmark = pytest.mark.asyncio
 
@@ -195,8 +196,8 @@ async def test_hover_and_inlay_hints_with_tokenizer(client: LanguageClient, tmp_
     )
     text = h.contents.value
     assert text.startswith("**turn 2** · assistant · `messages[1]`\n\n")
-    assert "Trained tokens in **bold**, masked ones ~~struck through~~:" in text
-    assert text.endswith("\n\n**␣ok** **\\</s\\>**")
+    assert "\n\ntrained: **`token`** · masked (label -100): ~~`token`~~ · ␣ = space" in text
+    assert text.endswith("\n\n**`␣ok`** **`</s>`**")
     assert "2 tokens · 2 trained (100%) · 0 masked · why: assistant, end of turn" in text
     hints = await client.text_document_inlay_hint_async(
         lsp.InlayHintParams(text_document=doc, range=rng(1, 0, 1, 0))
@@ -206,3 +207,55 @@ async def test_hover_and_inlay_hints_with_tokenizer(client: LanguageClient, tmp_
     assert hints[0].label.endswith("% trained") and " tok · " in hints[0].label
     reports = list(client.progress_reports.values())
     assert reports and reports[0][0].title == "sftlint: loading tokenizer mistral-v3"
+
+
+async def test_turn_hover_html_chips(client: LanguageClient, tmp_path: Path) -> None:
+    """A client that renders <span style> gets one chip per token, trained ones bold on
+    green, masked ones struck through on grey, adjacent chips in alternating shades."""
+    caps = capabilities()
+    caps.general.markdown = lsp.MarkdownClientCapabilities(
+        parser="marked", version="1.1.0", allowed_tags=["span", "strong", "del", "code", "p"]
+    )
+    await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=caps,
+            root_uri=tmp_path.as_uri(),
+            initialization_options={"tokenizer": str(CHATML)},
+        )
+    )
+    row = (
+        '{"messages": [{"role": "user", "content": "Hi"}, '
+        '{"role": "assistant", "content": "a*b<i>"}]}'
+    )
+    uri = await open_doc(client, tmp_path / "train.jsonl", row + "\n")
+    doc = lsp.TextDocumentIdentifier(uri=uri)
+    h = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc, position=lsp.Position(line=0, character=90))
+    )
+    trained = '<span style="color:#0b3d1c;background-color:#{}"><strong>{}</strong></span>'
+    masked = '<span style="color:#4a525b;background-color:#{}"><del>{}</del></span>'
+    chips = [
+        masked.format("e6e8eb;", "&#60;&#124;im&#95;start&#124;&#62;"),
+        masked.format("c9ced4;", "assistant"),
+        masked.format("e6e8eb;", "↵"),
+        *(
+            trained.format(bg, text)
+            for bg, text in zip(
+                ["7fdc98;", "b4f0c2;"] * 4,
+                ["a", "&#42;", "b", "&#60;", "i", "&#62;", "&#60;&#124;im&#95;end&#124;&#62;"],
+                strict=False,
+            )
+        ),
+        masked.format("e6e8eb;", "↵"),
+    ]
+    assert h.contents.value == "\n\n".join(
+        [
+            "**turn 2** · assistant · `messages[1]`",
+            "11 tokens · 7 trained (64%) · 4 masked · why: assistant, end of turn, turn header",
+            trained.format("b4f0c2;", "trained")
+            + " "
+            + masked.format("e6e8eb;", "masked")
+            + " (label -100) · one chip per token, ␣ = space, ↵ = newline",
+            "\u2009".join(chips),
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sftlint import engine
+from sftlint import engine, incremental
 from sftlint.incremental import IncrementalLinter
 from sftlint.lsp import convert
 from sftlint.lsp.documents import LineDocument, index_to_utf16
@@ -83,6 +83,12 @@ def test_edits_equal_fresh_open(case) -> None:
     text, edits, final = case
     doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, text)
     linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 2
+    try:  # open: lines linted in batches of two (and one left alone), edits: line by line
+        for _ in linter.lint_steps(chunk=2):
+            pass
+    finally:
+        incremental.BATCH_MIN = batch_min
     linter.findings()
     for a, b, new in edits:
         s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
@@ -105,3 +111,50 @@ def test_json_array_rechecked_whole() -> None:
     linter.splice(s.start, s.stop, s.count)
     final = doc.source
     assert linter.findings()[0] == engine.check_bytes(path, final, Settings()).findings
+
+
+LINES = [ROW, BAD, "", " ", "\r", ROW + "\r", "\ufeff" + ROW, "{", "[1]", '{"text": "a"}', "😀"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(LINES), min_size=1, max_size=12),
+    st.booleans(),
+    st.booleans(),
+    st.integers(1, 5),
+)
+def test_batched_open_equals_engine(lines: list[str], bom: bool, newline: bool, chunk: int) -> None:
+    """One checker over many lines gives each line what linting it alone gives."""
+    text = ("\ufeff" if bom else "") + "\n".join(lines) + ("\n" if newline else "")
+    data = text.encode("utf-8")
+    batched = IncrementalLinter(PATH, Settings(), data.split(b"\n"))
+    batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 1
+    try:
+        for _ in batched.lint_steps(chunk=chunk):
+            pass
+    finally:
+        incremental.BATCH_MIN = batch_min
+    alone = IncrementalLinter(PATH, Settings(), data.split(b"\n"))
+    alone.lint_all()  # fewer than BATCH_MIN lines: one by one
+    assert [(r.findings, r.signature, r.crlf) for r in batched.results] == [
+        (r.findings, r.signature, r.crlf) for r in alone.results
+    ]
+    expected = engine.check_bytes(PATH, data, Settings()).findings
+    assert batched.findings()[0] == expected
+    assert batched.findings(3) == (expected[:3], len(expected))
+
+
+def test_findings_between_and_limit_after_lines_move() -> None:
+    """The index of lines with findings and the line starts follow inserted lines."""
+    text = "\n".join([ROW, BAD, ROW, BAD]) + "\n"
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, text)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    linter.findings()
+    s = doc.apply((2, 0), (2, 0), BAD + "\n")  # a new bad row before line 3
+    linter.splice(s.start, s.stop, s.count)
+    final = doc.source
+    expected = engine.check_bytes(PATH, final, Settings()).findings
+    assert linter.findings() == (expected, len(expected))
+    assert linter.findings(2) == (expected[:2], len(expected))
+    assert linter.findings_between(2, 2) == [f for f in expected if f.range.start.line == 2]
+    assert {f.range.start.line for f in expected} >= {1, 2, 4}

@@ -45,7 +45,7 @@
     const trained = tokens.filter((t) => t.trained).length;
     title.textContent = `${msg.file} · row at line ${d.row}`;
     summary.textContent = `${tokens.length} tokens · ${trained} trained (${pct(trained, tokens.length)})` +
-      (d.tokenizer ? ` · ${d.tokenizer}` : "") + (d.strategy ? ` · ${d.strategy}` : "");
+      (d.format ? ` · format ${d.format}` : "");
     summary.dataset.tokens = String(tokens.length);
     summary.dataset.trained = String(trained);
     const parts = [];
@@ -53,7 +53,8 @@
     for (const s of sections(tokens)) {
       const sec = el("section", "turn");
       const n = s.tokens.filter((t) => t.trained).length;
-      const role = s.turn === null ? null : d.turns && d.turns[s.turn] ? d.turns[s.turn].role : null;
+      const turn = s.turn === null ? undefined : (d.turns || []).find((x) => x.index === s.turn);
+      const role = turn ? turn.role : null;
       const name = s.turn === null ? "template" : `turn ${s.turn + 1}${role ? ` · ${role}` : ""}`;
       const head = el("h2", "turn-header");
       head.append(el("span", "turn-name", name),

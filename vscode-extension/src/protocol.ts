@@ -10,11 +10,16 @@ export interface RowTokensParams {
 
 export interface RowToken {
   id: number;
+  /** The token's text, whitespace made visible (␣ space, ↵ newline). */
   text: string;
+  /** Code-point offsets of the token in `rendered`. */
+  start: number;
+  end: number;
   trained: boolean;
   /** Index of the turn (0-based), null for template scaffolding outside turns. */
   turn: number | null;
-  reason?: string;
+  /** Why it is trained or masked ("assistant", "turn header", "end of turn", ...). */
+  reason: string;
 }
 
 export interface JsonFinding {
@@ -28,13 +33,16 @@ export interface RowTokensResult {
   filename: string;
   /** 1-based line where the row starts, as `sftlint show PATH:ROW` takes it. */
   row: number;
+  /** The row's detected format; null when the row is not a JSON object. */
+  format: string | null;
   tokens: RowToken[];
+  /** Per-turn summaries; `index` is the `turn` of the tokens. */
+  turns: { index: number; role: string | null; tokens: number; trained: number }[];
+  /** The text the tokenizer saw (chat template applied); null without tokens. */
+  rendered: string | null;
+  totals: { tokens: number; trained: number } | null;
   findings: JsonFinding[];
-  /** Optional: the turns' roles, index = `turn`. */
-  turns?: { role: string | null }[];
-  tokenizer?: string;
-  strategy?: string;
-  /** Optional: why there are no tokens (e.g. no tokenizer configured). */
+  /** Why there are no tokens (no tokenizer, a tokenizer that failed to load, ...). */
   message?: string;
 }
 

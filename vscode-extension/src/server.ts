@@ -255,15 +255,10 @@ export class SftlintServer implements vscode.Disposable {
           vscode.workspace.getConfiguration("sftlint", document).get<boolean>("inlayHints", true)
             ? next(document, range, token)
             : [],
-        provideHover: async (document, position, token, next) => {
-          const hover = await next(document, position, token);
-          // The masked-turn hover colours tokens with <span style>: allow the HTML subset.
-          for (const c of hover?.contents ?? []) {
-            if (c instanceof vscode.MarkdownString) c.supportHtml = true;
-          }
-          return hover;
-        },
       },
+      // The masked-turn hover draws tokens as <span style> chips: allow VS Code's HTML subset
+      // (this also tells the server, through `general.markdown.allowedTags`, to send them).
+      markdown: { supportHtml: true, isTrusted: false },
     };
     const client = new LanguageClient("sftlint", "sftlint", serverOptions, clientOptions);
     const feature = client.getFeature(ExecuteCommandRequest.method);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ class ClientSettings:
     max_problems: int | None = None  # None: the config's max-problems (default 1,000)
     debounce_ms: int = 5
     error: str | None = None  # why the overrides were dropped
+    trusted: bool = True  # False: do not load tokenizers / templates from the workspace
+    inlay_hints: bool = True
+    roots: tuple[str, ...] = ()  # workspace folders (set by the server)
+    # Set by the server: trust and tokenizer loading applied to each file's settings.
+    prepare: Callable[[Settings, ClientSettings], Settings] | None = None
 
     @classmethod
     def parse(cls, raw: Any) -> ClientSettings:
@@ -49,6 +55,10 @@ class ClientSettings:
                 out.globs = tuple(str(v) for v in value)
             elif name == "debounce-ms" and isinstance(value, int):
                 out.debounce_ms = max(0, value)
+            elif name == "workspace-trusted" and isinstance(value, bool):
+                out.trusted = value
+            elif name == "inlay-hints" and isinstance(value, bool):
+                out.inlay_hints = value
             elif name in keys and value is not None:
                 overrides[name] = value
         try:
@@ -84,11 +94,12 @@ def settings_for(path: str, client: ClientSettings) -> tuple[Settings, str | Non
     selection = {k: v for k, v in client.overrides.items() if k in _SELECTION}
     rest = {k: v for k, v in client.overrides.items() if k not in _SELECTION}
     found = config.find_config(target)
+    prepare = client.prepare or (lambda settings, _client: settings)
     try:
         table = config.load_config(found) if found else {}
     except ConfigError as err:
-        return config.resolve(rest, None, target, selection), str(err)
-    return config.resolve({**table, **rest}, found, target, selection), None
+        return prepare(config.resolve(rest, None, target, selection), client), str(err)
+    return prepare(config.resolve({**table, **rest}, found, target, selection), client), None
 
 
 def max_problems(settings: Settings, client: ClientSettings) -> int:

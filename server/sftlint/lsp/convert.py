@@ -19,12 +19,13 @@ SEVERITY = {
 }
 
 
-def position(p: Position) -> lsp.Position:
-    return lsp.Position(line=p.line, character=p.utf16)
+def position(p: Position, line: int = 0) -> lsp.Position:
+    return lsp.Position(line=p.line + line, character=p.utf16)
 
 
-def range_(r: Range) -> lsp.Range:
-    return lsp.Range(start=position(r.start), end=position(r.end))
+def range_(r: Range, line: int = 0) -> lsp.Range:
+    """`line`: lines to move the range down by (findings of a row linted as line 0)."""
+    return lsp.Range(start=position(r.start, line), end=position(r.end, line))
 
 
 UriOf = Callable[[str], str]
@@ -34,10 +35,12 @@ def uri_of_path(path: str) -> str:
     return uris.from_fs_path(path) or path
 
 
-def diagnostic(f: Finding, uri_of: UriOf = uri_of_path) -> lsp.Diagnostic:
+def diagnostic(f: Finding, uri_of: UriOf = uri_of_path, line: int = 0) -> lsp.Diagnostic:
+    """`line`: lines to move `f` down by (a row's findings are linted as line 0; they and
+    their related locations, in the same row, move together)."""
     rule = registry.get(f.code)
     return lsp.Diagnostic(
-        range=range_(f.range),
+        range=range_(f.range, line),
         message=f.message,
         severity=SEVERITY[f.severity],
         code=f.code,
@@ -45,7 +48,7 @@ def diagnostic(f: Finding, uri_of: UriOf = uri_of_path) -> lsp.Diagnostic:
         source=SOURCE,
         related_information=[
             lsp.DiagnosticRelatedInformation(
-                location=lsp.Location(uri=uri_of(r.path), range=range_(r.range)),
+                location=lsp.Location(uri=uri_of(r.path), range=range_(r.range, line)),
                 message=r.message,
             )
             for r in f.related

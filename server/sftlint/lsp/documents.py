@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _LSP_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -63,9 +64,21 @@ class LineDocument:
 
     @classmethod
     def from_text(cls, uri: str, path: str, language_id: str, version: int, text: str):
-        doc = cls(uri, path, language_id, version, encode(text).split(b"\n"))
-        doc._interior_cr = sum(1 for line in doc.lines if b"\r" in line[:-1])
+        return cls.from_lines(uri, path, language_id, version, encode(text).split(b"\n"))
+
+    @classmethod
+    def from_lines(cls, uri: str, path: str, language_id: str, version: int, lines: list[bytes]):
+        doc = cls(uri, path, language_id, version, lines)
+        doc._interior_cr = sum(map(_has_interior_cr, lines))
         return doc
+
+    @classmethod
+    def opened(cls, item: Any, path: str, lines: list[bytes] | None) -> LineDocument:
+        """The document of a `didOpen` item; `lines`: its text already split (see
+        `transport`), then `item.text` is empty."""
+        if lines is None:
+            return cls.from_text(item.uri, path, item.language_id, item.version, item.text)
+        return cls.from_lines(item.uri, path, item.language_id, item.version, lines)
 
     @property
     def source(self) -> bytes:
@@ -81,7 +94,7 @@ class LineDocument:
     def replace_all(self, text: str) -> Splice:
         old = len(self.lines)
         self.lines[:] = encode(text).split(b"\n")
-        self._interior_cr = sum(1 for line in self.lines if b"\r" in line[:-1])
+        self._interior_cr = sum(map(_has_interior_cr, self.lines))
         return Splice(0, old, len(self.lines))
 
     def apply(self, start: tuple[int, int], end: tuple[int, int], text: str) -> Splice:
@@ -102,8 +115,8 @@ class LineDocument:
         return self._splice(sl, el + 1, new)
 
     def _splice(self, start: int, stop: int, new: list[bytes]) -> Splice:
-        removed = sum(1 for line in self.lines[start:stop] if b"\r" in line[:-1])
-        added = sum(1 for line in new if b"\r" in line[:-1])
+        removed = sum(map(_has_interior_cr, self.lines[start:stop]))
+        added = sum(map(_has_interior_cr, new))
         self.lines[start:stop] = new
         self._interior_cr += added - removed
         return Splice(start, stop, len(new))
@@ -143,3 +156,8 @@ def _content(line: str, index: int, lines: list[bytes]) -> str:
     if line.endswith("\r") and index < len(lines) - 1:
         return line[:-1]
     return line
+
+
+def _has_interior_cr(line: bytes) -> bool:
+    """A "\\r" that is not the line's last byte (LSP ends a line there; we do not)."""
+    return line.find(b"\r", 0, len(line) - 1) >= 0

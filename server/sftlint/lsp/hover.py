@@ -8,13 +8,12 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from sftlint import formats, registry
-from sftlint.lsp import convert, rows
+from sftlint.lsp import convert, masking, rows
 from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import HOW_TO_CONFIGURE, MaskService
 from sftlint.model import Finding
 from sftlint.reader import Row, format_path
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 MAX_TOKENS_SHOWN = 400
 
 
@@ -37,10 +36,6 @@ def rule_section(f: Finding) -> str:
         f"**{rule.code} {rule.name}** ({rule.severity.label}): {rule.summary}\n\n"
         f"{rule.explanation.rstrip()}\n\n[Rule documentation]({rule.url})"
     )
-
-
-def _escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def turn_at(row: Row, turns: list[formats.Turn], pos: lsp.Position) -> formats.Turn | None:
@@ -67,7 +62,47 @@ def row_section(row: Row, fmt: str, turns: list[formats.Turn], mask: Any) -> str
     return text
 
 
-def turn_section(turn: formats.Turn, mask: Any, show_ids: bool) -> str:
+# Explicit colours (dark text on light chips) read the same in light and dark themes; two
+# shades per kind alternate so that adjacent tokens are told apart. VS Code's hover keeps
+# only `color` and `background-color` in a span's style, written exactly like this.
+_TRAINED = ("#b4f0c2", "#7fdc98")
+_MASKED = ("#e6e8eb", "#c9ced4")
+_TEXT = {"trained": "#0b3d1c", "masked": "#4a525b"}
+_GAP = "\u2009"  # a thin space between chips: boundaries show, and long turns wrap
+_HTML_ESCAPE = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~"}
+
+
+def _chip(text: str, trained: bool, shade: int) -> str:
+    kind = "trained" if trained else "masked"
+    bg = (_TRAINED if trained else _MASKED)[shade % 2]
+    body = "".join(_HTML_ESCAPE.get(c, c) for c in text)
+    body = f"<strong>{body}</strong>" if trained else f"<del>{body}</del>"
+    return f'<span style="color:{_TEXT[kind]};background-color:{bg};">{body}</span>'
+
+
+def _code(text: str) -> str:
+    """A Markdown code span holding `text` literally (backticks included)."""
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def token_runs(tokens: list[Any], html: bool) -> tuple[str, str]:
+    """(legend, tokens): trained tokens bold, masked ones struck through, so they differ
+    without colour too; each token is its own chip (HTML) or code span (plain Markdown)."""
+    if html:
+        legend = (
+            f"{_chip('trained', True, 0)} {_chip('masked', False, 0)} "
+            "(label -100) · one chip per token, ␣ = space, ↵ = newline"
+        )
+        body = _GAP.join(_chip(t.text, t.trained, i) for i, t in enumerate(tokens))
+        return legend, body
+    legend = "trained: **`token`** · masked (label -100): ~~`token`~~ · ␣ = space, ↵ = newline"
+    body = " ".join(f"**{_code(t.text)}**" if t.trained else f"~~{_code(t.text)}~~" for t in tokens)
+    return legend, body
+
+
+def turn_section(turn: formats.Turn, mask: Any, show_ids: bool, html: bool) -> str:
     head = f"**turn {turn.index + 1}** · {turn.role or turn.raw_role} · `{format_path(turn.path)}`"
     if mask is None:
         return head
@@ -75,16 +110,13 @@ def turn_section(turn: formats.Turn, mask: Any, show_ids: bool) -> str:
     tokens = [t for t in mask.tokens if t.turn == turn.index]
     trained = sum(t.trained for t in tokens)
     reasons = sorted({t.reason for t in tokens})
+    legend, body = token_runs(tokens[:MAX_TOKENS_SHOWN], html)
     lines = [
         head,
         f"{len(tokens)} tokens · {trained} trained ({_percent(trained, len(tokens))}) · "
         f"{len(tokens) - trained} masked · why: {', '.join(reasons) or 'no tokens'}",
-        "Trained tokens in **bold**, masked ones ~~struck through~~:",
-        " ".join(  # a plain space between tokens: spaces inside a token show as "␣"
-            f"**{_escape(t.text)}**" if t.trained else f"~~{_escape(t.text)}~~"
-            for t in tokens[:MAX_TOKENS_SHOWN]
-        )
-        + (" …" if len(tokens) > MAX_TOKENS_SHOWN else ""),
+        legend,
+        body + (" …" if len(tokens) > MAX_TOKENS_SHOWN else ""),
     ]
     if show_ids:
         lines.append("ids: `" + " ".join(str(t.id) for t in tokens) + "`")
@@ -93,7 +125,7 @@ def turn_section(turn: formats.Turn, mask: Any, show_ids: bool) -> str:
 
 
 async def hover(
-    state: OpenDocument, pos: lsp.Position, masks: MaskService, show_ids: bool
+    state: OpenDocument, pos: lsp.Position, masks: MaskService, show_ids: bool, html: bool
 ) -> lsp.Hover | None:
     sections: list[str] = []
     for f in state.linter.findings_between(pos.line, pos.line):
@@ -106,14 +138,17 @@ async def hover(
         turn = turn_at(row, turns, pos)
         if turn is not None or pos.line == row.line:
             mask = None
-            configured = MaskService.configured(state.settings)
+            configured = masking.configured(state.settings)
             if configured:
-                mask = await masks.analyze(row, state.settings)
+                mask = (await masks.view(row, state.settings)).result
             if turn is not None:
-                sections.append(turn_section(turn, mask, show_ids))
+                sections.append(turn_section(turn, mask, show_ids, html))
             else:
                 sections.append(row_section(row, fmt, turns, mask))
-            if not configured and turns:
+            note = masking.withheld_note(state.settings)
+            if note and turns:
+                sections.append(f"*Restricted mode:* {note}.")
+            elif not configured and turns:
                 sections.append(HOW_TO_CONFIGURE)
     if not sections:
         return None

@@ -128,9 +128,10 @@ class Linting:
 
     def diagnostics(self, state: OpenDocument) -> list[lsp.Diagnostic]:
         limit = state.settings.max_problems
-        findings, total = state.linter.findings(limit)
+        located, total = state.linter.located(limit)
         uri_of = self.uri_of
-        out = [convert.diagnostic(f, uri_of) for f in findings]
+        out = [convert.diagnostic(f, uri_of, line or 0) for line, f in located]
+        findings = located
         if total > len(findings):
             out.append(convert.overflow(total - len(findings), len(findings), state.doc.path))
         return out

@@ -1,17 +1,29 @@
-"""The masking engine behind hovers and inlay hints: tokenizers load in the background
-(with work-done progress), and rows are tokenized in the server's executor, never on the
-thread that reads client messages."""
+"""The masking engine behind diagnostics, hovers, inlay hints and the custom requests.
+
+Tokenizers load in the background (with work-done progress), and rows are tokenized in the
+server's executor, never on the thread that reads client messages. Until a file's tokenizer
+is loaded its settings carry it under `PENDING` instead of `tokenizer`, so the linter (which
+runs on the event loop) skips the L rules rather than loading it there; once loaded, every
+open file is linted again with the L rules on.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sftlint import formats
+from sftlint import rowview
 from sftlint.reader import Row
 from sftlint.settings import Settings
+
+if TYPE_CHECKING:
+    from sftlint.lsp.config import ClientSettings
 
 HOW_TO_CONFIGURE = (
     "*No tokenizer configured:* set `tokenizer` (a built-in such as `mistral-v3`, a local "
@@ -20,73 +32,190 @@ HOW_TO_CONFIGURE = (
     'mistral-v3"`, or `sftlint.tokenizer` in the editor settings, to see the tokens the '
     "trainer learns from."
 )
+NO_TOKENIZER = (
+    "no tokenizer configured: set `tokenizer` in sftlint.toml or `sftlint.tokenizer` in the "
+    "editor settings (e.g. mistral-v3, or a local tokenizer folder)"
+)
+PENDING = "pending-tokenizer"  # Settings.mask key: the tokenizer while it loads
+WITHHELD = "withheld"  # Settings.mask key: {key: value} not loaded in an untrusted workspace
+_PATH_KEYS = ("tokenizer", "chat-template")
+_SAMPLE = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Hello."}]
+T = TypeVar("T")
+_TOTALS_MAX = 200_000  # rows whose token totals are kept (by their bytes) for fileStats
 
 
-def row_messages(row: Row, settings: Settings) -> list[dict[str, Any]] | None:
-    """The row as OpenAI messages (what the masking engine takes), or None."""
-    if not row.ok:
+def configured(settings: Settings) -> bool:
+    return bool(settings.mask.get("tokenizer") or settings.mask.get(PENDING))
+
+
+def effective(settings: Settings) -> Settings:
+    """The settings with the tokenizer back in place while it is still loading."""
+    if not settings.mask.get(PENDING):
+        return settings
+    mask = {k: v for k, v in settings.mask.items() if k != PENDING}
+    return replace(settings, mask={**mask, "tokenizer": settings.mask[PENDING]})
+
+
+def withheld_note(settings: Settings) -> str | None:
+    """Why a configured tokenizer or chat template is not used (untrusted workspace)."""
+    held = settings.mask.get(WITHHELD)
+    if not held:
         return None
-    fmt = formats.detect(row.value, settings.fields)
-    turns = formats.turns(row.value, fmt, settings.fields)
-    if not turns:
-        return None
-    out: list[dict[str, Any]] = []
-    for t in turns:
-        if fmt == formats.MESSAGES and isinstance(t.message, dict):
-            out.append(t.message)
-        else:
-            out.append({"role": t.role or str(t.raw_role), "content": t.content})
-    return out
+    names = ", ".join(f'{k} "{v}"' for k, v in held.items())
+    return f"untrusted workspace: {names} not loaded (it is inside the workspace)"
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    try:
+        path = path.resolve()
+    except OSError:
+        return True
+    return any(path == r or r in path.parents for r in roots)
+
+
+def untrusted(settings: Settings, client: ClientSettings) -> Settings:
+    """In an untrusted workspace: drop the tokenizer and chat template values of config files
+    that load from the workspace (a tokenizer folder carries its own template; templates are
+    code). Built-in names and Hugging Face cache ids stay; values the editor sent were
+    vetted by the editor."""
+    from sftlint.masking import BUILTIN_TEMPLATES, BUILTIN_TOKENIZERS
+
+    base = settings.config_path.parent if settings.config_path else Path.cwd()
+    roots = [Path(r).resolve() for r in client.roots] or [base.resolve()]
+    held: dict[str, str] = {}
+    for key in _PATH_KEYS:
+        value = settings.mask.get(key)
+        if not isinstance(value, str) or client.overrides.get(key) == value:
+            continue
+        if value in BUILTIN_TOKENIZERS or value in BUILTIN_TEMPLATES or value == "tokenizer":
+            continue
+        inline = "{%" in value or "{{" in value
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else base / path
+        if inline or (path.exists() and _inside(path, roots)):
+            held[key] = value
+    if not held:
+        return settings
+    mask = {k: v for k, v in settings.mask.items() if k not in held}
+    return replace(settings, mask={**mask, WITHHELD: held})
 
 
 class MaskService:
     """Tokenizer handles by settings, loaded once, in the background."""
 
-    def __init__(self, executor: ThreadPoolExecutor, progress: Callable[[str], Any]) -> None:
+    def __init__(self, executor: ThreadPoolExecutor, progress: Callable[[str, Any], Any]) -> None:
         self._executor = executor
         self._progress = progress  # async: runs a blocking callable under $/progress
         self._handles: dict[tuple, asyncio.Future] = {}
+        self._totals: OrderedDict[tuple, tuple[int, int] | None] = OrderedDict()
+        self.on_loaded: Callable[[], None] = lambda: None  # the server re-lints
 
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return bool(settings.mask.get("tokenizer"))
+        return configured(settings)
 
-    def _mask_settings(self, settings: Settings) -> Any:
+    @staticmethod
+    def _mask_settings(settings: Settings) -> Any:
         from sftlint.masking import MaskSettings
 
         base = settings.config_path.parent if settings.config_path else None
         return MaskSettings.from_config(settings.mask, base_dir=base)
 
+    def prepare(self, settings: Settings, client: ClientSettings) -> Settings:
+        """A file's settings for the linter: trust applied, and the tokenizer held back
+        (under PENDING) until it is loaded; the first call starts the load."""
+        from sftlint.masking import SettingsError
+
+        if not client.trusted:
+            settings = untrusted(settings, client)
+        if not settings.mask.get("tokenizer"):
+            return settings
+        try:
+            future = self.handle(settings)
+        except SettingsError:
+            return settings  # reported by the engine (L012) without loading anything
+        if future.done():
+            return settings
+        mask = {k: v for k, v in settings.mask.items() if k != "tokenizer"}
+        return replace(settings, mask={**mask, PENDING: settings.mask["tokenizer"]})
+
     def handle(self, settings: Settings) -> asyncio.Future:
-        """A future of (MaskSettings, TokenizerHandle); the first call starts the load."""
-        key = (tuple(sorted((k, repr(v)) for k, v in settings.mask.items())), settings.config_path)
-        future = self._handles.get(key)
-        if future is None:
-            future = asyncio.ensure_future(self._load(settings))
-            self._handles[key] = future
+        """A future of (MaskSettings, TokenizerHandle); the first call starts the load.
+        Shared by every request: await it through `loaded`, never directly."""
+        mask = self._mask_settings(effective(settings))
+        future = self._handles.get(mask.key)
+        if future is None or future.cancelled():
+            future = asyncio.ensure_future(self._load(mask))
+            future.add_done_callback(lambda _: self.on_loaded())
+            self._handles[mask.key] = future
         return future
 
-    async def _load(self, settings: Settings) -> tuple[Any, Any]:
-        mask = self._mask_settings(settings)
+    async def loaded(self, settings: Settings) -> tuple[Any, Any]:
+        """(MaskSettings, TokenizerHandle). Shielded: a cancelled request (the mouse left a
+        hover) must not cancel the load that every other request waits for."""
+        return await asyncio.shield(self.handle(settings))
 
+    async def _load(self, mask: Any) -> tuple[Any, Any]:
         def load() -> Any:
-            from sftlint.masking import load_tokenizer
+            from sftlint.masking import analyze_conversation, load_tokenizer
 
-            return load_tokenizer(mask)
+            handle = load_tokenizer(mask)
+            if not handle.error:  # warm the template and the checks' imports too
+                analyze_conversation(_SAMPLE, handle, mask)
+            return handle
 
         handle = await self._progress(f"sftlint: loading tokenizer {mask.tokenizer}", load)
         return mask, handle
 
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in the executor (off the thread that reads client messages)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def view(self, row: Row, settings: Settings) -> rowview.RowView:
+        """The row as the trainer sees it (its mask result None without a tokenizer)."""
+        from sftlint.masking import SettingsError
+
+        settings = effective(settings)
+        if settings.mask.get("tokenizer"):
+            with contextlib.suppress(SettingsError):  # the engine reports it (L012)
+                await self.loaded(settings)
+        return await self.run(rowview.inspect_row, row, settings)
+
     async def analyze(self, row: Row, settings: Settings) -> Any:
-        """The row's MaskResult (None when the row has no conversation)."""
-        messages = row_messages(row, settings)
-        if messages is None:
-            return None
-        mask, handle = await self.handle(settings)
+        """The row's MaskResult (None without a tokenizer or when it has no conversation)."""
+        return (await self.view(row, settings)).result
 
-        def run() -> Any:
-            from sftlint.masking import analyze_conversation
+    async def error(self, settings: Settings) -> str | None:
+        """Why the configured tokenizer cannot be used, if it cannot."""
+        from sftlint.masking import SettingsError
 
-            return analyze_conversation(messages, handle, mask)
+        try:
+            _, handle = await self.loaded(settings)
+        except SettingsError as err:
+            return f"masking settings: {err}"
+        return handle.error
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
+    async def totals(self, rows: list[Row], settings: Settings) -> tuple[int, int]:
+        """(tokens, trained tokens) summed over `rows`, each row's kept by its bytes."""
+        settings = effective(settings)
+        mask, _ = await self.loaded(settings)
+        key = mask.key
+
+        def run() -> tuple[int, int]:
+            tokens = trained = 0
+            for row in rows:
+                k = (key, row.raw)
+                if k in self._totals:
+                    got = self._totals[k]
+                else:
+                    result = rowview.inspect_row(row, settings).result
+                    got = (result.total_tokens, result.trained_tokens) if result else None
+                    self._totals[k] = got
+                    if len(self._totals) > _TOTALS_MAX:
+                        self._totals.popitem(last=False)
+                if got is not None:
+                    tokens += got[0]
+                    trained += got[1]
+            return tokens, trained
+
+        return await self.run(run)

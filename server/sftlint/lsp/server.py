@@ -16,7 +16,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from sftlint import __version__
-from sftlint.lsp import actions, hover, ondisk, symbols
+from sftlint.lsp import actions, hover, ondisk, requests, symbols, transport
 from sftlint.lsp.config import ClientSettings
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.guard import guarded
@@ -55,7 +55,16 @@ class SftlintServer(LanguageServer):
             self.thread_pool,
             lambda title, fn: run_with_progress(self, title, lambda report: fn()),
         )
+        self.masks.on_loaded = self._tokenizer_loaded
         self.show_ids = False
+        self.html_hovers = False  # the client renders <span style> in hovers
+        self.roots: tuple[str, ...] = ()
+
+    def _tokenizer_loaded(self) -> None:
+        """A tokenizer finished loading: lint again, now with the L rules."""
+        self.linting.reconfigure(self.linting.client)
+        if not self.linting.push:
+            self.workspace_diagnostic_refresh(None)
 
     def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
@@ -69,6 +78,7 @@ class SftlintServer(LanguageServer):
 
     def configure(self, raw: Any) -> None:
         client = ClientSettings.parse(raw)
+        client.roots, client.prepare = self.roots, self.masks.prepare
         self.show_ids = bool(
             isinstance(raw, dict) and (raw.get("sftlint", raw) or {}).get("hoverTokenIds")
         )
@@ -103,6 +113,10 @@ def initialize(ls: SftlintServer, params: lsp.InitializeParams) -> None:
         general.position_encodings = [lsp.PositionEncodingKind.Utf16]  # our columns are UTF-16
     text = params.capabilities.text_document
     ls.linting.push = text is None or text.diagnostic is None
+    markdown = general.markdown if general is not None else None
+    ls.html_hovers = bool(markdown and markdown.allowed_tags and "span" in markdown.allowed_tags)
+    folders = [f.uri for f in params.workspace_folders or []] or [params.root_uri or ""]
+    ls.roots = tuple(p for p in (uris.to_fs_path(u) for u in folders if u) if p)
     ls.configure(params.initialization_options or {})
 
 
@@ -137,7 +151,7 @@ def did_change_watched_files(ls: SftlintServer, params: lsp.DidChangeWatchedFile
 def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     path = uris.to_fs_path(item.uri) or item.uri
-    doc = LineDocument.from_text(item.uri, path, item.language_id, item.version, item.text)
+    doc = LineDocument.opened(item, path, transport.take_lines(item.uri, item.version))
     if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
         ls.linting.open(doc)
 
@@ -180,7 +194,7 @@ async def on_hover(ls: SftlintServer, params: lsp.HoverParams) -> lsp.Hover | No
     if state is None:
         return None
     await ls.linting.current(params.text_document.uri)
-    return await hover.hover(state, params.position, ls.masks, ls.show_ids)
+    return await hover.hover(state, params.position, ls.masks, ls.show_ids, ls.html_hovers)
 
 
 @feature(
@@ -206,7 +220,19 @@ def document_symbol(
 @feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
 async def inlay_hint(ls: SftlintServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
     state = ls.linting.documents.get(params.text_document.uri)
-    return await symbols.inlay_hints(state, params.range, ls.masks) if state is not None else []
+    if state is None or not ls.linting.client.inlay_hints:
+        return []
+    return await symbols.inlay_hints(state, params.range, ls.masks)
+
+
+@feature(requests.ROW_TOKENS)
+async def row_tokens(ls: SftlintServer, params: Any) -> dict[str, Any] | None:
+    return await requests.row_tokens(ls.linting, ls.masks, params)
+
+
+@feature(requests.FILE_STATS)
+async def file_stats(ls: SftlintServer, params: Any) -> dict[str, Any] | None:
+    return await requests.file_stats(ls.linting, ls.masks, params)
 
 
 @server.command(CHECK_ON_DISK)
@@ -238,5 +264,5 @@ def serve(tcp: str | None = None, ws: str | None = None) -> int:
         start = server.start_tcp if tcp else server.start_ws
         start(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        transport.start_io(server)  # pygls's start_io, leaner on a big didOpen
     return 0

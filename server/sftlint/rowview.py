@@ -1,0 +1,72 @@
+"""One row as the trainer sees it: its format, tokens with their loss mask, and findings.
+
+Shared by `sftlint show PATH:ROW` and the language server (`sftlint/rowTokens`, hovers,
+inlay hints), so every face shows the same tokens for the same row and settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sftlint import checks, formats, output
+from sftlint.model import Finding
+from sftlint.reader import Row
+from sftlint.settings import Settings
+
+
+@dataclass(slots=True)
+class RowView:
+    row: Row
+    format: str | None  # None: the row is not a parsed object
+    result: Any  # masking.MaskResult; None without a tokenizer or anything to tokenize
+    findings: list[Finding]  # the row checks' findings (file checks need the whole file)
+
+
+def inspect_row(row: Row, settings: Settings) -> RowView:
+    """Run the row checks on `row` (loading the tokenizer when one is configured: blocking,
+    so the language server calls this in its executor)."""
+    reporter = checks.Reporter(settings)
+    fmt = formats.detect(row.value, settings.fields) if row.ok else None
+    for p in row.problems:
+        reporter.add(p.code, p.message, row.path, p.range, fixes=p.fixes, row_line=row.line)
+    result = None
+    if fmt is not None:
+        ctx = checks.RowContext(row, fmt, settings.fields, reporter)
+        for check in checks.ROW_CHECKS:
+            check(ctx)
+        result = _mask_result(ctx)
+    return RowView(row, fmt, result, sorted(reporter.findings, key=lambda f: f.sort_key))
+
+
+def _mask_result(ctx: checks.RowContext) -> Any:
+    from sftlint.rules import mask_rules
+
+    if not mask_rules.active(ctx):
+        return None
+    state = ctx.reporter.state.get("mask")
+    if state is None:
+        return None
+    analysed = mask_rules.analyze(ctx, state)  # served from the masking engine's row cache
+    return analysed[0] if analysed else None
+
+
+def totals(result: Any) -> dict[str, int] | None:
+    if result is None:
+        return None
+    return {"tokens": result.total_tokens, "trained": result.trained_tokens}
+
+
+def row_json(filename: str, view: RowView) -> dict[str, Any]:
+    """The `sftlint show --json` payload (`row` is the 1-based line where the row starts)."""
+    result = view.result
+    return {
+        "filename": filename,
+        "row": view.row.line + 1,
+        "format": view.format,
+        "tokens": [t.as_dict() for t in result.tokens] if result else [],
+        "turns": [t.as_dict() for t in result.turns] if result else [],
+        "rendered": result.rendered if result else None,
+        "totals": totals(result),
+        "findings": [output.finding_json(f) for f in view.findings],
+    }
