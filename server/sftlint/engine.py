@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sftlint import checks, fastpath, formats, parallel, reader, registry
+from sftlint.jsonscan import JSON_TYPES
 from sftlint.model import Finding, Severity
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
@@ -38,21 +39,6 @@ class FileResult:
         return max((f.severity for f in self.findings), default=None)
 
 
-_TYPE_NAMES: dict[type, str] = {
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-    list: "array",
-    dict: "object",
-}
-
-
-def _type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), "object")
-
-
 # Rows of a dataset share a handful of shapes: the summary parts of a shape are computed
 # once and shared by every row that has it (fast, and 100,000 summaries hold a few sets).
 _Shape = tuple[tuple[str, ...], tuple[type, ...], frozenset[tuple[str, type]] | None]
@@ -67,12 +53,12 @@ def _shape_parts(
     if parts is None:
         keys, value_types, message_types = shape
         types = {
-            ("row", k, _TYPE_NAMES.get(t, "object")) for k, t in zip(keys, value_types, strict=True)
+            ("row", k, JSON_TYPES.get(t, "object")) for k, t in zip(keys, value_types, strict=True)
         }
         message_keys: frozenset[str] = frozenset()
         if message_types is not None:
             message_keys = frozenset(k for k, _ in message_types)
-            types.update(("message", k, _TYPE_NAMES.get(t, "object")) for k, t in message_types)
+            types.update(("message", k, JSON_TYPES.get(t, "object")) for k, t in message_types)
         if len(_SHAPES) >= _MAX_SHAPES:
             _SHAPES.clear()
         parts = _SHAPES[shape] = (message_keys, frozenset(types))

@@ -43,6 +43,23 @@ _LITERALS = {"true": True, "false": False, "null": None}
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
+# The JSON name of each type a parsed row holds (orjson and json give these types).
+JSON_TYPES: dict[type, str] = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
+
+
+def json_type(value: Any) -> str:
+    """`"array"`, `"number"`, ...: how a message names a value's type for JSON users."""
+    return JSON_TYPES.get(type(value), "object")
+
+
 class Node:
     """A located JSON value. Objects keep every member, duplicates included, in order."""
 

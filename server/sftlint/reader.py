@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from sftlint import jsonscan
+from sftlint.jsonscan import json_type
 from sftlint.model import Edit, Fix, Position, Range
 from sftlint.positions import NO_WIDTH, RowText, Width, utf16_len, width
 
@@ -164,7 +165,7 @@ def parse_row(row: Row) -> None:
     row.value = value
     if type(value) is not dict:
         row.problems.append(
-            Problem("J002", f"row is a JSON {_kind(value)}, not an object", row.whole())
+            Problem("J002", f"row is a JSON {json_type(value)}, not an object", row.whole())
         )
         return
     try:
@@ -268,7 +269,7 @@ def _diagnose(row: Row, err: orjson.JSONDecodeError) -> None:
     row.value = scan.value
     if not isinstance(row.value, dict):
         problems.append(
-            Problem("J002", f"row is a JSON {_kind(row.value)}, not an object", row.whole())
+            Problem("J002", f"row is a JSON {json_type(row.value)}, not an object", row.whole())
         )
         return
     if scan.root is not None and jsonscan.duplicates(scan.root):
@@ -312,17 +313,6 @@ def _member_cut(text: str, member: jsonscan.Member) -> tuple[int, int, str]:
     if before.endswith(","):
         return len(before) - 1, end, ""
     return member.key_start, end, ""
-
-
-def _kind(value: Any) -> str:
-    return {
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
 
 
 def format_path(path: Path_) -> str:

@@ -17,6 +17,7 @@ import orjson
 
 from sftlint import formats, jsonscan
 from sftlint.checks import FileContext, RowSummary, file_check
+from sftlint.jsonscan import json_type
 from sftlint.model import Edit, Fix, Severity
 from sftlint.reader import Row, format_path
 from sftlint.registry import Rule, register
@@ -341,18 +342,6 @@ def _check_keys(ctx: FileContext, code: str, context: str) -> None:
 
 def _article(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _retype(value: Any, target: str) -> str | None:

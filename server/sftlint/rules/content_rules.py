@@ -13,6 +13,7 @@ import orjson
 from sftlint import formats, jsonscan
 from sftlint.checks import RowContext, row_check
 from sftlint.formats import Turn
+from sftlint.jsonscan import json_type
 from sftlint.model import Range, Severity
 from sftlint.reader import Row, format_path
 from sftlint.registry import Rule, register
@@ -317,16 +318,6 @@ def _calls_tool(turn: Turn) -> bool:
     return turn.role == "assistant" and bool(m.get("tool_calls") or m.get("function_call"))
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-
-
 def _part_text(part: dict[str, Any]) -> tuple[str | None, str | None]:
     """(key, text) of a text-like content part; (None, None) for other parts."""
     kind = part.get("type")
@@ -359,7 +350,7 @@ def _check_type(ctx: RowContext, slot: Slot) -> bool:
     if not isinstance(value, list) or not slot.parts_allowed:
         expected = "a string or a list of content parts" if slot.parts_allowed else "a string"
         ctx.report(
-            "C003", f"{slot.label}: content is a JSON {_kind(value)}, not {expected}", slot.path
+            "C003", f"{slot.label}: content is a JSON {json_type(value)}, not {expected}", slot.path
         )
         return False
     ok = True
@@ -368,7 +359,7 @@ def _check_type(ctx: RowContext, slot: Slot) -> bool:
         if not isinstance(part, dict):
             ctx.report(
                 "C003",
-                f"{slot.label}: content part {i + 1} is a JSON {_kind(part)}, not an object",
+                f"{slot.label}: content part {i + 1} is a JSON {json_type(part)}, not an object",
                 path,
             )
             ok = False
@@ -377,8 +368,8 @@ def _check_type(ctx: RowContext, slot: Slot) -> bool:
         if kind is not None and not isinstance(kind, str):
             ctx.report(
                 "C003",
-                f'{slot.label}: content part {i + 1} has a "type" that is a JSON {_kind(kind)}, '
-                "not a string",
+                f'{slot.label}: content part {i + 1} has a "type" that is a JSON '
+                f"{json_type(kind)}, not a string",
                 (*path, "type"),
             )
             ok = False
@@ -489,7 +480,7 @@ def _check_json_string(
     calls = parsed if need_name and isinstance(parsed, list) else [parsed]
     for call in calls:
         if not isinstance(call, dict):
-            ctx.report("C005", f"{label}: {what} is a JSON {_kind(call)}, not an object", path)
+            ctx.report("C005", f"{label}: {what} is a JSON {json_type(call)}, not an object", path)
             return
         if need_name and not isinstance(call.get("name"), str):
             ctx.report("C005", f'{label}: {what} has no "name" string', path)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sftlint import formats, jsonscan
 from sftlint.checks import FileContext, RowContext, file_check, row_check
+from sftlint.jsonscan import json_type
 from sftlint.model import Fix, Severity
 from sftlint.registry import Rule, register
 
@@ -127,16 +128,6 @@ Good:
 _PAIR = (("chosen", "rejected"), ("chosen_messages", "rejected_messages"))
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-
-
 def _looks_like_messages(value: Any, fields: formats.Fields) -> bool:
     """A non-empty list whose first item is an object with a role or content key."""
     if not isinstance(value, list) or not value or not isinstance(value[0], dict):
@@ -217,7 +208,7 @@ def _not_a_list(ctx: RowContext) -> bool:
             note = " (it holds JSON text: the list was serialized twice)"
         ctx.report(
             "F004",
-            f"{key}: the conversation is a JSON {_kind(item)}, not an array of messages{note}",
+            f"{key}: the conversation is a JSON {json_type(item)}, not an array of messages{note}",
             (key,),
         )
         return True

@@ -11,6 +11,7 @@ import orjson
 from sftlint import formats, jsonscan
 from sftlint.checks import RowContext, row_check
 from sftlint.formats import Fields, Turn
+from sftlint.jsonscan import json_type
 from sftlint.model import Fix, Severity
 from sftlint.reader import format_path
 from sftlint.registry import Rule, register
@@ -410,16 +411,6 @@ def where(turn: Turn, path: tuple[str | int, ...] | None = None) -> str:
     return f"turn {turn.index + 1} ({format_path(turn.path if path is None else path)})"
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-
-
 def tool_calls(message: dict[str, Any]) -> list[Any]:
     """The message's OpenAI `tool_calls` list (empty when absent or malformed)."""
     calls = message.get("tool_calls")
@@ -479,7 +470,9 @@ def _check_message(ctx: RowContext, turn: Turn, style: str) -> None:
     """R001-R004 on one message object."""
     m = turn.message
     if not isinstance(m, dict):
-        ctx.report("R003", f"{where(turn)}: message is a JSON {_kind(m)}, not an object", turn.path)
+        ctx.report(
+            "R003", f"{where(turn)}: message is a JSON {json_type(m)}, not an object", turn.path
+        )
         return
     fields = ctx.fields
     if turn.role_key is None:
@@ -503,7 +496,7 @@ def _check_tool_calls(ctx: RowContext, turn: Turn) -> None:
     if not isinstance(calls, list):
         ctx.report(
             "R014",
-            f"{where(turn, path)}: tool_calls is a JSON {_kind(calls)}, not an array of calls",
+            f"{where(turn, path)}: tool_calls is a JSON {json_type(calls)}, not an array of calls",
             path,
         )
         return
@@ -522,7 +515,9 @@ def _unknown_role(ctx: RowContext, turn: Turn, style: str) -> None:
     raw = turn.raw_role
     path = turn.role_path
     if not isinstance(raw, str):
-        ctx.report("R004", f"{where(turn, path)}: role is a JSON {_kind(raw)}, not a string", path)
+        ctx.report(
+            "R004", f"{where(turn, path)}: role is a JSON {json_type(raw)}, not a string", path
+        )
         return
     name, safe = _suggest(raw, style, ctx.fields)
     note = ""
@@ -665,14 +660,17 @@ def _check_history(ctx: RowContext) -> None:
     if not isinstance(history, list):
         ctx.report(
             "R013",
-            f"{key}: history is a JSON {_kind(history)}, not a list of [prompt, response] pairs",
+            f"{key}: history is a JSON {json_type(history)}, "
+            "not a list of [prompt, response] pairs",
             (key,),
         )
         return
     for i, pair in enumerate(history):
         if not (isinstance(pair, list) and len(pair) == 2):
             shape = (
-                f"an array of {len(pair)}" if isinstance(pair, list) else f"a JSON {_kind(pair)}"
+                f"an array of {len(pair)}"
+                if isinstance(pair, list)
+                else f"a JSON {json_type(pair)}"
             )
             ctx.report(
                 "R013",
