@@ -66,9 +66,11 @@ class Session:
             event.clear()
             await event.wait()
 
-    async def open(self, path: Path) -> tuple[str, str]:
+    async def open(self, path: Path) -> tuple[str, str, float]:
+        """Open `path`; returns (uri, text, seconds the client took to serialize didOpen)."""
         uri = path.as_uri()
         text = path.read_text(encoding="utf-8")
+        t0 = time.perf_counter()
         self.client.text_document_did_open(
             lsp.DidOpenTextDocumentParams(
                 text_document=lsp.TextDocumentItem(
@@ -76,8 +78,9 @@ class Session:
                 )
             )
         )
+        sent = time.perf_counter() - t0
         await self.wait(uri, 1)
-        return uri, text
+        return uri, text, sent
 
     async def edits(self, uri: str, text: str, count: int) -> list[float]:
         """Type one character at a time into a row in the middle of the file."""
@@ -104,10 +107,11 @@ class Session:
             times.append(time.perf_counter() - t0)
         return times
 
-    def peak_rss(self) -> int:
+    def rss(self, field: str = "VmHWM") -> int:
+        """The server's peak (VmHWM) or current (VmRSS) resident memory, in bytes."""
         pid = self.client._server.pid
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
         return 0
 
@@ -137,22 +141,24 @@ async def main() -> None:
 
     s = Session()
     init_s = await s.start()
+    idle_rss = s.rss("VmRSS")
     t0 = time.perf_counter()
-    uri, text = await s.open(big)
+    uri, text, sent_s = await s.open(big)
     open_s = time.perf_counter() - t0
+    open_rss = s.rss("VmRSS")
     big_edits = await s.edits(uri, text, args.edits)
-    rss = s.peak_rss()
+    rss = s.rss()
     await s.stop()
 
     s = Session()
     await s.start()
-    uri, text = await s.open(small)
+    uri, text, _ = await s.open(small)
     small_edits = await s.edits(uri, text, args.edits)
     await s.stop()
 
     s = Session()
     await s.start({"tokenizer": args.tokenizer})
-    uri, text = await s.open(small)
+    uri, text, _ = await s.open(small)
     hovers = []
     for k in range(50):
         t0 = time.perf_counter()
@@ -167,22 +173,47 @@ async def main() -> None:
     warm = hovers[10:]  # the first ten load the tokenizer and fill the cache
 
     p95_big, p95_small = pct(big_edits, 0.95), pct(small_edits, 0.95)
-    print(f"file: {big.name}, {size / 1e6:.1f} MB, {args.rows:,} rows")
-    print(f"initialize answered {init_s * 1000:.0f} ms after process start (<= 1000)")
+    hover95 = pct(warm, 0.95)
+    server_s = open_s - sent_s
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    mb = 1e6
+    print(f"file: {big.name}, {size / mb:.1f} MB, {args.rows:,} rows (machine shared: noisy)")
     print(
-        f"open -> first diagnostics {open_s:.2f} s; sftlint check {check_s:.2f} s; "
-        f"ratio {open_s / check_s:.2f} (<= 2.0)"
+        f"initialize answered {init_s * 1000:.0f} ms after process start "
+        f"(target <= 1000 ms) {verdict(init_s <= 1.0)}"
     )
     print(
-        f"edit -> diagnostics, {args.rows:,} rows: "
-        f"p50 {statistics.median(big_edits) * 1000:.1f} ms, p95 {p95_big * 1000:.1f} ms (<= 30)"
+        f"open -> first diagnostics {open_s:.2f} s; sftlint check {check_s:.2f} s; "
+        f"ratio {open_s / check_s:.2f} (target <= 2.0) {verdict(open_s / check_s <= 2.0)}"
+    )
+    print(
+        f"  of which the client serializing didOpen {sent_s:.2f} s; from then on "
+        f"{server_s:.2f} s, ratio {server_s / check_s:.2f} to sftlint check"
+    )
+    print(
+        f"edit -> diagnostics, {args.rows:,} rows: p50 {statistics.median(big_edits) * 1000:.1f}"
+        f" ms, p95 {p95_big * 1000:.1f} ms (target <= 30 ms) {verdict(p95_big <= 0.030)}"
     )
     print(
         f"edit -> diagnostics, 1,000 rows: p50 {statistics.median(small_edits) * 1000:.1f} ms, "
-        f"p95 {p95_small * 1000:.1f} ms; big/small p95 ratio {p95_big / p95_small:.2f} (<= 1.5)"
+        f"p95 {p95_small * 1000:.1f} ms; big/small p95 ratio {p95_big / p95_small:.2f} "
+        f"(target <= 1.5) {verdict(p95_big / p95_small <= 1.5)}"
     )
-    print(f"hover p95 (tokenizer {args.tokenizer}, warm): {pct(warm, 0.95) * 1000:.1f} ms (<= 50)")
-    print(f"peak RSS {rss / 1e6:.0f} MB = {rss / size:.2f}x the file size (<= 3.0)")
+    print(
+        f"hover p95 (tokenizer {args.tokenizer}, warm): {hover95 * 1000:.1f} ms "
+        f"(target <= 50 ms) {verdict(hover95 <= 0.050)}"
+    )
+    print(
+        f"peak RSS {rss / mb:.0f} MB = {rss / size:.2f}x the file size (target <= 3.0) "
+        f"{verdict(rss / size <= 3.0)}"
+    )
+    print(
+        f"  RSS before the open {idle_rss / mb:.0f} MB, after it {open_rss / mb:.0f} MB; "
+        f"the didOpen message alone is {size / mb:.0f}+ MB of JSON"
+    )
 
 
 if __name__ == "__main__":

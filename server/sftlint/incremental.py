@@ -359,7 +359,12 @@ class IncrementalLinter:
                 sig = _signature(summary)
                 signature = self._signatures.setdefault(sig, sig)
             else:  # the fast path shares these parts among the rows of one shape
-                key = (summary.format, id(summary.keys), id(summary.message_keys), id(summary.types))
+                key = (
+                    summary.format,
+                    id(summary.keys),
+                    id(summary.message_keys),
+                    id(summary.types),
+                )
                 signature = self._shared.get(key)
                 if signature is None:
                     if len(self._shared) >= _CACHE_LIMIT:
@@ -432,9 +437,7 @@ class IncrementalLinter:
             return [f for f in self.findings()[0] if touches(f)]
         if self._unlinted:
             self.lint_all()
-        out = [
-            self._build(None, f) for f in (*self._file_checks(), *self._external) if touches(f)
-        ]
+        out = [self._build(None, f) for f in (*self._file_checks(), *self._external) if touches(f)]
         flines = self._flines
         for i in flines[bisect_left(flines, max(0, first)) : bisect_left(flines, last + 1)]:
             out.extend(self._build(i, f) for f in self.results[i].findings)  # type: ignore[union-attr]
@@ -641,9 +644,7 @@ def _move_lines(f: Finding, path: str, start: int, stop: int, delta: int) -> Fin
     return _map_positions(
         f,
         path,
-        lambda p: Position(p.line + delta, p.column, p.utf16, p.offset)
-        if p.line >= stop
-        else p,
+        lambda p: Position(p.line + delta, p.column, p.utf16, p.offset) if p.line >= stop else p,
     )
 
 

@@ -207,3 +207,294 @@ def test_show_without_tokenizer_says_how(tmp_path: Path) -> None:
     proc = sftlint("show", "train.jsonl:1", cwd=tmp_path)
     assert "No tokenizer configured" in proc.stdout
     assert proc.returncode == 0
+
+
+# --- preference rows: DPO trains on the chosen and the rejected completion --------------
+CHATML = ROOT / "tests" / "fixtures" / "tokenizers" / "chatml"
+CORPUS = ROOT.parent / "shared" / "corpus" / "llamafactory"
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+
+
+def _dpo_rows(tmp_path: Path, max_seq_length: int | None = None) -> list[dict]:
+    rows = json.loads((CORPUS / "dpo_en_demo.json").read_text(encoding="utf-8"))[:3]
+    (tmp_path / "dpo.json").write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+    config = f'tokenizer = "{CHATML}"\nchat-template = "chatml"\n'
+    if max_seq_length:
+        config += f"max-seq-length = {max_seq_length}\n"
+    (tmp_path / "sftlint.toml").write_text(config)
+    return rows
+
+
+def test_preference_corpus_totals_count_both_branches(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    rows = _dpo_rows(tmp_path)
+    tok = AutoTokenizer.from_pretrained(str(CHATML))
+    template = (ROOT / "server" / "sftlint" / "masking" / "templates" / "chatml.jinja").read_text()
+
+    def ids(messages: list[dict], prompt: bool = False) -> list[int]:
+        convo = [{"role": SHAREGPT_ROLES[m["from"]], "content": m["value"]} for m in messages]
+        out = tok.apply_chat_template(
+            convo,
+            chat_template=template,
+            tokenize=True,
+            return_dict=True,
+            add_generation_prompt=prompt,
+        )
+        return list(out["input_ids"])
+
+    tokens = trained = 0
+    for row in rows:
+        prompt = ids(row["conversations"], prompt=True)
+        for key in ("chosen", "rejected"):
+            full = ids([*row["conversations"], row[key]])
+            assert full[: len(prompt)] == prompt
+            tokens += len(full)
+            trained += len(full) - len(prompt)
+    proc = sftlint("check", "dpo.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tokens, trained) == (7254, 4478)
+    assert (
+        "Tokens: 3 rows tokenized, 7,254 tokens, 4,478 trained (61.7%), 0 rows training nothing."
+        in proc.stdout
+    )
+
+
+def test_preference_corpus_findings_at_the_branch_key(tmp_path: Path) -> None:
+    _dpo_rows(tmp_path, max_seq_length=600)
+    proc = sftlint("check", "dpo.json", "--format", "json", cwd=tmp_path)
+    got = [f for f in findings(proc) if f[0].startswith("L")]
+    assert got == [
+        (
+            "L001",
+            1,
+            1,
+            "1 of 3 rows train on nothing: the trainer drops them or computes no loss on them",
+        ),
+        (
+            "L006",
+            11,
+            16,
+            "chosen: max-seq-length 600 cuts 397 of 997 tokens (turn 2), 397 of 926 trained tokens",
+        ),
+        (
+            "L005",
+            26,
+            18,
+            "chosen: max-seq-length 600 cuts 1226 of 1826 tokens (turns 1-2) and with them "
+            "all 540 trained tokens",
+        ),
+        (
+            "L005",
+            26,
+            18,
+            "rejected: max-seq-length 600 cuts 1214 of 1814 tokens (turns 1-2) and with them "
+            "all 528 trained tokens",
+        ),
+        (
+            "L006",
+            47,
+            16,
+            "chosen: max-seq-length 600 cuts 950 of 1550 tokens (turn 2), "
+            "950 of 1519 trained tokens",
+        ),
+        (
+            "L006",
+            51,
+            16,
+            "rejected: max-seq-length 600 cuts 102 of 702 tokens (turn 2), "
+            "102 of 671 trained tokens",
+        ),
+    ]
+    lines = (tmp_path / "dpo.json").read_text(encoding="utf-8").splitlines()
+    # The completion findings sit on the branch's "value"; the long prompt's on its own.
+    assert lines[8].strip() == '"chosen": {' and lines[10][15:].startswith('"That sounds like')
+    assert lines[48].strip() == '"rejected": {' and lines[50][15:].startswith('"Subject: Collab')
+    assert lines[25][17:].startswith('"Q: In this task')
+    assert (
+        "Tokens: 3 rows tokenized, 7,254 tokens, "
+        in sftlint("check", "dpo.json", cwd=tmp_path).stdout
+    )
+
+
+PREFERENCE_ROWS = [
+    {
+        "prompt": "Name three prime numbers.",
+        "chosen": " 2, 3 and 5.",
+        "rejected": " 4, 6 and 8, which are not prime at all.",
+    },
+    {
+        "prompt": [{"role": "user", "content": "Name three prime numbers."}],
+        "chosen": [{"role": "assistant", "content": "2, 3 and 5."}],
+        "rejected": [{"role": "assistant", "content": "4, 6 and 8, which are not prime at all."}],
+    },
+    {
+        "chosen": [
+            {"role": "user", "content": "Name three prime numbers."},
+            {"role": "assistant", "content": "2, 3 and 5."},
+        ],
+        "rejected": [
+            {"role": "user", "content": "Name three prime numbers."},
+            {"role": "assistant", "content": "4, 6 and 8, which are not prime at all."},
+        ],
+    },
+    {
+        "instruction": "Name three prime numbers.",
+        "input": "",
+        "chosen": "2, 3 and 5.",
+        "rejected": "4, 6 and 8, which are not prime at all.",
+    },
+]
+
+
+def test_preference_layouts_branch_at_their_keys(tmp_path: Path) -> None:
+    from sftlint.formats import Fields
+    from sftlint.rules.mask_rules import preference_branches
+
+    user = [{"role": "user", "content": "Name three prime numbers."}]
+    got = [
+        [(b.name, b.prompt, b.completion, b.paths) for b in preference_branches(row, Fields())]
+        for row in PREFERENCE_ROWS
+    ]
+    assert got[0] == [
+        ("chosen", "Name three prime numbers.", " 2, 3 and 5.", [("prompt",), ("chosen",)]),
+        (
+            "rejected",
+            "Name three prime numbers.",
+            " 4, 6 and 8, which are not prime at all.",
+            [("prompt",), ("rejected",)],
+        ),
+    ]
+    for layout in (got[1], got[2]):
+        assert [b[0] for b in layout] == ["chosen", "rejected"]
+        assert [b[1] for b in layout] == [user, user]
+        assert layout[0][2] == [{"role": "assistant", "content": "2, 3 and 5."}]
+    assert [b[3] for b in got[1]] == [
+        [("prompt", 0, "content"), ("chosen", 0, "content")],
+        [("prompt", 0, "content"), ("rejected", 0, "content")],
+    ]
+    assert [b[3] for b in got[2]] == [
+        [("chosen", 0, "content"), ("chosen", 1, "content")],
+        [("rejected", 0, "content"), ("rejected", 1, "content")],
+    ]
+    assert [b[3] for b in got[3]] == [
+        [("instruction",), ("chosen",)],
+        [("instruction",), ("rejected",)],
+    ]
+    # LLaMA-Factory: ShareGPT `conversations` + message objects, and `chosen_messages`.
+    sharegpt = {
+        "conversations": [{"from": "human", "value": "Hi"}],
+        "chosen": {"from": "gpt", "value": "Hello."},
+        "rejected": {"from": "gpt", "value": "Go away."},
+    }
+    [chosen, rejected] = preference_branches(sharegpt, Fields())
+    assert (chosen.prompt, chosen.completion, chosen.paths) == (
+        [{"role": "user", "content": "Hi"}],
+        [{"role": "assistant", "content": "Hello."}],
+        [("conversations", 0, "value"), ("chosen", "value")],
+    )
+    assert rejected.paths == [("conversations", 0, "value"), ("rejected", "value")]
+    v1 = json.loads((CORPUS / "v1_dpo_demo.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    [chosen, rejected] = preference_branches(v1, Fields())
+    assert [m["role"] for m in chosen.prompt] == ["system", "user"]
+    assert chosen.completion[0]["content"].startswith("Abdulah Hasanagic is the proud owner")
+    assert rejected.completion[0]["content"].startswith(" Abdulah Hasanagic is the proud")
+    assert chosen.paths == [("chosen_messages", 1, "content"), ("chosen_messages", 2, "content")]
+    assert rejected.paths == [
+        ("rejected_messages", 1, "content"),
+        ("rejected_messages", 2, "content"),
+    ]
+
+
+def test_preference_layouts_through_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "sftlint.toml").write_text(
+        f'tokenizer = "{CHATML}"\nchat-template = "chatml"\nmax-seq-length = 16\n'
+    )
+    write_rows(tmp_path / "train.jsonl", PREFERENCE_ROWS)
+    proc = sftlint("check", "train.jsonl", "--format", "json", cwd=tmp_path)
+    cut = "max-seq-length 16 cuts {} of {} tokens (turn 2), {} of {} trained tokens"
+    chosen, rejected = (
+        "chosen: " + cut.format(5, 21, 5, 8),
+        "rejected: " + cut.format(12, 28, 12, 15),
+    )
+    # Each at its branch's completion: "rejected", chosen[0].content, rejected[1].content...
+    assert findings(proc) == [
+        ("L006", 1, 79, "rejected: " + cut.format(3, 19, 3, 14)),
+        ("L006", 2, 116, chosen),
+        ("L006", 2, 179, rejected),
+        ("L006", 3, 104, chosen),
+        ("L006", 3, 225, rejected),
+        ("L006", 4, 69, chosen),
+        ("L006", 4, 96, rejected),
+    ]
+    lines = (tmp_path / "train.jsonl").read_text().splitlines()
+    assert lines[0][78:].startswith('" 4, 6 and 8')
+    assert lines[1][115:].startswith('"2, 3 and 5."}], "rejected"')
+    assert lines[2][224:].startswith('"4, 6 and 8')
+    assert lines[3][68:].startswith('"2, 3 and 5.", "rejected"')
+
+
+# --- reasoning: LLaMA-Factory `reasoning` parts render as Qwen 3's <think> blocks ----------
+QWEN3_REASONING = (
+    "{%- set ns = namespace(last=-1) -%}"
+    "{%- for m in messages -%}{%- if m.role == 'user' -%}{%- set ns.last = loop.index0 -%}"
+    "{%- endif -%}{%- endfor -%}"
+    "{%- for m in messages -%}{{- '<|im_start|>' + m.role + '\\n' -}}"
+    "{%- if m.role == 'assistant' and loop.index0 > ns.last and m.reasoning_content -%}"
+    "{{- '<think>\\n' + m.reasoning_content + '\\n</think>\\n\\n' -}}{%- endif -%}"
+    "{{- m.content + '<|im_end|>\\n' -}}{%- endfor -%}"
+)
+
+
+def _reasoning_turn(thought: str, answer: str) -> dict:
+    parts = [{"type": "reasoning", "value": thought}, {"type": "text", "value": answer}]
+    return {"role": "assistant", "content": parts}
+
+
+def test_llamafactory_reasoning_parts_dropped_from_earlier_turns(tmp_path: Path) -> None:
+    (tmp_path / "qwen3.jinja").write_text(QWEN3_REASONING)
+    row = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "value": "Name three primes."}]},
+            _reasoning_turn("Small primes.", "2, 3 and 5."),
+            {"role": "user", "content": [{"type": "text", "value": "Two more?"}]},
+            _reasoning_turn("Next ones.", "7 and 11."),
+        ]
+    }
+    write_rows(tmp_path / "train.jsonl", [row])
+    args = ["--tokenizer", str(CHATML), "--chat-template", "qwen3.jinja"]
+    proc = sftlint("check", "train.jsonl", "--format", "json", *args, cwd=tmp_path)
+    assert findings(proc) == [
+        ("L008", 1, 128, "turn 2 (assistant): the template drops the <think> block from this turn")
+    ]
+    line = (tmp_path / "train.jsonl").read_text()
+    assert line[127:].startswith('[{"type": "reasoning", "value": "Small primes."}')
+    proc = sftlint("show", "train.jsonl:1", "--json", *args, cwd=tmp_path)
+    tokens = json.loads(proc.stdout)["tokens"]
+    trained = "".join(t["text"] for t in tokens if t["trained"] and t["turn"] == 3)
+    assert trained == "<think>↵Next␣ones.↵</think>↵↵7␣and␣11.<|im_end|>"
+
+
+def test_slow_and_fast_tokenizers_disagree_at_the_turn(tmp_path: Path) -> None:
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Name three prime numbers."},
+                {"role": "assistant", "content": "2, 3  and 5."},
+            ]
+        }
+    ]
+    write_rows(tmp_path / "train.jsonl", rows)
+    proc = sftlint(
+        "check", "train.jsonl", "--format", "json", "--tokenizer", "mistral-v3", cwd=tmp_path
+    )
+    assert [f for f in findings(proc) if "slow" in f[3]] == [
+        (
+            "L009",
+            1,
+            106,
+            "turn 2 (assistant): the fast tokenizer gives ␣␣(1027) and(1159) at token 13 where "
+            "the slow (SentencePiece) tokenizer gives ␣(29473) ␣and(1072)",
+        )
+    ]
+    assert (tmp_path / "train.jsonl").read_text()[105:].startswith('"2, 3  and 5."')

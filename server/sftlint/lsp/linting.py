@@ -8,16 +8,20 @@ is dropped when the document changed meanwhile: only the newest version is publi
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
 
 from sftlint.incremental import IncrementalLinter
-from sftlint.lsp import convert
+from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, settings_for
 from sftlint.lsp.documents import LineDocument, Splice
+from sftlint.model import Finding
 from sftlint.settings import Settings
+
+log = logging.getLogger("sftlint.lsp")
 
 
 @dataclass(slots=True)
@@ -30,6 +34,7 @@ class OpenDocument:
     waiters: list[asyncio.Future] = field(default_factory=list)
     task: asyncio.Task | None = None
     timer: asyncio.TimerHandle | None = None
+    split_findings: list[Finding] = field(default_factory=list)  # last split-check run
 
 
 Publish = Callable[[str, int | None, list[lsp.Diagnostic]], None]
@@ -40,8 +45,10 @@ class Linting:
         self.documents: dict[str, OpenDocument] = {}
         self.client = ClientSettings()
         self.push = True  # False when the client pulls diagnostics itself
+        self.refresh: Callable[[], None] = lambda: None  # pull clients: ask them to pull
         self._publish = publish
         self._warn = warn
+        self._split_timers: dict[str, asyncio.TimerHandle] = {}
 
     # --- documents -----------------------------------------------------------------------
 
@@ -67,6 +74,19 @@ class Linting:
                 w.cancel()
         if self.push:
             self._publish(uri, None, [])
+        if splits.member(state.doc.path, state.settings):
+            self._schedule_splits(splits.group_key(state.doc.path))
+
+    def files_changed(self, paths: list[str]) -> None:
+        """Files changed on disk (`workspace/didChangeWatchedFiles`): run the split checks
+        of the groups they belong to again."""
+        groups: dict[str, list[OpenDocument]] = {}
+        for state in self.documents.values():
+            if splits.member(state.doc.path, state.settings):
+                groups.setdefault(splits.group_key(state.doc.path), []).append(state)
+        for group, members in groups.items():
+            if splits.touches(group, members, paths):
+                self._schedule_splits(group)
 
     def changed(self, uri: str, version: int, splices: list[Splice]) -> None:
         state = self.documents[uri]
@@ -85,6 +105,7 @@ class Linting:
             if state.config_error:
                 self._warn(state.config_error)
             state.linter.reset(state.settings)
+            state.split_findings = []
             state.published = None
             self.schedule(uri, 0)
 
@@ -122,18 +143,64 @@ class Linting:
                 if not w.done():
                     w.set_result(diagnostics)
             state.waiters.clear()
+            if splits.member(state.doc.path, state.settings):
+                self._schedule_splits(splits.group_key(state.doc.path))
             await asyncio.sleep(0)  # let the edits that arrived meanwhile in
             if state.doc.version == version and not state.linter.pending():
                 return
 
+    # --- split checks ----------------------------------------------------------------------
+
+    def _schedule_splits(self, group: str) -> None:
+        timer = self._split_timers.get(group)
+        if timer is not None:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._split_timers[group] = loop.call_later(splits.DELAY, self._run_splits, group)
+
+    def _run_splits(self, group: str) -> None:
+        """Split checks of the open documents of one group, each republished if they
+        changed. Waits (runs again later) while a member is being linted."""
+        self._split_timers.pop(group, None)
+        members = [
+            s
+            for s in self.documents.values()
+            if splits.group_key(s.doc.path) == group and splits.member(s.doc.path, s.settings)
+        ]
+        if not members:
+            return
+        if any(s.linter.pending() or (s.task is not None and not s.task.done()) for s in members):
+            self._schedule_splits(group)
+            return
+        try:
+            found = splits.group_findings(sorted(members, key=lambda s: s.doc.path))
+        except Exception as exc:  # never down: say so, keep the document's own diagnostics
+            log.exception("split checks failed")
+            self._warn(f"sftlint: split checks of {group} failed: {exc}")
+            return
+        changed = False
+        for state in members:
+            new = found.get(state.doc.path, [])
+            if new == state.split_findings:
+                continue
+            changed = True
+            state.split_findings = new
+            state.linter.set_external(new)
+            diagnostics = self.diagnostics(state)
+            state.published = (state.doc.version, diagnostics)
+            if self.push:
+                self._publish(state.doc.uri, state.doc.version, diagnostics)
+        if changed and not self.push:
+            self.refresh()
+
     def diagnostics(self, state: OpenDocument) -> list[lsp.Diagnostic]:
         limit = state.settings.max_problems
+        # Only the findings shown are built, with line numbers (no byte offsets needed).
         located, total = state.linter.located(limit)
         uri_of = self.uri_of
         out = [convert.diagnostic(f, uri_of, line or 0) for line, f in located]
-        findings = located
-        if total > len(findings):
-            out.append(convert.overflow(total - len(findings), len(findings), state.doc.path))
+        if total > len(located):
+            out.append(convert.overflow(total - len(located), len(located), state.doc.path))
         return out
 
     async def current(self, uri: str) -> list[lsp.Diagnostic]:

@@ -51,6 +51,7 @@ class SftlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("sftlint", __version__, protocol_cls=Protocol, max_workers=2)
         self.linting = Linting(self._publish, self._warn)
+        self.linting.refresh = lambda: self.workspace_diagnostic_refresh(None)
         self.masks = MaskService(
             self.thread_pool,
             lambda title, fn: run_with_progress(self, title, lambda report: fn()),
@@ -141,10 +142,11 @@ async def did_change_configuration(
 def did_change_watched_files(ls: SftlintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
     from sftlint import settings as config
 
-    names = {Path(uris.to_fs_path(c.uri) or c.uri).name for c in params.changes}
-    if names & set(config.CONFIG_NAMES):
+    paths = [uris.to_fs_path(c.uri) or c.uri for c in params.changes]
+    if {Path(p).name for p in paths} & set(config.CONFIG_NAMES):
         config.load_config.cache_clear()
         ls.linting.reconfigure(ls.linting.client)
+    ls.linting.files_changed(paths)  # split checks read sibling files from disk
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_OPEN, request=False)

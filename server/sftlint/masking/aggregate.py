@@ -36,17 +36,21 @@ class MaskTotals:
         self.assistants: Counter[str] = Counter()
         self._seen = 0
 
-    def add(self, result: MaskResult | None) -> None:
+    def add(self, result: MaskResult | None, *branches: MaskResult) -> None:
+        """One row's result; a preference row passes its chosen and rejected branches, counted
+        as one row that trains nothing when either branch does."""
         index = self._seen
         self._seen += 1
-        if result is None or not result.ids:
+        parts = [r for r in (result, *branches) if r is not None and r.ids]
+        if not parts:
             return
+        result = parts[0]
         s = self.summary
         s.rows += 1
-        s.tokens += result.total_tokens
-        trained = result.trained_tokens
-        s.trained_tokens += trained
-        if trained == 0:
+        s.tokens += sum(r.total_tokens for r in parts)
+        counts = [r.trained_tokens for r in parts]
+        s.trained_tokens += sum(counts)
+        if 0 in counts:
             s.rows_training_nothing += 1
             s.empty_rows.append(index)
         if "user" in result.headers:

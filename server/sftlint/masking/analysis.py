@@ -41,6 +41,8 @@ _EOT_CANDIDATES = (
 _ROLE_REASON = {"user": "user turn", "system": "system", "tool": "tool turn"}
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 _CACHE_MAX = 50_000
+# Whitespace runs whose splitting differs between tokenizers (probed, not scanned: cheap).
+_WS_PROBES = ("  ", "\n\n", "\n ", " \n", "\t", "\r", "\xa0", "\u3000")
 
 
 # --------------------------------------------------------------------------------------
@@ -412,7 +414,8 @@ def _finish_chat(
     anchors = (
         dict(zip(assistants, gen, strict=False)) if gen and len(gen) == len(assistants) else None
     )
-    locs = locate_messages(text, messages, ctx.eot_strings, ctx.boundaries, anchors)
+    known = _tool_call_spans(ctx, messages, text) if gen is None else None
+    locs = locate_messages(text, messages, ctx.eot_strings, ctx.boundaries, anchors, known)
 
     turn_of: list[int | None] = [None] * n
     reason: list[str] = ["template"] * n
@@ -547,10 +550,43 @@ def _finish_chat(
     _truncate(res, settings)
     _prompt_trained(res, settings)
     _double_bos(ctx, res)
-    if ctx.handle.mistral_file and settings.canonical_check != "off":
-        _canonical(ctx, res, messages)
+    handle = ctx.handle
+    if settings.canonical_check != "off" and (handle.mistral_file or handle.sp_model):
+        # Second tokenizations are sampled: one row per layout not yet seen to agree.
+        layout = _layout(messages) if settings.canonical_check == "layout" else None
+        if handle.mistral_file:
+            _canonical(ctx, res, messages, layout)
+        if handle.sp_model:
+            _slow_fast(ctx, res, None if layout is None else layout | _ws_runs(res.rendered))
     _zero(ctx, res, settings)
     return res
+
+
+_DUMMY = "[[dummy_message]]"
+
+
+def _tool_call_spans(
+    ctx: _Context, messages: list[dict], text: str
+) -> dict[int, tuple[int, int]] | None:
+    """Where the template writes each content-less tool-call turn, as Axolotl finds turns:
+    render the conversation up to the turn with and without a dummy content and take the
+    characters that differ. Only without `{% generation %}` blocks, which say it exactly."""
+    out: dict[int, tuple[int, int]] = {}
+    for i, m in enumerate(messages):
+        if not m.get("tool_calls") or content_text(m.get("content")):
+            continue
+        try:
+            full, _ = _render(ctx, messages[: i + 1])
+            dummy, _ = _render(ctx, [*messages[:i], {"role": m.get("role"), "content": _DUMMY}])
+        except Exception:  # the template refuses the partial conversation: search the text
+            continue
+        n = min(len(full), len(dummy))
+        s = next((k for k in range(n) if full[k] != dummy[k]), n)
+        t = next((k for k in range(n - s) if full[-1 - k] != dummy[-1 - k]), n - s)
+        e = len(full) - t
+        if e > s and text[s:e] == full[s:e]:
+            out[i] = (s, e)
+    return out or None
 
 
 def _apply_train_on_eos(
@@ -566,12 +602,19 @@ def _apply_train_on_eos(
 ) -> None:
     mode = settings.train_on_eos
     last_trained = trained_turns[-1] if trained_turns else None
+    # "all" trains every turn's end that is the EOS or the token closing assistant turns
+    # (<|im_end|>, <end_of_turn>, <|eot_id|>), as Axolotl does with it in `eot_tokens`;
+    # not [/INST], which ends a user turn but opens the answer.
+    closers = {ctx.eos_id}
+    for loc in locs:
+        if loc.role == "assistant" and loc.index in tok_eot:
+            closers.update(ids[slice(*tok_eot[loc.index])])
     for loc in locs:
         i = loc.index
         if i not in tok_eot or loc.host is not None:
             continue
         a, b = tok_eot[i]
-        is_eos = loc.role == "assistant" or ctx.eos_id in ids[a:b]
+        is_eos = loc.role == "assistant" or any(t in closers for t in ids[a:b])
         want = (
             (mode == "turn" and i in trained_turns)
             or (mode == "all" and is_eos)
@@ -674,7 +717,7 @@ def _text_changes(
                     loc.index,
                 )
             )
-        elif loc.kind == "think":
+        elif loc.kind == "think" or loc.reasoning_dropped:
             res.issues.append(
                 MaskIssue(
                     "L008",
@@ -893,8 +936,9 @@ def _layout(messages: list[dict]) -> frozenset:
     return frozenset(out)
 
 
-def _canonical(ctx: _Context, res: MaskResult, messages: list[dict]) -> None:
-    layout = _layout(messages) if ctx.settings.canonical_check == "layout" else None
+def _canonical(
+    ctx: _Context, res: MaskResult, messages: list[dict], layout: frozenset | None
+) -> None:
     verified = ctx.canonical_seen.setdefault("features", set())
     if layout is not None and layout <= verified:
         return  # every feature of this row's layout was seen in rows that matched
@@ -905,32 +949,80 @@ def _canonical(ctx: _Context, res: MaskResult, messages: list[dict]) -> None:
         canon = mt.encode_chat_completion(ChatCompletionRequest.from_openai(messages)).tokens
     except Exception:  # mistral-common rejects the row: other checks report the shape
         return
-    ours = res.ids
-    if ours == canon:
+    if res.ids == canon:
         if layout is not None:
             verified.update(layout)
         return
+    _disagree(ctx, res, canon, "transformers gives", "mistral-common's canonical encoding has")
+
+
+def _ws_runs(text: str) -> frozenset:
+    """The kinds of whitespace run in the rendered row, where the slow and the fast
+    tokenizer may split differently (a double space: "▁▁" + "and" vs "▁" + "▁and")."""
+    return frozenset([probe for probe in _WS_PROBES if probe in text])  # strings: no clash
+
+
+def _slow_fast(ctx: _Context, res: MaskResult, layout: frozenset | None) -> None:
+    """Compare the fast tokenizer's ids with the slow (SentencePiece) tokenizer's on the
+    same rendered text, for rows whose layout (and whitespace) was not yet seen to agree;
+    every row when `layout` is None (canonical-check: all)."""
+    verified = ctx.canonical_seen.setdefault("slow", set())
+    if layout is not None and layout <= verified:
+        return
+    slow = ctx.handle.slow_tokenizer()
+    if slow is None:
+        return
+    # The fast ids start with an added BOS when the tokenizer added one (markers strategy).
+    added = bool(res.ids) and res.ids[0] == ctx.bos_id and res.offsets[0] == (0, 0)
+    try:
+        theirs = slow.encode(res.rendered, add_special_tokens=added)
+    except Exception:  # the slow tokenizer cannot encode this text: nothing to compare
+        return
+    if res.ids == theirs:
+        if layout is not None:
+            verified.update(layout)
+        return
+    _disagree(
+        ctx,
+        res,
+        theirs,
+        "the fast tokenizer gives",
+        "the slow (SentencePiece) tokenizer gives",
+        ("fast (tokenizer.json)", "slow (SentencePiece)"),
+    )
+
+
+def _disagree(
+    ctx: _Context,
+    res: MaskResult,
+    theirs: list[int],
+    ours_says: str,
+    theirs_says: str,
+    labels: tuple[str, str] = ("transformers", "mistral-common"),
+) -> None:
+    """L009 at the turn of the first token where `res.ids` and `theirs` differ."""
+    ours = res.ids
     k = next(
-        (j for j, (x, y) in enumerate(zip(ours, canon, strict=False)) if x != y),
-        min(len(ours), len(canon)),
+        (j for j, (x, y) in enumerate(zip(ours, theirs, strict=False)) if x != y),
+        min(len(ours), len(theirs)),
     )
     turn = res.turn_of[k] if k < len(res.turn_of) else None
     if turn is None:  # scaffolding: name the turn the difference precedes
         turn = next((t for t in res.turn_of[k:] if t is not None), None)
     got = _fmt_tokens(ctx, ours[k : k + 2]) if k < len(ours) else "(end)"
-    want = _fmt_tokens(ctx, canon[k : k + 2]) if k < len(canon) else "(end)"
+    want = _fmt_tokens(ctx, theirs[k : k + 2]) if k < len(theirs) else "(end)"
     role = res.roles[turn] if turn is not None else None
     lo = max(0, k - 4)
+    width = max(len(labels[0]), len(labels[1])) + 1
     res.issues.append(
         MaskIssue(
             "L009",
             WARNING,
-            f"{turn_name(turn, role)}: transformers gives {got} at token {k} where "
-            f"mistral-common's canonical encoding has {want}",
+            f"{turn_name(turn, role)}: {ours_says} {got} at token {k} where {theirs_says} {want}",
             turn,
             detail=(
-                f"transformers:  {_fmt_tokens(ctx, ours[lo : k + 6])}\n"
-                f"mistral-common: {_fmt_tokens(ctx, canon[lo : k + 6])}"
+                f"{(labels[0] + ':').ljust(width)} {_fmt_tokens(ctx, ours[lo : k + 6])}\n"
+                f"{(labels[1] + ':').ljust(width)} {_fmt_tokens(ctx, theirs[lo : k + 6])}"
             ),
         )
     )

@@ -169,7 +169,9 @@ Good: `train-on-eos: turn` (Axolotl's default), or put the end-of-turn token ins
 What the model trains on is what the template renders, not what the row holds. Content
 can be trimmed, a system prompt folded into the first user turn (Gemma) or dropped, a
 default system prompt or today's date injected (Qwen 2.5, Llama 3.1), earlier `<think>`
-blocks removed (Qwen 3).
+blocks removed (Qwen 3: the reasoning of turns before the last user message, whether in
+the content or in `reasoning_content` / LLaMA-Factory `reasoning` parts, is not rendered,
+so it is never trained).
 
 Bad: a `system` message with a Gemma template that has no system turn — it is folded into
 the first user turn.
@@ -182,11 +184,16 @@ Good: know it and accept it, or choose a template that renders the row as intend
         "tokenizations-disagree",
         WARNING,
         "Two tokenizations of the same row disagree (transformers vs the vendor's canonical "
-        "encoder, or prompt alone vs in context).",
+        "encoder, slow vs fast tokenizer, or prompt alone vs in context).",
         """\
 The ids the trainer computes differ from the model's canonical encoding, e.g. Mistral v3
 through transformers inserts an extra `▁` (29473) before `[/INST]` when the template
-writes a space there; mistral-common does not.
+writes a space there; mistral-common does not. When a model ships both a SentencePiece
+`tokenizer.model` (the slow tokenizer) and a `tokenizer.json` (the fast one), the two can
+split the same text differently around whitespace: a double space is `▁▁` + `and` for
+one and `▁` + `▁and` for the other, so the model sees ids at training it never saw in
+pre-training (and the `legacy` slow tokenizer adds a `▁` after every special token).
+Rows are sampled by layout (`canonical-check`), so the check stays cheap.
 
 Bad: `[INST] Name three prime numbers. [/INST]` (space before `[/INST]`).
 

@@ -43,6 +43,7 @@ class Located:
     eot: tuple[int, int] | None = None  # the end-of-turn token's characters
     region: tuple[int, int] | None = None  # header + content + end of turn (+ newline)
     host: int | None = None  # a system message folded into this turn's region
+    reasoning_dropped: bool = False  # its `reasoning_content` is not in the rendered text
 
     @property
     def found(self) -> bool:
@@ -101,9 +102,11 @@ def locate_messages(
     eot_strings: Sequence[str],
     boundary_strings: Sequence[str],
     anchors: dict[int, tuple[int, int]] | None = None,
+    known: dict[int, tuple[int, int]] | None = None,
 ) -> list[Located]:
     """Locate every message. `anchors` maps a message to a span known to hold it (a
-    `{% generation %}` block), which makes the search exact for those turns."""
+    `{% generation %}` block), which makes the search exact for those turns; `known` maps
+    a message to its exact content span (tool calls, found by rendering)."""
     n = len(text)
     locs = [Located(i, str(m.get("role", ""))) for i, m in enumerate(messages)]
     cursor = 0
@@ -111,12 +114,27 @@ def locate_messages(
     for loc, m in zip(locs, messages, strict=False):
         if loc.role == "system":
             continue
+        if known and loc.index in known:
+            loc.start, loc.end = known[loc.index]
+            loc.kind = "exact"
+            cursor = loc.end
+            continue
         lo, hi = anchors[loc.index] if anchors and loc.index in anchors else (cursor, n)
         s, e, kind = _find(text, m, max(lo, 0), hi)
         if s < 0 and anchors and loc.index in anchors:
             s, e, kind = _find(text, m, cursor, n)
         if s >= 0:
             loc.start, loc.end, loc.kind = s, e, kind
+            reasoning = m.get("reasoning_content")
+            if isinstance(reasoning, str) and reasoning.strip(_WS):
+                # Rendered before the content (Qwen 3: "<think>\n…\n</think>\n\n"): the
+                # turn starts at its <think> tag; dropped from earlier turns by some templates.
+                r = text.rfind(reasoning.strip(_WS), cursor, s)
+                if r >= 0:
+                    tag = text.rfind("<think>", cursor, r)
+                    loc.start = tag if tag >= 0 else r
+                else:
+                    loc.reasoning_dropped = True
             cursor = e
     for loc, m in zip(locs, messages, strict=False):
         if loc.role != "system":

@@ -29,6 +29,7 @@ BUILTIN_TOKENIZERS: dict[str, tuple[str, str]] = {
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _LOCK = threading.Lock()
+_SLOW_LOCK = threading.Lock()
 _CACHE: dict[tuple, TokenizerHandle] = {}
 
 
@@ -42,7 +43,10 @@ class TokenizerHandle:
     builtin: str | None = None  # built-in name, e.g. "mistral-v3"
     mistral_file: str | None = None  # the mistral-common file, for canonical encodings
     default_template: str | None = None  # built-in family used when no chat template is set
+    sp_model: str | None = None  # a SentencePiece .model for the same vocabulary: the slow one
+    sp_legacy: bool = True  # the slow tokenizer's `legacy` flag, as tokenizer_config.json sets it
     _mistral: Any = field(default=None, repr=False)
+    _slow: Any = field(default=None, repr=False)  # False once loading failed
     _memo: dict = field(default_factory=dict, repr=False)  # per-handle caches (marker ids...)
 
     @property
@@ -73,6 +77,61 @@ class TokenizerHandle:
                 self.mistral_file, mode=ValidationMode.finetuning
             )
         return self._mistral
+
+    def slow_tokenizer(self) -> Any:
+        """transformers' slow (SentencePiece) tokenizer of the same vocabulary, splitting on
+        the fast tokenizer's added tokens as the slow one does; None when it cannot load."""
+        if self.sp_model is None or not self.ok:
+            return None
+        if self._slow is None:
+            with _SLOW_LOCK:
+                if self._slow is None:
+                    self._slow = _load_slow(self) or False
+        return self._slow or None
+
+
+def _load_slow(handle: TokenizerHandle) -> Any:
+    tok = handle.tokenizer
+    specials = [t.content for t in tok.added_tokens_decoder.values()]
+    try:
+        with quiet_transformers():
+            from transformers.tokenization_utils_sentencepiece import SentencePieceBackend
+
+            return SentencePieceBackend(
+                vocab_file=handle.sp_model,
+                legacy=handle.sp_legacy,
+                bos_token=tok.bos_token,
+                eos_token=tok.eos_token,
+                unk_token=tok.unk_token,
+                extra_special_tokens=specials,
+            )
+    except Exception:  # no sentencepiece/protobuf, or not a SentencePiece model: no check
+        return None
+
+
+def _slow_source(target: str, is_dir: bool) -> tuple[str | None, bool]:
+    """(tokenizer.model beside the fast tokenizer, its `legacy` flag), from a local folder or
+    the Hugging Face cache (never the network)."""
+    if is_dir:
+        folder = Path(target)
+        model = folder / "tokenizer.model"
+        config = folder / "tokenizer_config.json"
+        sp = str(model) if model.is_file() else None
+    else:
+        try:
+            from huggingface_hub import try_to_load_from_cache
+        except ImportError:
+            return None, True
+        found = try_to_load_from_cache(target, "tokenizer.model")
+        sp = found if isinstance(found, str) else None
+        found = try_to_load_from_cache(target, "tokenizer_config.json")
+        config = Path(found) if isinstance(found, str) else None
+    legacy = True  # the slow LlamaTokenizer's default
+    if sp is not None and config is not None and config.is_file():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            value = json.loads(config.read_text(encoding="utf-8")).get("legacy")
+            legacy = value if isinstance(value, bool) else True
+    return sp, legacy
 
 
 @contextlib.contextmanager
@@ -189,6 +248,9 @@ def _load(settings: MaskSettings) -> TokenizerHandle:
                 builtin=name,
                 mistral_file=str(source),
                 default_template=BUILTIN_TOKENIZERS[name][1],
+                # Tekken has no SentencePiece model; v1/v3 are converted with legacy=False.
+                sp_model=str(source) if source.suffix != ".json" else None,
+                sp_legacy=False,
             )
         path = settings.resolve_path(name)
         if path.exists():
@@ -207,7 +269,8 @@ def _load(settings: MaskSettings) -> TokenizerHandle:
             return TokenizerHandle(
                 name, error=f"tokenizer {name!r} has no fast (tokenizer.json) version"
             )
-        return TokenizerHandle(name, tok)
+        sp_model, sp_legacy = _slow_source(target, path.is_dir())
+        return TokenizerHandle(name, tok, sp_model=sp_model, sp_legacy=sp_legacy)
     except Exception as exc:  # never raise: one clear finding instead
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "local_files_only" in str(exc) or "offline" in str(exc).lower():

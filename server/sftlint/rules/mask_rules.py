@@ -67,11 +67,24 @@ def active(ctx: RowContext) -> bool:
     return bool(ctx.reporter.settings.mask.get("tokenizer"))
 
 
+_REASONING_PARTS = ("reasoning", "thinking")
+
+
 def chat_messages(turns: list[formats.Turn], fmt: str) -> list[dict[str, Any]] | None:
-    """The row's turns as OpenAI messages for the template; None when it cannot render."""
+    """The row's turns as OpenAI messages for the template; None when it cannot render.
+    LLaMA-Factory's `reasoning` content parts become `reasoning_content`, the key chat
+    templates (Qwen 3) render as a <think> block."""
     out: list[dict[str, Any]] = []
     for t in turns:
-        text = formats.content_text(t.content)
+        content, reasoning = t.content, None
+        if isinstance(content, list):
+            thought = [
+                p for p in content if isinstance(p, dict) and p.get("type") in _REASONING_PARTS
+            ]
+            if thought:
+                reasoning = formats.content_text(thought)
+                content = [p for p in content if not any(p is q for q in thought)]
+        text = formats.content_text(content)
         if t.role is None or text is None:
             return None
         m: dict[str, Any] = {}
@@ -79,15 +92,144 @@ def chat_messages(turns: list[formats.Turn], fmt: str) -> list[dict[str, Any]] |
             m.update(t.message)
         m["role"] = t.role
         m["content"] = text
+        if reasoning:
+            m["reasoning_content"] = reasoning
         out.append(m)
     return out
 
 
+Path = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class Branch:
+    """One completion of a preference row: DPO trains on it with the prompt masked."""
+
+    name: str  # "chosen" | "rejected"
+    prompt: Any  # a string or a list of messages
+    completion: Any
+    # [prompt path, completion path] (turns 0 and 1 of a prompt/completion result), or
+    # each message's content path when the branch is analysed as a whole conversation.
+    paths: list[Path]
+
+
+def _messages_at(items: Any, base: Path, fields: formats.Fields) -> list[tuple[dict, Path]] | None:
+    """Message objects (OpenAI or ShareGPT keys) as template messages with their content
+    paths; None when one cannot render (the R/C rules report why)."""
+    if isinstance(items, dict):
+        found = _messages_at([items], (), fields)
+        return [(m, (*base, *path[1:])) for m, path in found] if found else None
+    if not isinstance(items, list) or not items:
+        return None
+    style = any(isinstance(m, dict) and ("from" in m or "value" in m) for m in items)
+    fmt = formats.SHAREGPT if style else formats.MESSAGES
+    turns = formats.chat_turns(items, base, fmt, fields)
+    messages = chat_messages(turns, fmt)
+    if messages is None:
+        return None
+    return list(zip(messages, [t.content_path for t in turns], strict=True))
+
+
+def _split(a: list[tuple[dict, Path]], b: list[tuple[dict, Path]]) -> int:
+    """Length of the shared prompt of two full conversations (TRL's implicit prompt): the
+    common prefix, leaving each branch at least its last message."""
+    n = 0
+    limit = min(len(a), len(b)) - 1
+    while n < limit and a[n][0] == b[n][0]:
+        n += 1
+    return n
+
+
+def preference_branches(value: dict[str, Any], fields: formats.Fields) -> list[Branch]:
+    """The chosen and rejected branches of a preference row, in the layouts trainers read:
+    TRL `prompt`/`chosen`/`rejected` (strings or messages, the prompt explicit or shared),
+    LLaMA-Factory ShareGPT (`conversations` + `chosen`/`rejected` message objects),
+    LLaMA-Factory Alpaca (`instruction`/`input` + `chosen`/`rejected` strings) and
+    `chosen_messages`/`rejected_messages`."""
+    keys = (
+        ("chosen_messages", "rejected_messages")
+        if "chosen_messages" in value
+        else ("chosen", "rejected")
+    )
+    names = ("chosen", "rejected")
+    prompt = value.get("prompt")
+    conversation = formats.messages_key(value, fields)
+    instruction = value.get(fields.column("prompt", "instruction"))
+    out: list[Branch] = []
+    if isinstance(prompt, str) and all(isinstance(value.get(k), str) for k in keys):
+        pairs = zip(names, keys, strict=True)
+        return [Branch(n, prompt, value[k], [("prompt",), (k,)]) for n, k in pairs]
+    if prompt is not None or conversation is not None:
+        base = ("prompt",) if prompt is not None else (conversation,)
+        found = _messages_at(prompt if prompt is not None else value[conversation], base, fields)
+        if found is None:
+            return []
+        for n, k in zip(names, keys, strict=True):
+            completion = _messages_at(value.get(k), (k,), fields)
+            if completion:
+                out.append(
+                    Branch(
+                        n,
+                        [m for m, _ in found],
+                        [m for m, _ in completion],
+                        [found[-1][1], completion[0][1]],
+                    )
+                )
+        return out
+    if isinstance(instruction, str) and all(isinstance(value.get(k), str) for k in keys):
+        query = value.get(fields.column("query", "input"))
+        text = f"{instruction}\n{query}" if isinstance(query, str) and query else instruction
+        user = [{"role": "user", "content": text}]
+        for n, k in zip(names, keys, strict=True):
+            answer = [{"role": "assistant", "content": value[k]}]
+            out.append(Branch(n, user, answer, [(fields.column("prompt", "instruction"),), (k,)]))
+        return out
+    full = [_messages_at(value.get(k), (k,), fields) for k in keys]
+    if full[0] is None or full[1] is None:
+        return []
+    cut = _split(full[0], full[1])
+    for n, found in zip(names, full, strict=True):
+        if not cut:  # nothing shared: each branch is a conversation of its own
+            out.append(Branch(n, [], [m for m, _ in found], [path for _, path in found]))
+            continue
+        prompt_part, completion = found[:cut], found[cut:]
+        out.append(
+            Branch(
+                n,
+                [m for m, _ in prompt_part],
+                [m for m, _ in completion],
+                [prompt_part[-1][1], completion[0][1]],
+            )
+        )
+    return out
+
+
+def analyze_branches(ctx: RowContext, st: MaskState) -> list[tuple[Branch, Any]]:
+    """Mask results of a preference row's chosen and rejected branches."""
+    from sftlint import masking
+
+    out = []
+    for branch in preference_branches(ctx.value, ctx.fields):
+        if isinstance(branch.prompt, list) and not branch.prompt:
+            # No shared prompt: the whole conversation is the completion's context.
+            result = masking.analyze_conversation(branch.completion, st.handle, st.settings)
+        else:
+            result = masking.analyze_prompt_completion(
+                branch.prompt, branch.completion, st.handle, st.settings
+            )
+        out.append((branch, result))
+    return out
+
+
 def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]] | None:
-    """Mask result of the row plus the JSON path of each turn index it reports."""
+    """Mask result of the row plus the JSON path of each turn index it reports (for a
+    preference row, its chosen branch)."""
     from sftlint import masking
 
     value, fmt = ctx.value, ctx.format
+    if fmt == formats.PREFERENCE:
+        branches = analyze_branches(ctx, st)
+        return (branches[0][1], branches[0][0].paths) if branches else None
     if fmt in (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE):
         turns = ctx.turns
         messages = chat_messages(turns, fmt)
@@ -130,6 +272,9 @@ def loss_mask(ctx: RowContext) -> None:
     st = _state(ctx)
     if st is None:
         return
+    if ctx.format == formats.PREFERENCE:
+        _preference_mask(ctx, st)
+        return
     analysed = analyze(ctx, st)
     if analysed is None:
         st.totals.add(None)
@@ -146,6 +291,30 @@ def loss_mask(ctx: RowContext) -> None:
         else:
             path, part = ((conversation,), "key") if conversation else ((), "value")
         ctx.report(issue.code, issue.message, path, part, severity=Severity.parse(issue.severity))
+
+
+def _preference_mask(ctx: RowContext, st: MaskState) -> None:
+    """Both branches of a preference row: each finding at the branch's key, named by it;
+    one the branches share (the same prompt) reported once for both."""
+    branches = analyze_branches(ctx, st)
+    if not branches:
+        st.totals.add(None)
+        return
+    st.totals.add(*(result for _, result in branches))
+    reports: dict[tuple[str, str, Path], tuple[list[str], str]] = {}
+    for branch, result in branches:
+        trains_nothing = any(i.code == "L001" for i in result.issues)
+        for issue in result.issues:
+            if not ctx.enabled(issue.code) or (trains_nothing and issue.code == "L007"):
+                continue
+            turn = issue.turn
+            where = branch.paths[turn] if turn is not None and 0 <= turn < len(branch.paths) else ()
+            names, _ = reports.setdefault((issue.code, issue.message, where), ([], issue.severity))
+            names.append(branch.name)
+    for (code, message, where), (names, severity) in reports.items():
+        ctx.report(
+            code, f"{' and '.join(names)}: {message}", where, severity=Severity.parse(severity)
+        )
 
 
 @file_check

@@ -1,0 +1,56 @@
+"""The lean didOpen path gives the lines `json.loads` + split would give (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lsprotocol import types as lsp
+
+from sftlint.lsp import transport
+from sftlint.lsp.documents import encode
+from sftlint.lsp.server import server
+
+URI = "file:///tmp/t/train.jsonl"
+PIECES = ["\n", "\r\n", "\r", '"', "\\", "\\n", "\\\\n", "😀", "\ud83d", "é", "\t", "{", "a"]
+
+
+def body(text: str, ascii_only: bool, method_first: bool) -> bytes:
+    params = {"textDocument": {"uri": URI, "languageId": "jsonl", "version": 3, "text": text}}
+    if method_first:
+        message = {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": params}
+    else:
+        message = {"params": params, "method": "textDocument/didOpen", "jsonrpc": "2.0"}
+    return json.dumps(message, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "BIG", 0)  # every didOpen takes the lean path
+    monkeypatch.setattr(transport, "CHUNK", 5)  # and is decoded in many pieces
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.booleans(), st.booleans())
+def test_lines_equal_json_loads(text: str, ascii_only: bool, method_first: bool) -> None:
+    message = transport.parse(server.protocol, body(text, ascii_only, method_first))
+    assert isinstance(message.params, lsp.DidOpenTextDocumentParams)
+    assert message.params.text_document.text == ""
+    assert transport.take_lines(URI, 3) == encode(text).split(b"\n")
+    assert transport.take_lines(URI, 3) is None  # handed over once
+
+
+def test_other_messages_parse_as_usual() -> None:
+    change = {
+        "jsonrpc": "2.0",
+        "method": "textDocument/didChange",
+        "params": {
+            "textDocument": {"uri": URI, "version": 4},
+            "contentChanges": [{"text": "a\nb"}],
+        },
+    }
+    message = transport.parse(server.protocol, json.dumps(change).encode())
+    assert message.params.content_changes[0].text == "a\nb"
+    assert transport.take_lines(URI, 4) is None
