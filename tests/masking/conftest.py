@@ -65,6 +65,13 @@ def gemma():
 
 
 @pytest.fixture(scope="session")
+def mistral_v1():
+    h = load_tokenizer(settings(tokenizer="mistral-v1"))
+    assert h.error is None, h.error
+    return h
+
+
+@pytest.fixture(scope="session")
 def mistral_v3():
     h = load_tokenizer(settings(tokenizer="mistral-v3"))
     assert h.error is None, h.error

@@ -44,7 +44,7 @@ def test_generation_blocks_equal_transformers_mask(request, fixture, template, r
         assert res.trained_tokens > 0
 
 
-@pytest.mark.parametrize("fixture", ["mistral_v3", "mistral_tekken"])
+@pytest.mark.parametrize("fixture", ["mistral_v1", "mistral_v3", "mistral_tekken"])
 def test_mistral_builtins_equal_canonical(request, fixture):
     from mistral_common.protocol.instruct.request import ChatCompletionRequest
 
@@ -52,8 +52,13 @@ def test_mistral_builtins_equal_canonical(request, fixture):
     s = settings(tokenizer=handle.name, canonical_check="all")
     mt = handle.mistral_tokenizer()
     for row in ROWS:
-        canon = mt.encode_chat_completion(ChatCompletionRequest.from_openai(row)).tokens
         res = analyze_conversation(row, handle, s)
+        if fixture == "mistral_v1" and any(m["role"] == "tool" for m in row):
+            # v1 has no tool calls: mistral-common refuses them, so there is nothing to
+            # compare, and the analysis must not fail on them either.
+            assert res.ids
+            continue
+        canon = mt.encode_chat_completion(ChatCompletionRequest.from_openai(row)).tokens
         assert res.ids == canon, res.rendered
         assert not [i for i in res.issues if i.code == "L009"]
 

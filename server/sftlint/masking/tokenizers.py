@@ -162,6 +162,13 @@ def _mistral_data_dir() -> Path:
     return Path(mistral_common.__file__).parent / "data"
 
 
+# How the SentencePiece built-ins split text after a special token, as mistral-common's
+# canonical encoder does: v1's "[INST]" is plain text ("▁[INST]" after <s>, the legacy
+# behaviour); v3's [INST] is a control token followed by an explicit space.
+_LEGACY = {"mistral-v1": True, "mistral-v3": False}
+_BUILD = 3  # bump when the built-in folders change, so cached ones are rebuilt
+
+
 def _builtin_folder(name: str) -> tuple[Path, Path]:
     """Build (once) a transformers folder for a built-in; returns (folder, mistral file)."""
     import mistral_common
@@ -171,10 +178,13 @@ def _builtin_folder(name: str) -> tuple[Path, Path]:
     if not source.is_file():
         raise FileNotFoundError(f"mistral-common does not ship {filename}")
     version = getattr(mistral_common, "__version__", "0")
-    folders = [_cache_root() / f"{name}-mc{version}", Path(tempfile.gettempdir()) / "sftlint"]
+    folders = [
+        _cache_root() / f"{name}-mc{version}-b{_BUILD}",
+        Path(tempfile.gettempdir()) / "sftlint",
+    ]
     for i, folder in enumerate(folders):
         if i == 1:
-            folder = folder / f"{name}-mc{version}"
+            folder = folder / f"{name}-mc{version}-b{_BUILD}"
         if (folder / "tokenizer.json").is_file():
             return folder, source
         try:
@@ -212,12 +222,18 @@ def _write_builtin(name: str, source: Path, folder: Path) -> None:
             shutil.copyfile(source, tmp / "tokenizer.model")
             (tmp / "tokenizer_config.json").write_text(
                 json.dumps(
-                    {"tokenizer_class": "LlamaTokenizer", "legacy": False, **config}, indent=1
+                    {"tokenizer_class": "LlamaTokenizer", "legacy": _LEGACY[name], **config},
+                    indent=1,
                 )
             )
             tok = transformers.AutoTokenizer.from_pretrained(str(tmp), local_files_only=True)
             (tmp / "tokenizer.model").unlink()
         tok.save_pretrained(str(tmp))
+        if name in _LEGACY:  # save_pretrained drops `legacy`; loading would default it
+            saved = tmp / "tokenizer_config.json"
+            saved_config = json.loads(saved.read_text(encoding="utf-8"))
+            saved_config["legacy"] = _LEGACY[name]
+            saved.write_text(json.dumps(saved_config, indent=1), encoding="utf-8")
         with contextlib.suppress(OSError):
             (tmp / "chat_template.jinja").unlink()
         if folder.exists():
@@ -248,9 +264,9 @@ def _load(settings: MaskSettings) -> TokenizerHandle:
                 builtin=name,
                 mistral_file=str(source),
                 default_template=BUILTIN_TOKENIZERS[name][1],
-                # Tekken has no SentencePiece model; v1/v3 are converted with legacy=False.
+                # Tekken has no SentencePiece model.
                 sp_model=str(source) if source.suffix != ".json" else None,
-                sp_legacy=False,
+                sp_legacy=_LEGACY.get(name, False),
             )
         path = settings.resolve_path(name)
         if path.exists():
