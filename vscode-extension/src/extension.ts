@@ -10,7 +10,7 @@ let server: SftlintServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("sftlint", { log: true });
-  server = new SftlintServer(output);
+  server = new SftlintServer(output, context.extensionPath);
   const preview = new MaskedPreview(context.extensionUri, server);
   const status = new StatusBar(server);
   context.subscriptions.push(output, server, preview, status);

@@ -80,8 +80,15 @@ export function probeArgs(interp: Interpreter): string[] {
   return [...interp.args, "-c", PROBE_CODE];
 }
 
-export function installArgs(interp: Interpreter): string[] {
-  return [...interp.args, "-m", "pip", "install", "--upgrade", "sftlint"];
+/** `pip install` of the wheel packaged inside the extension (the server the extension was
+ * built and tested with, installable offline), else of `sftlint` from the package index. */
+export function installArgs(interp: Interpreter, wheel?: string): string[] {
+  return [...interp.args, "-m", "pip", "install", "--upgrade", wheel ?? "sftlint"];
+}
+
+/** The sftlint wheel in the extension's `bundled/` folder, if the package has one. */
+export function bundledWheel(files: readonly string[]): string | undefined {
+  return files.filter((f) => /^sftlint-[^-]+-.*\.whl$/.test(f)).sort().pop();
 }
 
 export type Probe =

@@ -2,6 +2,7 @@
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -17,6 +18,7 @@ import { datasetGlobs, serverConfig } from "./config";
 import {
   type Interpreter,
   describe,
+  bundledWheel,
   installArgs,
   parseProbe,
   type Probe,
@@ -85,7 +87,10 @@ export class SftlintServer implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(readonly output: vscode.LogOutputChannel) {}
+  constructor(
+    readonly output: vscode.LogOutputChannel,
+    private readonly extensionPath = "",
+  ) {}
 
   private setState(state: ServerState): void {
     this.state = state;
@@ -182,9 +187,11 @@ export class SftlintServer implements vscode.Disposable {
     });
   }
 
-  /** `pip install --upgrade sftlint` into the interpreter, with progress; restarts on success. */
+  /** `pip install` sftlint into the interpreter, with progress; restarts on success. */
   async install(interp: Interpreter): Promise<void> {
-    const args = installArgs(interp);
+    const folder = path.join(this.extensionPath, "bundled");
+    const wheel = bundledWheel(fs.existsSync(folder) ? fs.readdirSync(folder) : []);
+    const args = installArgs(interp, wheel && path.join(folder, wheel));
     this.output.info(`$ ${interp.command} ${args.join(" ")}`);
     const code = await vscode.window.withProgress(
       {

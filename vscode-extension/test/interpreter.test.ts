@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   describe as describeInterp,
+  bundledWheel,
   installArgs,
   parseProbe,
   probeArgs,
@@ -93,6 +94,14 @@ describe("probe", () => {
   it("builds the probe and install commands on the interpreter's own arguments", () => {
     assert.deepEqual(probeArgs(interp).slice(0, 2), ["-3.11", "-c"]);
     assert.deepEqual(installArgs(interp), ["-3.11", "-m", "pip", "install", "--upgrade", "sftlint"]);
+    assert.deepEqual(installArgs(interp, "/ext/bundled/sftlint-0.1.0-py3-none-any.whl"), [
+      "-3.11", "-m", "pip", "install", "--upgrade", "/ext/bundled/sftlint-0.1.0-py3-none-any.whl",
+    ]);
+  });
+  it("finds the wheel packaged with the extension", () => {
+    assert.equal(bundledWheel(["README.md", "sftlint-0.1.0-py3-none-any.whl"]), "sftlint-0.1.0-py3-none-any.whl");
+    assert.equal(bundledWheel(["other-1.0-py3-none-any.whl"]), undefined);
+    assert.equal(bundledWheel([]), undefined);
   });
   it("reads the probe's outcome", () => {
     assert.deepEqual(parseProbe(0, "0.1.0 True\n", ""), { kind: "ok", version: "0.1.0" });
