@@ -119,7 +119,12 @@ class IncrementalLinter:
         self._file_rows: set[int] = set()  # lines a file check reported on
         self._changed: dict[int, tuple[Any, bool]] = {}  # line -> (old signature, was dup)
         self._array_findings: list[Finding] | None = None
-        self._external: list[Finding] = []  # e.g. split checks; stored like file findings
+        # Findings computed elsewhere, by source ("splits", "mask"); stored like file findings.
+        self._external: dict[str, list[Finding]] = {}
+        # Row findings of the loss-mask pass, by line, as if on line 0 (like `results`).
+        self._mask_rows: list[tuple[Finding, ...]] = [()] * len(lines)
+        self._mlines: list[int] = []  # sorted: lines with mask findings
+        self._mask_total = 0
 
     def _layout_is_array(self) -> bool:
         if not self.path.lower().endswith(reader.JSON_SUFFIXES):
@@ -138,9 +143,10 @@ class IncrementalLinter:
         self._array_findings = None
         self._starts.invalidate(start)
         delta = count - (stop - start)
-        if self._external:
-            moved = (_move_lines(f, self.path, start, stop, delta) for f in self._external)
-            self._external = [f for f in moved if f is not None]
+        for source, external in self._external.items():
+            moved = (_move_lines(f, self.path, start, stop, delta) for f in external)
+            self._external[source] = [f for f in moved if f is not None]
+        self._splice_mask(start, stop, count)
         if start < _HEAD_LINES and self._layout_is_array() != self.is_array:
             self.is_array = self._layout_is_array()
             self.reset()
@@ -175,7 +181,10 @@ class IncrementalLinter:
         if settings is not None:
             self.settings = settings
             self._cache.clear()
-            self._external = []
+            self._external = {}
+        self._mask_rows = [()] * len(self.lines)
+        self._mlines.clear()
+        self._mask_total = 0
         self.is_array = self._layout_is_array()
         self.results = [None] * len(self.lines)
         self._unlinted = len(self.lines)
@@ -188,15 +197,38 @@ class IncrementalLinter:
         self._changed.clear()
         self._array_findings = None
 
-    def set_external(self, findings: list[Finding]) -> None:
-        """Findings computed elsewhere for the current text (the split checks): reported
-        with this file's own, moved along by edits until replaced (dropped when an edit
-        touches a line they name)."""
+    def set_external(self, findings: list[Finding], source: str = "splits") -> None:
+        """Findings computed elsewhere for the current text (the split checks, the loss-mask
+        pass), replacing those of the same source: reported with this file's own, moved
+        along by edits until replaced (dropped when an edit touches a line they name)."""
         starts = self._starts
-        self._external = sorted(
+        self._external[source] = sorted(
             (_relative(f, starts, self.path) for f in findings if f.path == self.path),
             key=_rel_key,
         )
+
+    def set_mask(self, rows: dict[int, tuple[Finding, ...]], found: list[Finding]) -> None:
+        """The loss-mask pass's findings for the current text: row findings by line (as if
+        on line 0, kept by line like the row results: an edit drops those of the lines it
+        touches and moves the others) and findings where they are (file-level)."""
+        self._mask_rows = [()] * len(self.lines)
+        for i, fs in rows.items():
+            self._mask_rows[i] = fs
+        self._mlines = sorted(rows)
+        self._mask_total = sum(map(len, rows.values()))
+        self.set_external(found, "mask")
+
+    def _splice_mask(self, start: int, stop: int, count: int) -> None:
+        if not self._mlines:
+            self._mask_rows[start:stop] = [()] * count
+            return
+        old = self._mask_rows[start:stop]
+        self._mask_total -= sum(map(len, old))
+        self._mask_rows[start:stop] = [()] * count
+        mlines, delta = self._mlines, count - (stop - start)
+        lo = bisect_left(mlines, start)
+        hi = bisect_left(mlines, stop, lo)
+        mlines[lo:] = [i + delta for i in mlines[hi:]]
 
     def _forget(self, r: LineResult) -> None:
         self._crlf -= r.crlf
@@ -389,11 +421,14 @@ class IncrementalLinter:
         if self._unlinted:
             self.lint_all()
         file_findings = self._file_checks()
-        total = self._row_total + len(file_findings) + len(self._external)
+        externals = list(self._external.values())
+        total = self._row_total + self._mask_total + len(file_findings)
+        total += sum(map(len, externals))
         merged = heapq.merge(
             self._row_stream(),
+            self._mask_stream(),
             ((_rel_key(f), None, f) for f in file_findings),
-            ((_rel_key(f), None, f) for f in self._external),
+            *(((_rel_key(f), None, f) for f in found) for found in externals),
             key=itemgetter(0),
         )
         if limit is not None:
@@ -406,6 +441,12 @@ class IncrementalLinter:
             for f in results[i].findings:  # type: ignore[union-attr]
                 yield (i, f.range.start.offset, f.code), i, f
 
+    def _mask_stream(self) -> Iterator[tuple[tuple[int, int, str], int, Finding]]:
+        rows = self._mask_rows
+        for i in self._mlines:
+            for f in rows[i]:
+                yield (i, f.range.start.offset, f.code), i, f
+
     def findings(self, limit: int | None = None) -> tuple[list[Finding], int]:
         """(the findings sorted as the engine sorts them, at most `limit`; how many in all)."""
         if self.is_array:
@@ -413,9 +454,10 @@ class IncrementalLinter:
                 data = b"\n".join(self.lines)
                 self._array_findings = engine.check_bytes(self.path, data, self.settings).findings
             found = self._array_findings
-            if self._external:
+            externals = [f for fs in self._external.values() for f in fs]
+            if externals:
                 starts = self._starts
-                extra = [_absolute(f, starts, self.path) for f in self._external]
+                extra = [_absolute(f, starts, self.path) for f in externals]
                 found = sorted([*found, *extra], key=lambda f: f.sort_key)
             return (found if limit is None else found[:limit]), len(found)
         located, total = self.located(limit)
@@ -437,10 +479,14 @@ class IncrementalLinter:
             return [f for f in self.findings()[0] if touches(f)]
         if self._unlinted:
             self.lint_all()
-        out = [self._build(None, f) for f in (*self._file_checks(), *self._external) if touches(f)]
+        externals = [f for fs in self._external.values() for f in fs]
+        out = [self._build(None, f) for f in (*self._file_checks(), *externals) if touches(f)]
         flines = self._flines
         for i in flines[bisect_left(flines, max(0, first)) : bisect_left(flines, last + 1)]:
             out.extend(self._build(i, f) for f in self.results[i].findings)  # type: ignore[union-attr]
+        mlines = self._mlines
+        for i in mlines[bisect_left(mlines, max(0, first)) : bisect_left(mlines, last + 1)]:
+            out.extend(self._build(i, f) for f in self._mask_rows[i])
         out.sort(key=lambda f: f.sort_key)
         return out
 
@@ -512,6 +558,19 @@ class IncrementalLinter:
         self._file_findings = found
         self._file_rows = {f.row_line for f in found if f.row_line is not None}
         self._file_rows.update(f.range.start.line for f in found)
+        # A fix or a related range can name other lines (a row's deletion starts at the end
+        # of the line before it): an edit there makes the finding stale too.
+        self._file_rows.update(
+            n
+            for f in found
+            for x in f.fixes
+            for e in x.edits
+            if e.path == self.path
+            for n in _lines(e.range)
+        )
+        self._file_rows.update(
+            n for f in found for r in f.related if r.path == self.path for n in _lines(r.range)
+        )
         self._changed.clear()
         return found
 

@@ -3,11 +3,18 @@
 Edits are applied at once, in order; linting is debounced, runs on the event loop in
 chunks (so a 100 MB open never stops the server from reading messages), and its result
 is dropped when the document changed meanwhile: only the newest version is published.
+
+The loss-mask rules (which tokenize) are not part of that lint: once a version's
+diagnostics are out, the mask pass (`sftlint.maskpass`) runs on the masking service's
+pass thread over a snapshot of the lines, and its findings are merged into the diagnostics
+if the document is still at that version (else dropped: the next version's lint starts
+another pass). Until then the last pass's findings stay on the rows no edit touched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +25,8 @@ from sftlint.incremental import IncrementalLinter
 from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, settings_for
 from sftlint.lsp.documents import LineDocument, Splice
+from sftlint.lsp.masking import MaskService, held
+from sftlint.maskpass import MaskPass
 from sftlint.model import Finding
 from sftlint.settings import Settings
 
@@ -35,6 +44,9 @@ class OpenDocument:
     task: asyncio.Task | None = None
     timer: asyncio.TimerHandle | None = None
     split_findings: list[Finding] = field(default_factory=list)  # last split-check run
+    mask: MaskPass | None = None  # its cache of row outcomes
+    mask_task: asyncio.Task | None = None
+    mask_again: bool = False  # a newer version was linted while the mask pass ran
 
 
 Publish = Callable[[str, int | None, list[lsp.Diagnostic]], None]
@@ -49,6 +61,7 @@ class Linting:
         self._publish = publish
         self._warn = warn
         self._split_timers: dict[str, asyncio.TimerHandle] = {}
+        self.masks: MaskService | None = None  # set by the server: runs the mask passes
 
     # --- documents -----------------------------------------------------------------------
 
@@ -56,7 +69,8 @@ class Linting:
         settings, error = settings_for(doc.path, self.client)
         if error:
             self._warn(error)
-        state = OpenDocument(doc, IncrementalLinter(doc.path, settings, doc.lines), settings, error)
+        linter = IncrementalLinter(doc.path, held(settings), doc.lines)
+        state = OpenDocument(doc, linter, settings, error, mask=MaskPass(doc.path))
         self.documents[doc.uri] = state
         self.schedule(doc.uri, 0)
         return state
@@ -67,8 +81,9 @@ class Linting:
             return
         if state.timer:
             state.timer.cancel()
-        if state.task and not state.task.done():
-            state.task.cancel()
+        for task in (state.task, state.mask_task):
+            if task and not task.done():
+                task.cancel()
         for w in state.waiters:
             if not w.done():
                 w.cancel()
@@ -101,11 +116,15 @@ class Linting:
         if client.error:
             self._warn(client.error)
         for uri, state in self.documents.items():
+            old = state.settings
             state.settings, state.config_error = settings_for(state.doc.path, client)
             if state.config_error:
                 self._warn(state.config_error)
-            state.linter.reset(state.settings)
-            state.split_findings = []
+            if held(state.settings) != state.linter.settings:
+                state.linter.reset(held(state.settings))
+                state.split_findings = []
+            elif state.settings != old:  # only the tokenizer came (it loaded)
+                state.linter.set_mask({}, [])
             state.published = None
             self.schedule(uri, 0)
 
@@ -147,6 +166,54 @@ class Linting:
                 self._schedule_splits(splits.group_key(state.doc.path))
             await asyncio.sleep(0)  # let the edits that arrived meanwhile in
             if state.doc.version == version and not state.linter.pending():
+                self._schedule_mask(uri, state)
+                return
+
+    # --- the loss-mask pass ----------------------------------------------------------------
+
+    def _schedule_mask(self, uri: str, state: OpenDocument) -> None:
+        if self.masks is None or not state.settings.mask.get("tokenizer"):
+            return  # no tokenizer configured, or it is still loading (it re-lints then)
+        if state.mask_task is not None and not state.mask_task.done():
+            state.mask_again = True  # the running pass is for an older version
+            return
+        state.mask_task = asyncio.ensure_future(self._run_mask(uri, state))
+
+    async def _run_mask(self, uri: str, state: OpenDocument) -> None:
+        from sftlint.masking import SettingsError
+
+        assert self.masks is not None and state.mask is not None
+        while self.documents.get(uri) is state:
+            state.mask_again = False
+            version, settings = state.doc.version, state.settings
+            if state.linter.pending():
+                return  # the lint of the newest version starts the next pass
+            lines = list(state.doc.lines)  # lines are bytes: a shallow copy is a snapshot
+
+            def stale(version: int = version, settings: Settings = settings) -> bool:
+                return (
+                    state.doc.version != version
+                    or state.settings is not settings
+                    or self.documents.get(uri) is not state
+                )
+
+            try:
+                with contextlib.suppress(SettingsError):  # the pass reports it (L012)
+                    await self.masks.loaded(settings)
+                result = await self.masks.run_pass(state.mask.run, lines, settings, stale)
+            except Exception as exc:  # never down: keep the other diagnostics
+                log.exception("loss-mask pass failed")
+                self._warn(f"sftlint: loss-mask checks of {state.doc.path} failed: {exc}")
+                return
+            if result is not None and not stale():
+                state.linter.set_mask(result.rows, result.file)
+                diagnostics = self.diagnostics(state)
+                state.published = (version, diagnostics)
+                if self.push:
+                    self._publish(uri, version, diagnostics)
+                else:
+                    self.refresh()
+            if not state.mask_again:
                 return
 
     # --- split checks ----------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Tokenizers load in the background (with work-done progress), and rows are tokenized in the
 server's executor, never on the thread that reads client messages. Until a file's tokenizer
-is loaded its settings carry it under `PENDING` instead of `tokenizer`, so the linter (which
-runs on the event loop) skips the L rules rather than loading it there; once loaded, every
-open file is linted again with the L rules on.
+is loaded its settings carry it under `PENDING` instead of `tokenizer`; once loaded, every
+open file is linted again. The structural lint (on the event loop) never sees the tokenizer
+(`held`): the L rules run in the mask pass (`sftlint.maskpass`), in the executor.
 """
 
 from __future__ import annotations
@@ -56,6 +56,15 @@ def effective(settings: Settings) -> Settings:
     return replace(settings, mask={**mask, "tokenizer": settings.mask[PENDING]})
 
 
+def held(settings: Settings) -> Settings:
+    """The settings of the structural lint, which runs on the event loop: the tokenizer kept
+    under PENDING (the L rules run in the mask pass, in the executor)."""
+    if not settings.mask.get("tokenizer"):
+        return settings
+    mask = {k: v for k, v in settings.mask.items() if k != "tokenizer"}
+    return replace(settings, mask={**mask, PENDING: settings.mask["tokenizer"]})
+
+
 def withheld_note(settings: Settings) -> str | None:
     """Why a configured tokenizer or chat template is not used (untrusted workspace)."""
     held = settings.mask.get(WITHHELD)
@@ -105,6 +114,9 @@ class MaskService:
 
     def __init__(self, executor: ThreadPoolExecutor, progress: Callable[[str, Any], Any]) -> None:
         self._executor = executor
+        # Loss-mask passes (seconds on a big file) get a thread of their own: the shared pool
+        # also reads stdin, and a hover must not wait behind a pass.
+        self._passes = ThreadPoolExecutor(1, thread_name_prefix="sftlint-mask-pass")
         self._progress = progress  # async: runs a blocking callable under $/progress
         self._handles: dict[tuple, asyncio.Future] = {}
         self._totals: OrderedDict[tuple, tuple[int, int] | None] = OrderedDict()
@@ -122,8 +134,8 @@ class MaskService:
         return MaskSettings.from_config(settings.mask, base_dir=base)
 
     def prepare(self, settings: Settings, client: ClientSettings) -> Settings:
-        """A file's settings for the linter: trust applied, and the tokenizer held back
-        (under PENDING) until it is loaded; the first call starts the load."""
+        """A file's settings: trust applied, and the tokenizer held back (under PENDING)
+        until it is loaded; the first call starts the load."""
         from sftlint.masking import SettingsError
 
         if not client.trusted:
@@ -136,8 +148,7 @@ class MaskService:
             return settings  # reported by the engine (L012) without loading anything
         if future.done():
             return settings
-        mask = {k: v for k, v in settings.mask.items() if k != "tokenizer"}
-        return replace(settings, mask={**mask, PENDING: settings.mask["tokenizer"]})
+        return held(settings)
 
     def handle(self, settings: Settings) -> asyncio.Future:
         """A future of (MaskSettings, TokenizerHandle); the first call starts the load.
@@ -170,6 +181,10 @@ class MaskService:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in the executor (off the thread that reads client messages)."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def run_pass(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on the loss-mask pass thread (passes run one at a time)."""
+        return await asyncio.get_running_loop().run_in_executor(self._passes, fn, *args)
 
     async def view(self, row: Row, settings: Settings) -> rowview.RowView:
         """The row as the trainer sees it (its mask result None without a tokenizer)."""

@@ -57,6 +57,7 @@ class SftlintServer(LanguageServer):
             lambda title, fn: run_with_progress(self, title, lambda report: fn()),
         )
         self.masks.on_loaded = self._tokenizer_loaded
+        self.linting.masks = self.masks  # the loss-mask passes run on its pass thread
         self.show_ids = False
         self.html_hovers = False  # the client renders <span style> in hovers
         self.roots: tuple[str, ...] = ()

@@ -56,7 +56,8 @@ def group_findings(states: list[OpenDocument]) -> dict[str, list[Finding]]:
         path, linter = state.doc.path, state.linter
         source = state.doc.source
         if linter.is_array:
-            result = engine.check_bytes(path, source, state.settings)
+            # The linter's settings hold the tokenizer back: nothing is tokenized here.
+            result = engine.check_bytes(path, source, linter.settings)
         else:
             formats = +Counter(linter.formats)  # without the formats no row has any more
             result = engine.FileResult(path, [], FileInfo(), linter.summaries(), dict(formats))

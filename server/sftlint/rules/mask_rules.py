@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sftlint import formats
-from sftlint.checks import FileContext, RowContext, file_check, row_check
+from sftlint.checks import FileContext, Reporter, RowContext, file_check, row_check
 from sftlint.model import Severity
 from sftlint.positions import point
 from sftlint.registry import Rule, register
 from sftlint.rules.pretokenized_rules import check_vocab
+from sftlint.settings import Settings
 
 
 def _register() -> None:
@@ -40,27 +41,33 @@ class MaskState:
     totals: Any  # masking.MaskTotals
 
 
+def mask_state(settings: Settings) -> MaskState | str:
+    """A file's masking state, or why its masking settings or tokenizer cannot be used."""
+    from sftlint import masking
+
+    base = settings.config_path.parent if settings.config_path else None
+    try:
+        mask_settings = masking.MaskSettings.from_config(settings.mask, base_dir=base)
+    except masking.SettingsError as err:
+        return f"masking settings: {err}"
+    handle = masking.load_tokenizer(mask_settings)
+    if handle.error:
+        return handle.error
+    return MaskState(mask_settings, handle, masking.MaskTotals())
+
+
 def _state(ctx: RowContext) -> MaskState | None:
     """The file's masking state, created (and a load failure reported) on first use."""
     state = ctx.reporter.state
     if "mask" in state:
         return state["mask"]
-    from sftlint import masking
-
-    settings = ctx.reporter.settings
-    base = settings.config_path.parent if settings.config_path else None
-    state["mask"] = None
-    try:
-        mask_settings = masking.MaskSettings.from_config(settings.mask, base_dir=base)
-    except masking.SettingsError as err:
-        ctx.report("L012", f"masking settings: {err}", (), "value")
+    got = mask_state(ctx.reporter.settings)
+    if isinstance(got, str):
+        ctx.report("L012", got, (), "value")
+        state["mask"] = None
         return None
-    handle = masking.load_tokenizer(mask_settings)
-    if handle.error:
-        ctx.report("L012", handle.error, (), "value")
-        return None
-    state["mask"] = MaskState(mask_settings, handle, masking.MaskTotals())
-    return state["mask"]
+    state["mask"] = got
+    return got
 
 
 def active(ctx: RowContext) -> bool:
@@ -270,17 +277,19 @@ def loss_mask(ctx: RowContext) -> None:
     if not active(ctx):
         return
     st = _state(ctx)
-    if st is None:
-        return
+    if st is not None:
+        st.totals.add(*mask_row(ctx, st))
+
+
+def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
+    """Report the row's loss-mask findings; return what the file totals count of it
+    (`MaskTotals.add(*returned)`): its result, or a preference row's branch results."""
     if ctx.format == formats.PREFERENCE:
-        _preference_mask(ctx, st)
-        return
+        return _preference_mask(ctx, st)
     analysed = analyze(ctx, st)
     if analysed is None:
-        st.totals.add(None)
-        return
+        return (None,)
     result, paths = analysed
-    st.totals.add(result)
     conversation = ctx.value and formats.messages_key(ctx.value, ctx.fields)
     trains_nothing = any(i.code == "L001" for i in result.issues)
     for issue in result.issues:
@@ -291,16 +300,15 @@ def loss_mask(ctx: RowContext) -> None:
         else:
             path, part = ((conversation,), "key") if conversation else ((), "value")
         ctx.report(issue.code, issue.message, path, part, severity=Severity.parse(issue.severity))
+    return (result,)
 
 
-def _preference_mask(ctx: RowContext, st: MaskState) -> None:
+def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     """Both branches of a preference row: each finding at the branch's key, named by it;
     one the branches share (the same prompt) reported once for both."""
     branches = analyze_branches(ctx, st)
     if not branches:
-        st.totals.add(None)
-        return
-    st.totals.add(*(result for _, result in branches))
+        return (None,)
     reports: dict[tuple[str, str, Path], tuple[list[str], str]] = {}
     for branch, result in branches:
         trains_nothing = any(i.code == "L001" for i in result.issues)
@@ -315,6 +323,7 @@ def _preference_mask(ctx: RowContext, st: MaskState) -> None:
         ctx.report(
             code, f"{' and '.join(names)}: {message}", where, severity=Severity.parse(severity)
         )
+    return tuple(result for _, result in branches)
 
 
 @file_check
@@ -322,19 +331,30 @@ def mask_totals(ctx: FileContext) -> None:
     st: MaskState | None = ctx.reporter.state.get("mask")
     if st is None:
         return
-    summary = st.totals.finish(st.settings, st.handle)
-    ctx.reporter.stats["mask"] = {
+    summary = report_totals(ctx.reporter, ctx.path, st.totals, st)
+    ctx.reporter.stats["mask"] = totals_stats(summary)
+
+
+def report_totals(reporter: Reporter, path: str, totals: Any, st: MaskState) -> Any:
+    """The file-level verdict of `totals` (a `MaskTotals`): its findings (L001 "N of M rows
+    train on nothing" with the marker fix) reported at 1:1; returns the `FileSummary`."""
+    summary = totals.finish(st.settings, st.handle)
+    for issue in summary.issues:
+        if reporter.enabled(issue.code):
+            reporter.add(
+                issue.code,
+                issue.message,
+                path,
+                point(0, 0, 0, 0),
+                severity=Severity.parse(issue.severity),
+            )
+    return summary
+
+
+def totals_stats(summary: Any) -> dict[str, int]:
+    return {
         "rows": summary.rows,
         "tokens": summary.tokens,
         "trained_tokens": summary.trained_tokens,
         "rows_training_nothing": summary.rows_training_nothing,
     }
-    for issue in summary.issues:
-        if ctx.enabled(issue.code):
-            ctx.reporter.add(
-                issue.code,
-                issue.message,
-                ctx.path,
-                point(0, 0, 0, 0),
-                severity=Severity.parse(issue.severity),
-            )
