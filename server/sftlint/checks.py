@@ -8,14 +8,16 @@ when something is reported.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sftlint import formats
 from sftlint.model import Finding, Fix, Range, Related, Severity
+from sftlint.positions import NO_WIDTH
 from sftlint.reader import FileInfo, Row
 
 if TYPE_CHECKING:
@@ -101,6 +103,97 @@ class RowSummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class Summaries(Sequence[RowSummary]):
+    """The summaries of a file's rows, kept as columns: most rows share their shape's
+    summary (format, keys, message_keys, types) and differ only in index, line, offset,
+    length and digest, so a `RowSummary` is built only when one is asked for.
+    """
+
+    __slots__ = ("_ints", "_own", "_shapes")
+    WIDTH = 5  # ints per row: index, line, offset, length, digest
+    SHAPED = frozenset(("format", "keys", "message_keys", "types"))
+
+    def __init__(self) -> None:
+        self._ints = array("q")
+        self._shapes: list[RowSummary] = []  # the row's own summary, or its shape's template
+        self._own: set[int] = set()  # rows whose own summary is in _shapes
+
+    def add(self, s: RowSummary) -> None:
+        self._own.add(len(self._shapes))
+        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest))
+        self._shapes.append(s)
+
+    def add_shaped(
+        self, template: RowSummary, index: int, line: int, offset: int, length: int, digest: int
+    ) -> None:
+        """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
+        self._ints.extend((index, line, offset, length, digest))
+        self._shapes.append(template)
+
+    def shaped_writer(self) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None]]:
+        """`add_shaped` as two C calls for a hot loop: (extend with the five ints, append
+        the template); each `extend` must be followed by its `append`.
+        """
+        return self._ints.extend, self._shapes.append
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def _get(self, i: int) -> RowSummary:
+        t = self._shapes[i]
+        if i in self._own:
+            return t
+        w = self.WIDTH
+        index, line, offset, length, digest = self._ints[w * i : w * i + w]
+        return RowSummary(
+            index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
+            t.types, digest,
+        )  # fmt: skip
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._get(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._get(i)
+
+    def __iter__(self) -> Iterator[RowSummary]:
+        return map(self._get, range(len(self._shapes)))
+
+    def tally(self, attr: str) -> Counter[Any]:
+        """`Counter` of a shape field (one of SHAPED), without building summaries."""
+        return Counter(map(attrgetter(attr), self._shapes))
+
+    def digests(self) -> list[int]:
+        return self._ints[4 :: self.WIDTH].tolist()
+
+    def extend_shifted(self, other: Summaries, rows: int, lines: int) -> None:
+        """Append `other` (a part counted from its start) with indices and lines shifted."""
+        ints = array("q", other._ints)
+        w = self.WIDTH
+        ints[0::w] = array("q", [i + rows for i in ints[0::w]])
+        ints[1::w] = array("q", [n + lines for n in ints[1::w]])
+        shapes = list(other._shapes)
+        for i in other._own:
+            s = shapes[i]
+            shapes[i] = RowSummary(
+                s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
+                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.extra,
+            )  # fmt: skip
+        base = len(self._shapes)
+        self._own.update(i + base for i in other._own)
+        self._ints.extend(ints)
+        self._shapes.extend(shapes)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self._ints, self._shapes, self._own
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._ints, self._shapes, self._own = state
+
+
 class RowContext:
     __slots__ = ("_turns", "fields", "format", "reporter", "row", "summary", "value")
 
@@ -152,7 +245,7 @@ class FileContext:
     def __init__(
         self,
         path: str,
-        summaries: list[RowSummary],
+        summaries: Sequence[RowSummary],
         reporter: Reporter,
         load: Callable[[RowSummary], Row],
         fields: formats.Fields,
@@ -174,8 +267,20 @@ class FileContext:
         """
         counts = self._counts.get(attr)
         if counts is None:
-            counts = self._counts[attr] = Counter(map(attrgetter(attr), self.summaries))
+            summaries = self.summaries
+            if isinstance(summaries, Summaries) and attr in Summaries.SHAPED:
+                counts = summaries.tally(attr)
+            else:
+                counts = Counter(map(attrgetter(attr), summaries))
+            self._counts[attr] = counts
         return counts
+
+    def digests(self) -> list[int]:
+        """Every row's digest, in row order."""
+        summaries = self.summaries
+        if isinstance(summaries, Summaries):
+            return summaries.digests()
+        return [s.digest for s in summaries]
 
     @property
     def settings(self) -> Settings:

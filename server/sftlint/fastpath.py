@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -22,14 +23,14 @@ import orjson
 from sftlint import formats
 from sftlint.checks import RowSummary
 from sftlint.formats import Fields
-from sftlint.reader import Row
 from sftlint.rules import format_rules
 from sftlint.rules.content_rules import TOKEN_RE
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings
 
-Summarize = Callable[[Row, str, Fields], RowSummary]
+# The summary parts of an object row's shape (engine.shape_template).
+Template = Callable[[dict[str, Any], str, Fields], RowSummary]
 
 _from_iterable = chain.from_iterable
 _MAX_SHAPES = 4096
@@ -44,8 +45,9 @@ class Shape:
 
     fmt: str
     summary: RowSummary  # template: keys, message_keys, types
-    role_key: str = ""
-    content_key: str = ""
+    # The messages' roles and contents, picked from the row's message values (flattened)
+    roles: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
+    contents: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
 
 
@@ -84,9 +86,9 @@ class Alpaca:
 class FastPath:
     """Clean-row verdicts for one file's settings (field names, column mappings)."""
 
-    def __init__(self, fields: Fields, summarize: Summarize) -> None:
+    def __init__(self, fields: Fields, template: Template) -> None:
         self.fields = fields
-        self.summarize = summarize
+        self.template = template
         self.tops: dict[tuple[Any, ...], str | None] = {}  # row shape -> conversation key
         self.shapes: dict[tuple[Any, ...], Shape] = {}
         # Rows without a conversation: (format, summary template, Alpaca fields or None).
@@ -95,13 +97,12 @@ class FastPath:
         self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
         self.active = not fields.forced_format
 
-    def check(self, row: Row) -> tuple[str, RowSummary | None, bool]:
+    def check(self, value: dict[str, Any]) -> tuple[str, RowSummary | None, bool]:
         """(format, summary template or None, clean) of a row parsed to an object.
 
         The template holds the summary's shape parts (keys, message_keys, types); clean
         rows need none of the covered checks.
         """
-        value = row.value
         top = (tuple(value), tuple(map(type, value.values())))
         try:
             key = self.tops[top]
@@ -113,30 +114,27 @@ class FastPath:
         if key is None:
             flat = self.flat.get(top)
             if flat is None:
-                flat = self._flat(row, top)
+                flat = self._flat(value, top)
             fmt, template, fields = flat
             return fmt, template, fields is not None and self._clean_fields(value, fields)
         msgs = value[key]
         try:
-            sig = (
-                top,
-                tuple(map(len, msgs)),
-                tuple(_from_iterable(msgs)),
-                tuple(map(type, _from_iterable(map(dict.values, msgs)))),
-            )
+            values = tuple(_from_iterable(map(dict.values, msgs)))
+            lens = tuple(map(len, msgs))
+            sig = (top, lens, tuple(_from_iterable(msgs)), tuple(map(type, values)))
         except TypeError:  # a message that is not an object
             return formats.detect(value, self.fields), None, False
         shape = self.shapes.get(sig)
         if shape is None:
-            shape = self._shape(row, sig)
+            shape = self._shape(value, sig)
         if shape.orders is None:
             return shape.fmt, shape.summary, False
-        return shape.fmt, shape.summary, self._clean(msgs, shape)
+        return shape.fmt, shape.summary, self._clean(msgs, values, shape)
 
-    def _shape(self, row: Row, sig: tuple[Any, ...]) -> Shape:
-        value, fields = row.value, self.fields
+    def _shape(self, value: dict[str, Any], sig: tuple[Any, ...]) -> Shape:
+        fields = self.fields
         fmt = formats.detect(value, fields)
-        shape = Shape(fmt, self.summarize(row, fmt, fields))
+        shape = Shape(fmt, self.template(value, fmt, fields))
         if len(self.shapes) >= _MAX_SHAPES:
             self.shapes.clear()
         self.shapes[sig] = shape
@@ -155,16 +153,27 @@ class FastPath:
                 return shape
             if "function_call" in t.message:
                 return shape
-        shape.role_key = role_keys.pop()  # type: ignore[assignment]
-        shape.content_key = content_keys.pop()  # type: ignore[assignment]
+        # Where each message's role and content sit among the row's message values.
+        role_key, content_key = role_keys.pop(), content_keys.pop()
+        keys, roles, contents, at = sig[2], [], [], 0
+        for n in sig[1]:
+            own = keys[at : at + n]
+            if role_key not in own or content_key not in own:
+                return shape
+            roles.append(at + own.index(role_key))
+            contents.append(at + own.index(content_key))
+            at += n
+        shape.roles, shape.contents = _picker(roles), _picker(contents)
         shape.orders = {}
         return shape
 
-    def _flat(self, row: Row, top: tuple[Any, ...]) -> tuple[str, RowSummary, Alpaca | None]:
+    def _flat(
+        self, value: dict[str, Any], top: tuple[Any, ...]
+    ) -> tuple[str, RowSummary, Alpaca | None]:
         """The verdict on a row shape without a conversation: only Alpaca rows are fast."""
-        value, fields = row.value, self.fields
+        fields = self.fields
         fmt = formats.detect(value, fields)
-        template = self.summarize(row, fmt, fields)
+        template = self.template(value, fmt, fields)
         alpaca = None
         names = [fields.column(k, d) for k, d in _ALPACA_COLUMNS]
         history = fields.column("history", "history")
@@ -254,15 +263,15 @@ class FastPath:
         shape.orders[roles] = order  # type: ignore[index]
         return order
 
-    def _clean(self, msgs: list[dict], shape: Shape) -> bool:
-        roles = tuple(map(dict.get, msgs, repeat(shape.role_key)))
+    def _clean(self, msgs: list[dict], values: tuple[Any, ...], shape: Shape) -> bool:
+        roles = shape.roles(values)
         try:
             order = shape.orders[roles]  # type: ignore[index]
         except KeyError:
             order = self._order(shape, roles, msgs)
         if order is None:
             return False
-        contents = list(map(dict.get, msgs, repeat(shape.content_key)))
+        contents = shape.contents(values)
         try:
             text = "".join(contents)
             if not all(contents) or any(map(str.isspace, contents)):
@@ -312,6 +321,16 @@ class FastPath:
             if type(cid) is str and not any(j < i and c == cid for j, c in ids):
                 return False
         return True
+
+
+def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function taking the items at `positions` of a tuple, as a tuple (C speed)."""
+    if len(positions) >= 2:
+        return itemgetter(*positions)
+    if positions:
+        only = positions[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
 
 
 def _json_object(text: str) -> bool:

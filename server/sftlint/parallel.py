@@ -15,21 +15,19 @@ import multiprocessing
 import os
 import threading
 import traceback
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
 from sftlint import checks, reader
 from sftlint.model import Finding, Position, Range, Related
-from sftlint.positions import NO_WIDTH
 from sftlint.reader import FileInfo, Problem
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings
 
 MIN_SIZE = 16 << 20  # below this, starting a process costs more than it saves
-Half = tuple[list[Finding], dict[str, Any], dict[str, int], FileInfo, bool]
+Half = tuple[list[Finding], checks.Summaries, dict[str, int], FileInfo, bool]
 
 
 def split_point(data: Any, size: int) -> int | None:
@@ -80,58 +78,12 @@ def check_half(
     `progress` gets the share of [start, end) done, scaled to `total` (the worker keeps
     pace with this process on the other half).
     """
-    step = 0
+    report = None
+    if progress is not None:
+        report = lambda done: progress((done - start) * total // (end - start), total)  # noqa: E731
     with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
-        for row in reader.read_jsonl(path, lines_of(f, end - start), info, offset=start):
-            checker.check_row(row)
-            if progress is not None and row.offset >= step:
-                progress((row.offset - start) * total // (end - start), total)
-                step = row.offset + (1 << 21)
-
-
-def _pack_summaries(summaries: list[checks.RowSummary]) -> dict[str, Any]:
-    """Summaries as columns: ints pickle fast; shared key and type sets pickle once."""
-    ints = array("q")
-    for s in summaries:
-        ints.extend((s.index, s.line, s.end_line, s.offset, s.length, s.digest))
-    return {
-        "ints": ints,
-        "format": [s.format for s in summaries],
-        "keys": [s.keys for s in summaries],
-        "message_keys": [s.message_keys for s in summaries],
-        "types": [s.types for s in summaries],
-        "extra": {i: s.extra for i, s in enumerate(summaries) if s.extra},
-        "wide": {i: s.prefix for i, s in enumerate(summaries) if s.prefix != NO_WIDTH},
-    }
-
-
-def _unpack_summaries(packed: dict[str, Any], rows: int, lines: int) -> list[checks.RowSummary]:
-    ints = packed["ints"]
-    extra, wide = packed["extra"], packed["wide"]
-    summary = checks.RowSummary
-    out = []
-    for i, (fmt, keys, message_keys, types) in enumerate(
-        zip(packed["format"], packed["keys"], packed["message_keys"], packed["types"], strict=True)
-    ):
-        index, line, end_line, offset, length, digest = ints[6 * i : 6 * i + 6]
-        s = summary(
-            index + rows,
-            line + lines,
-            end_line + lines,
-            offset,
-            length,
-            wide.get(i, NO_WIDTH),
-            fmt,
-            keys,
-            message_keys,
-            types,
-            digest,
-        )
-        if i in extra:
-            s.extra = extra[i]
-        out.append(s)
-    return out
+        checker.check_lines(lines_of(f, end - start), info, offset=start, progress=report)
 
 
 def _worker(conn: Any, make_checker: Callable[[], Any], path: str, start: int, end: int) -> None:
@@ -140,7 +92,7 @@ def _worker(conn: Any, make_checker: Callable[[], Any], path: str, start: int, e
         checker = make_checker()
         check_half(checker, path, start, end, info)
         stateful = bool(checker.reporter.state or checker.reporter.stats)
-        packed = {} if stateful else _pack_summaries(checker.summaries)
+        packed = checks.Summaries() if stateful else checker.summaries
         findings = [] if stateful else checker.reporter.findings
         conn.send(("ok", (findings, packed, checker.formats, info, stateful)))
     except BaseException:  # the parent checks the half itself
@@ -174,10 +126,10 @@ def start_worker(
 
 def merge(checker: Any, info: FileInfo, half: Half) -> None:
     """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
-    findings, packed, formats, other, _ = half
+    findings, summaries, formats, other, _ = half
     lines, rows = info.lines, info.rows
     checker.reporter.findings.extend(shift_finding(f, lines) for f in findings)
-    checker.summaries.extend(_unpack_summaries(packed, rows, lines))
+    checker.summaries.extend_shifted(summaries, rows, lines)
     for fmt, n in formats.items():
         checker.formats[fmt] = checker.formats.get(fmt, 0) + n
     info.rows += other.rows

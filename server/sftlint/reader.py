@@ -353,47 +353,58 @@ def read_jsonl(
     index = 0
     line_no = -1
     for line_no, line in enumerate(lines):
-        size = len(line)
-        raw = line[:-1] if line.endswith(b"\n") else line
         start = offset
-        offset += size
-        if start == 0 and raw.startswith(BOM):
-            raw = raw[3:]
-            start += 3
-            _bom_problem(path, info, "json.loads")
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-            info.crlf_lines += 1
-            if info.first_crlf is None:
-                info.first_crlf = _line_range(line_no, start, raw, len(raw), len(raw))
-        if not raw.strip():
-            end = Position(line_no + 1, 0, 0, offset) if line.endswith(b"\n") else None
-            here = _line_range(line_no, start, raw, 0, len(raw))
-            fixes = []
-            if end is not None:
-                fixes.append(
-                    Fix(
-                        "Delete the blank line",
-                        (Edit(path, Range(here.start, end), ""),),
-                        safe=True,
-                    )
-                )
-            info.problems.append(
-                Problem(
-                    "J007",
-                    "blank line: `json.loads` fails on it in line-by-line loaders",
-                    here,
-                    fixes=fixes,
-                )
-            )
-            continue
-        row = Row(path, index, line_no, line_no, start, raw)
-        parse_row(row)
-        index += 1
-        yield row
+        offset += len(line)
+        row = read_jsonl_line(path, line, line_no, start, index, info)
+        if row is not None:
+            index += 1
+            yield row
     info.rows = index
     info.lines = line_no + 1
     info.bytes = offset
+
+
+def read_jsonl_line(
+    path: str, line: bytes, line_no: int, start: int, index: int, info: FileInfo
+) -> Row | None:
+    """The row `index` of a JSON Lines file from its line at byte `start`; None for a blank
+    line (reported in `info`, like a BOM or a CRLF ending).
+    """
+    raw = line[:-1] if line.endswith(b"\n") else line
+    next_line = start + len(line)
+    if start == 0 and raw.startswith(BOM):
+        raw = raw[3:]
+        start += 3
+        _bom_problem(path, info, "json.loads")
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+        info.crlf_lines += 1
+        if info.first_crlf is None:
+            info.first_crlf = _line_range(line_no, start, raw, len(raw), len(raw))
+    if not raw.strip():
+        end = Position(line_no + 1, 0, 0, next_line) if line.endswith(b"\n") else None
+        here = _line_range(line_no, start, raw, 0, len(raw))
+        fixes = []
+        if end is not None:
+            fixes.append(
+                Fix(
+                    "Delete the blank line",
+                    (Edit(path, Range(here.start, end), ""),),
+                    safe=True,
+                )
+            )
+        info.problems.append(
+            Problem(
+                "J007",
+                "blank line: `json.loads` fails on it in line-by-line loaders",
+                here,
+                fixes=fixes,
+            )
+        )
+        return None
+    row = Row(path, index, line_no, line_no, start, raw)
+    parse_row(row)
+    return row
 
 
 # --- JSON arrays -------------------------------------------------------------------------

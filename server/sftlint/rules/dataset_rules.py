@@ -108,7 +108,7 @@ def delete_row_fix(ctx: FileContext, prev: RowSummary, row: Row) -> Fix | None:
 def duplicate_rows(ctx: FileContext) -> None:
     if not ctx.enabled("D001"):
         return
-    digests = [s.digest for s in ctx.summaries]
+    digests = ctx.digests()
     if len(set(digests)) == len(digests):
         return  # no two rows alike (the common case, decided at C speed)
     first: dict[int, RowSummary] = {}

@@ -1,0 +1,81 @@
+"""Row summaries kept as columns, and the engine's lean JSON Lines loop, change nothing."""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
+
+from sftlint import checks, engine
+from sftlint.positions import NO_WIDTH
+from sftlint.settings import Settings
+
+ROW = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}'
+
+
+def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
+    template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
+    own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5, extra={"k": 1})
+    columns = checks.Summaries()
+    columns.add_shaped(template, 0, 0, 0, 40, 11)
+    columns.add(own)
+    extend, append = columns.shaped_writer()
+    extend((2, 4, 60, 40, 11))
+    append(template)
+    expected = [
+        checks.RowSummary(0, 0, 0, 0, 40, NO_WIDTH, "messages", ("messages",), digest=11),
+        own,
+        checks.RowSummary(2, 4, 4, 60, 40, NO_WIDTH, "messages", ("messages",), digest=11),
+    ]
+    return columns, expected
+
+
+def test_columns_read_back_as_summaries() -> None:
+    columns, expected = _summaries()
+    assert len(columns) == 3
+    assert list(columns) == expected
+    assert [columns[i] for i in range(-3, 3)] == expected * 2
+    assert columns[1:] == expected[1:]
+    with pytest.raises(IndexError):
+        columns[3]
+    assert columns.digests() == [11, -5, 11]
+    for attr in checks.Summaries.SHAPED:
+        assert columns.tally(attr) == Counter(getattr(s, attr) for s in expected)
+
+
+def test_shifted_parts_and_pickles() -> None:
+    first, expected = _summaries()
+    second = pickle.loads(pickle.dumps(_summaries()[0]))
+    first.extend_shifted(second, rows=3, lines=5)
+    shifted = [
+        (s.index + 3, s.line + 5, s.end_line + 5, *astuple(s)[3:]) for s in expected
+    ]  # fmt: skip
+    assert [astuple(s) for s in first] == [astuple(s) for s in expected] + shifted
+    assert first.digests() == [11, -5, 11] * 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbf" + ROW + b"\n" + ROW + b"\n" + ROW,  # BOM, no final newline
+        ROW + b"\r\n" + ROW + b"\n\n" + ROW + b"  \n" + ROW + b" ",  # CRLF, blank, spaces
+        ROW + b"\n" + ROW.replace(b'"role":"user"', b'"role":"user","role":"user"') + b"\n",
+        b"\n" + ROW + b"\n" + ROW[:-3] + b"\n" + ROW.replace(b"hi", b"h\x00") + b"\n" + ROW,
+    ],
+)
+def test_lean_loop_reads_like_the_reader(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(data)
+    lean = engine.check_path(path, Settings(), jobs=1)
+    checker = engine.FileChecker(str(path), Settings(), engine.loader_for_bytes(str(path), data))
+    info = engine.FileInfo()
+    for row in engine.iter_file_rows(str(path), info):
+        checker.check_row(row)
+    plain = checker.finish(info)
+    assert [repr(f) for f in lean.findings] == [repr(f) for f in plain.findings]
+    assert [astuple(s) for s in lean.summaries] == [astuple(s) for s in plain.summaries]
+    assert lean.info == plain.info and lean.formats == plain.formats
+    assert lean.findings  # each file has something to say
