@@ -498,3 +498,46 @@ def test_slow_and_fast_tokenizers_disagree_at_the_turn(tmp_path: Path) -> None:
         )
     ]
     assert (tmp_path / "train.jsonl").read_text()[105:].startswith('"2, 3  and 5."')
+
+
+def test_file_level_fix_sets_the_markers_in_the_config(tmp_path: Path) -> None:
+    config = (
+        f'# markers as Unsloth takes them\ntokenizer = "{GEMMA}"\nchat-template = "gemma3"\n'
+        'strategy = "markers"\ninstruction_part = "user\\n"  # snake_case alias\n'
+        "response-part = 'model\\n'\n"
+    )
+    (tmp_path / "sftlint.toml").write_text(config, encoding="utf-8")
+    write_rows(tmp_path / "train.jsonl", ROWS)
+    proc = sftlint("check", "train.jsonl", "--format", "json", cwd=tmp_path)
+    [file_level] = [f for f in json.loads(proc.stdout) if f["location"] == {"row": 1, "column": 1}]
+    fix = file_level["fix"]
+    assert fix["message"] == (
+        'Set instruction-part = "<start_of_turn>user\\n" and response-part = '
+        '"<start_of_turn>model\\n" in sftlint.toml'
+    )
+    assert fix["applicability"] == "unsafe"  # it edits another file than the one checked
+    # Applying the edits changes the two values and nothing else.
+    lines = config.splitlines(keepends=True)
+    for edit in sorted(fix["edits"], key=lambda e: e["location"]["row"], reverse=True):
+        assert edit["filename"] == str(tmp_path / "sftlint.toml")
+        row = edit["location"]["row"]
+        start, end = edit["location"]["column"], edit["end_location"]["column"]
+        line = lines[row - 1]
+        lines[row - 1] = line[: start - 1] + edit["content"] + line[end - 1 :]
+    fixed = "".join(lines)
+    assert fixed == config.replace('"user\\n"', '"<start_of_turn>user\\n"').replace(
+        "'model\\n'", '"<start_of_turn>model\\n"'
+    )
+    (tmp_path / "sftlint.toml").write_text(fixed, encoding="utf-8")
+    again = sftlint("check", "train.jsonl", "--format", "json", cwd=tmp_path)
+    assert [f for f in json.loads(again.stdout) if f["code"] in ("L001", "L002")] == []
+
+
+def test_no_config_fix_when_the_markers_come_from_the_command_line(tmp_path: Path) -> None:
+    write_rows(tmp_path / "train.jsonl", ROWS)
+    proc = sftlint(
+        "check", "train.jsonl", "--format", "json", "--tokenizer", str(GEMMA),
+        "--chat-template", "gemma3", "--strategy", "markers", cwd=tmp_path,
+    )  # fmt: skip
+    [l012] = json.loads(proc.stdout)
+    assert l012["code"] == "L012" and l012["fix"] is None
