@@ -22,13 +22,26 @@ from sftlint.registry import Rule, register
 from sftlint.rules.pretokenized_rules import check_vocab
 from sftlint.settings import Settings
 
+# What the offered fixes do, by code (the masking engine's rules carry no fix text).
+_FIXES = {
+    "L001": "set instruction-part / response-part to the turn headers that occur in the "
+    "rendered rows, in the config file that sets them",
+}
+
 
 def _register() -> None:
     from sftlint.masking.findings import RULES  # no transformers import
 
     register(
         *(
-            Rule(r.code, r.name, Severity.parse(r.severity), r.summary.rstrip("."), r.explanation)
+            Rule(
+                r.code,
+                r.name,
+                Severity.parse(r.severity),
+                r.summary.rstrip("."),
+                r.explanation,
+                fix=_FIXES.get(r.code),
+            )
             for r in RULES
         )
     )
