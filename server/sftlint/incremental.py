@@ -3,9 +3,10 @@
 An editor buffer is kept as a list of lines (bytes, split on b"\\n" as the reader splits).
 Each JSON Lines row is linted alone with the engine's own reader and row checks, as if it
 were line 0 at offset 0; the result is cached by the line's bytes and moved to where the
-line is when findings are asked for. Lines without a result are linted in batches (one
-reader and one `FileChecker` over many lines, so the engine's fast path keeps its shape
-cache) and each row's findings are moved back to line 0. File checks (format majority,
+line is when findings are asked for. Lines without a result are linted in batches: a
+compact row that the engine's fast path proves clean gets its result without a `Row` (as
+`FileChecker.check_lines` does), the others go through one reader and one `FileChecker`
+per batch and each row's findings are moved back to line 0. File checks (format majority,
 key consistency, duplicates, ...) run over the rows' summaries again only when an edit
 changed what they can see: a row's summary signature, a duplicate group, the line count,
 or a row they reported on. (File checks decide from `RowSummary` fields and load rows
@@ -22,17 +23,22 @@ and only the findings that are shown (the first `limit` in file order) are built
 
 from __future__ import annotations
 
+import gc
 import heapq
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, islice, repeat
 from operator import add, itemgetter
 from typing import Any
 
+import orjson
+
 from sftlint import checks, engine, reader
 from sftlint.model import Edit, Finding, Fix, Position, Range, Related
+from sftlint.positions import NO_WIDTH
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
 
@@ -113,6 +119,7 @@ class IncrementalLinter:
         self._flines: list[int] = []  # sorted: lines whose result has findings
         self._row_total = 0  # findings in all line results
         self._starts = _Starts(lines)
+        self._fast: engine.FileChecker | None = None  # its fast path, for _lint_batch
         # File-check results (offsets relative to their line, sorted by _rel_key) and what
         # they were computed from.
         self._file_findings: list[Finding] | None = None
@@ -140,6 +147,11 @@ class IncrementalLinter:
                 start, count = start - 1, 1
             elif start == 0 and stop < len(self.results):
                 stop, count = stop + 1, 1
+        elif start == stop:  # lines put after the last one or before the first one
+            if start == len(self.results) and start > 0:
+                start, count = start - 1, count + 1
+            elif start == 0 and self.results:
+                stop, count = 1, count + 1
         self._array_findings = None
         self._starts.invalidate(start)
         delta = count - (stop - start)
@@ -180,6 +192,7 @@ class IncrementalLinter:
         """Forget every result (new settings, or the layout changed)."""
         if settings is not None:
             self.settings = settings
+            self._fast = None
             self._cache.clear()
             self._external = {}
         self._mask_rows = [()] * len(self.lines)
@@ -271,7 +284,8 @@ class IncrementalLinter:
             last = len(results) - 1
             end = min(len(results), i + chunk)
             if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
-                self._lint_batch(i, end)
+                with _gc_paused():
+                    self._lint_batch(i, end)
                 done += end - i
                 i = end
             while i < end:
@@ -332,18 +346,77 @@ class IncrementalLinter:
         return result
 
     def _lint_batch(self, a: int, b: int) -> None:
-        """Lint lines [a, b) (all without a result) with one reader and one checker."""
+        """Lint lines [a, b) (all without a result): compact rows that the engine's fast
+        path proves clean get their result here without a `Row` (as `check_lines` does),
+        the others go through one reader and one checker (`_lint_fed`)."""
+        lines, results = self.lines, self.results
+        if self._fast is None:
+            self._fast = engine.FileChecker(self.path, self.settings, _no_load)
+        fast_check = self._fast.fast.check
+        lean = not self._fast.other_checks  # else every row needs a RowContext
+        loads, dumps = orjson.loads, orjson.dumps
+        # id(template) -> (template, signature): holding the template keeps its id its own
+        signatures: dict[int, tuple[checks.RowSummary, Any]] = {}
+        rest: list[int] = []
+        digests: list[int] = []
+        formats: list[str] = []
+        # Line 0 (a BOM) and the last line (no newline) are read the reader's way.
+        lo, hi = max(a, 1), min(b, len(lines) - 1)
+        rest.extend(range(a, lo))
+        for j in range(lo, hi):
+            line = lines[j]
+            value = None
+            if lean:
+                try:  # noqa: SIM105 (contextlib.suppress costs more per row)
+                    value = loads(line)
+                except orjson.JSONDecodeError:
+                    pass
+            if type(value) is dict:
+                try:
+                    raw = dumps(value)
+                except orjson.JSONEncodeError:
+                    raw = b""
+                if raw == line:  # compact: what orjson writes back byte for byte
+                    fmt, t, clean = fast_check(value)
+                    if clean and t is not None:
+                        digest = hash(line)
+                        s = checks.RowSummary(
+                            0, 0, 0, 0, len(line), NO_WIDTH, fmt, t.keys, t.message_keys,
+                            t.types, digest,
+                        )  # fmt: skip
+                        known = signatures.get(id(t))
+                        if known is None:
+                            known = signatures[id(t)] = (t, self._signature_of(s))
+                        results[j] = LineResult((), s, known[1], False, True)
+                        digests.append(digest)
+                        formats.append(fmt)
+                        continue
+            rest.append(j)
+        rest.extend(range(max(hi, lo), b))
+        # What _count does line by line, in bulk.
+        self._rows += len(digests)
+        self.formats.update(formats)
+        self._digests.update(digests)
+        self._unlinted -= b - a - len(rest)
+        if rest:
+            self._lint_fed(rest)
+
+    def _lint_fed(self, todo: list[int]) -> None:
+        """Lint lines `todo` (ascending, all without a result) with one reader and one
+        checker, each line's findings moved back to line 0."""
         lines, results = self.lines, self.results
         last = len(lines) - 1
-        pad = 1 if a > 0 else 0  # a line before: the reader strips a BOM on line 0 only
+        pad = 1 if todo[0] > 0 else 0  # a line before: the reader strips a BOM on line 0 only
         feed: list[bytes] = [b"\n"] * pad
         starts: list[int] = [0] * pad  # reader offset of each fed line
+        fed: list[int] = []  # the buffer line of each fed line after the pad
         at = pad
-        for j in range(a, b):
+        for j in todo:
             line = lines[j]
             if j == last:
                 if not line:
-                    break  # the text ends with a newline: no line after it
+                    results[j] = _NOTHING  # the text ends with a newline: no line after it
+                    continue
                 data = line
             elif j == 0 or not line.strip():
                 data = line + b"\n"  # blank lines (J007 and its fix) as the file has them
@@ -351,6 +424,7 @@ class IncrementalLinter:
                 data = line  # a row: the reader takes it without its newline, uncopied
             feed.append(data)
             starts.append(at)
+            fed.append(j)
             at += len(data)
         info = FileInfo()
         checker = engine.FileChecker(self.path, self.settings, _no_load)
@@ -363,11 +437,7 @@ class IncrementalLinter:
             found.setdefault(k, []).append(_shift(f, -k, -starts[k]))
         summaries = {s.line: s for s in checker.summaries}
         crlf = 0
-        for j in range(a, b):
-            k = j - a + pad
-            if k >= len(feed):
-                results[j] = _NOTHING
-                continue
+        for k, j in enumerate(fed, pad):
             fs = found.get(k)
             r = self._result(fs, summaries.get(k), lines[j], owned=True)
             results[j] = r
@@ -380,31 +450,28 @@ class IncrementalLinter:
         self._rows += len(summaries)
         self.formats.update(s.format for s in summaries.values() if s.format is not None)
         self._digests.update(s.digest for s in summaries.values())
-        self._unlinted -= b - a
+        self._unlinted -= len(todo)
 
     def _result(
         self, findings: Any, summary: checks.RowSummary | None, line: bytes, owned: bool = False
     ) -> LineResult:
-        signature = None
-        if summary is not None:
-            if summary.extra:
-                sig = _signature(summary)
-                signature = self._signatures.setdefault(sig, sig)
-            else:  # the fast path shares these parts among the rows of one shape
-                key = (
-                    summary.format,
-                    id(summary.keys),
-                    id(summary.message_keys),
-                    id(summary.types),
-                )
-                signature = self._shared.get(key)
-                if signature is None:
-                    if len(self._shared) >= _CACHE_LIMIT:
-                        self._shared.clear()
-                    signature = _signature(summary)  # holds the parts: their ids stay theirs
-                    self._shared[key] = signature
+        signature = None if summary is None else self._signature_of(summary)
         ordered = tuple(sorted(findings, key=_offset_code)) if findings else ()
         return LineResult(ordered, summary, signature, line.endswith(b"\r"), owned)
+
+    def _signature_of(self, summary: checks.RowSummary) -> Any:
+        if summary.extra:
+            sig = _signature(summary)
+            return self._signatures.setdefault(sig, sig)
+        # The fast path shares these parts among the rows of one shape.
+        key = (summary.format, id(summary.keys), id(summary.message_keys), id(summary.types))
+        signature = self._shared.get(key)
+        if signature is None:
+            if len(self._shared) >= _CACHE_LIMIT:
+                self._shared.clear()
+            signature = _signature(summary)  # holds the parts: their ids stay theirs
+            self._shared[key] = signature
+        return signature
 
     # --- results -------------------------------------------------------------------------
 
@@ -595,6 +662,20 @@ class IncrementalLinter:
 
 
 _NOTHING = LineResult((), None, None, False)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch adds its results (a few objects a line,
+    none in a cycle): collections triggered by them cost a fifth of a big open."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _offset_code(f: Finding) -> tuple[int, str]:

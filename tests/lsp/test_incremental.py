@@ -158,3 +158,36 @@ def test_findings_between_and_limit_after_lines_move() -> None:
     assert linter.findings(2) == (expected[:2], len(expected))
     assert linter.findings_between(2, 2) == [f for f in expected if f.range.start.line == 2]
     assert {f.range.start.line for f in expected} >= {1, 2, 4}
+
+
+# Compact rows (as orjson writes them): the ones the fast path proves clean are linted
+# without a Row; dirty, spaced, CRLF, duplicate and blank lines around them go the long way.
+COMPACT = [
+    '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}',
+    '{"messages":[{"role":"user","content":"h😀"},{"role":"assistant","content":"yo"}]}',
+    '{"messages":[{"role":"bot","content":""}]}',
+    '{"instruction":"a","input":"","output":"b"}',
+    '{"instruction":"a","input":"","output":""}',
+    '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}\r',
+    ROW,
+    "",
+    "[1]",
+    "{",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(COMPACT), min_size=1, max_size=12), st.integers(2, 5))
+def test_batched_open_of_compact_rows_equals_engine(rows: list[str], chunk: int) -> None:
+    text = "\n".join(rows) + "\n"
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, text)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 2
+    try:
+        for _ in linter.lint_steps(chunk=chunk):
+            pass
+    finally:
+        incremental.BATCH_MIN = batch_min
+    expected = engine.check_bytes(PATH, text.encode(), Settings())
+    assert linter.findings()[0] == expected.findings
+    assert linter.summaries() == list(expected.summaries)

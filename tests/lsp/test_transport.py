@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
+from pygls.io_ import StdinAsyncReader
 
 from sftlint.lsp import transport
 from sftlint.lsp.documents import encode
@@ -30,6 +33,8 @@ def body(text: str, ascii_only: bool, method_first: bool) -> bytes:
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "BIG", 0)  # every didOpen takes the lean path
     monkeypatch.setattr(transport, "CHUNK", 5)  # and is decoded in many pieces
+    monkeypatch.setattr(transport, "READ", 7)  # read in many parts
+    monkeypatch.setattr(transport, "HEAD", 160)  # the text found in the first parts
 
 
 @settings(max_examples=200, deadline=None)
@@ -40,6 +45,29 @@ def test_lines_equal_json_loads(text: str, ascii_only: bool, method_first: bool)
     assert message.params.text_document.text == ""
     assert transport.take_lines(URI, 3) == encode(text).split(b"\n")
     assert transport.take_lines(URI, 3) is None  # handed over once
+
+
+def read_big(data: bytes, size: int) -> tuple[bytearray, transport._TextReader | None]:
+    reader = StdinAsyncReader(io.BufferedReader(io.BytesIO(data)))
+    return asyncio.run(transport._read_big(reader, size))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.booleans(), st.booleans())
+def test_text_decoded_while_read(text: str, ascii_only: bool, method_first: bool) -> None:
+    data = body(text, ascii_only, method_first)
+    got, decoded = read_big(data, len(data))
+    assert got == data
+    assert decoded is not None  # a TextDocumentItem: its text was decoded as it came
+    message = transport.parse(server.protocol, got, decoded)
+    assert message.params.text_document.text == ""
+    assert transport.take_lines(URI, 3) == encode(text).split(b"\n")
+
+
+def test_stream_ending_early_gives_what_came() -> None:
+    data = body("a\nb" * 10, True, False)
+    got, _ = read_big(data[:50], len(data))
+    assert got == data[:50]
 
 
 def test_other_messages_parse_as_usual() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import contains
 from typing import Any
 
 _LSP_BREAK = re.compile(r"\r\n|\r|\n")
@@ -69,7 +71,7 @@ class LineDocument:
     @classmethod
     def from_lines(cls, uri: str, path: str, language_id: str, version: int, lines: list[bytes]):
         doc = cls(uri, path, language_id, version, lines)
-        doc._interior_cr = sum(map(_has_interior_cr, lines))
+        doc._interior_cr = _interior_crs(lines)
         return doc
 
     @classmethod
@@ -94,7 +96,7 @@ class LineDocument:
     def replace_all(self, text: str) -> Splice:
         old = len(self.lines)
         self.lines[:] = encode(text).split(b"\n")
-        self._interior_cr = sum(map(_has_interior_cr, self.lines))
+        self._interior_cr = _interior_crs(self.lines)
         return Splice(0, old, len(self.lines))
 
     def apply(self, start: tuple[int, int], end: tuple[int, int], text: str) -> Splice:
@@ -156,6 +158,13 @@ def _content(line: str, index: int, lines: list[bytes]) -> str:
     if line.endswith("\r") and index < len(lines) - 1:
         return line[:-1]
     return line
+
+
+def _interior_crs(lines: list[bytes]) -> int:
+    """How many lines hold an interior "\\r" (most files have no "\\r" at all: one C pass)."""
+    if not any(map(contains, lines, repeat(b"\r"))):
+        return 0
+    return sum(map(_has_interior_cr, lines))
 
 
 def _has_interior_cr(line: bytes) -> bool:

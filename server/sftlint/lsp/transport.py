@@ -6,7 +6,8 @@ the 128 MB benchmark file), which the document then encodes and splits again. He
 text of a big `didOpen` is cut out of the raw message and decoded line by line into the
 document's list of UTF-8 lines; the rest of the message goes through pygls as usual, with
 an empty text, and `take_lines` hands the lines to the `didOpen` handler. Peak memory is
-then the message bytes plus the lines.
+then the message bytes plus the lines. A big body is read a few megabytes at a time and
+the text decoded while the rest arrives (`_read_big`), so decoding costs no extra time.
 
 Everything else is pygls's own loop (`pygls.io_.run_async`): read headers, read the body,
 parse, handle.
@@ -37,6 +38,8 @@ _CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 _TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
 _ESCAPE_NEWLINE = b"\\n"
 CHUNK = 1 << 20  # bytes of escaped text decoded at once
+READ = 4 << 20  # bytes of a big body read at once
+HEAD = 4096  # bytes that show whether a big body is a didOpen
 
 _preloaded: dict[tuple[str, int], list[bytes]] = {}
 
@@ -46,10 +49,12 @@ def take_lines(uri: str, version: int) -> list[bytes] | None:
     return _preloaded.pop((uri, version), None)
 
 
-def parse(protocol: Any, body: bytes) -> Any:
-    """A message as pygls's `json.loads(body, object_hook=protocol.structure_message)`."""
-    if len(body) >= BIG and b'"textDocument/didOpen"' in body[:4096] + body[-4096:]:
-        split = _split_text(body)
+def parse(protocol: Any, body: bytes | bytearray, text: _TextReader | None = None) -> Any:
+    """A message as pygls's `json.loads(body, object_hook=protocol.structure_message)`.
+
+    `text`: the text of a `didOpen` as far as it was decoded while the body arrived."""
+    if len(body) >= BIG and b'"textDocument/didOpen"' in body[:HEAD] + body[-HEAD:]:
+        split = _split_text(body, text)
         if split is not None:
             rest, lines = split
             message = json.loads(rest, object_hook=protocol.structure_message)
@@ -65,24 +70,36 @@ def parse(protocol: Any, body: bytes) -> Any:
     return json.loads(body, object_hook=protocol.structure_message)
 
 
-def _split_text(body: bytes) -> tuple[bytes, list[bytes]] | None:
-    """(the message with `"text": ""`, the text's lines as UTF-8), or None if the text
-    cannot be cut out (then the caller parses the message as usual)."""
-    at = body.find(b'"text"')
+def _text_key(body: bytes | bytearray, stop: int) -> int | None:
+    """Offset after the opening quote of the first `"text"` key's string in body[:stop]."""
+    at = body.find(b'"text"', 0, stop)
     while at >= 0:
         # A key: a structural quote after `{` or `,` (inside strings quotes are escaped).
-        key = _TEXT_KEY.match(body, at)
+        key = _TEXT_KEY.match(body, at, stop)
         if key is not None and body[:at].rstrip()[-1:] in (b"{", b","):
-            found = _decode_lines(body, key.end())
-            if found is None:
-                return None
-            end, lines = found
-            return body[: key.end()] + body[end:], lines
-        at = body.find(b'"text"', at + 1)
+            return key.end()
+        at = body.find(b'"text"', at + 1, stop)
     return None
 
 
-def _escaped(body: bytes, at: int, floor: int) -> bool:
+def _split_text(
+    body: bytes | bytearray, text: _TextReader | None = None
+) -> tuple[bytes | bytearray, list[bytes]] | None:
+    """(the message with `"text": ""`, the text's lines as UTF-8), or None if the text
+    cannot be cut out (then the caller parses the message as usual)."""
+    start = _text_key(body, len(body))
+    if start is None:
+        return None
+    if text is None or text.start != start:
+        text = _TextReader(body, start)
+    found = text.finish()
+    if found is None:
+        return None
+    end, lines = found
+    return body[:start] + body[end:], lines
+
+
+def _escaped(body: bytes | bytearray, at: int, floor: int) -> bool:
     """Whether the byte at `at` is escaped: an odd number of backslashes before it."""
     n = 0
     while at - n - 1 >= floor and body[at - n - 1] == 0x5C:
@@ -90,29 +107,44 @@ def _escaped(body: bytes, at: int, floor: int) -> bool:
     return n % 2 == 1
 
 
-def _decode_lines(body: bytes, start: int) -> tuple[int, list[bytes]] | None:
-    """Decode the JSON string starting at `start` (after its quote) into its lines, as
-    UTF-8: (offset of the closing quote, lines). Decoded a megabyte at a time, each piece
-    ending at a `\\n` escape (one C call decodes it, another splits it)."""
-    lines: list[bytes] = []
-    begin = start
-    while True:
-        nl = body.find(_ESCAPE_NEWLINE, begin + CHUNK)
-        while nl >= 0 and _escaped(body, nl, start):  # `\\\\n`: a backslash, then "n"
-            nl = body.find(_ESCAPE_NEWLINE, nl + 2)
-        if nl < 0:
-            break
-        piece = _decode(body[begin:nl])
-        if piece is None:
-            break  # a quote ends the string in this piece
-        lines.extend(piece.split(b"\n"))
-        begin = nl + 2
-    end = _closing_quote(body, begin)
-    piece = None if end is None else _decode(body[begin:end])
-    if end is None or piece is None:
-        return None
-    lines.extend(piece.split(b"\n"))
-    return end, lines
+class _TextReader:
+    """Decodes the JSON string starting at `start` (after its quote) into its lines, as
+    UTF-8, a megabyte at a time, each piece ending at a `\\n` escape (one C call decodes
+    it, another splits it); `advance` decodes what has arrived of a body still being read.
+    """
+
+    def __init__(self, body: bytes | bytearray, start: int) -> None:
+        self.body = body
+        self.start = start
+        self.begin = start  # where the next piece starts
+        self.lines: list[bytes] = []
+        self.stuck = False  # a piece held the closing quote: `finish` takes it from here
+
+    def advance(self, stop: int) -> None:
+        """Decode the whole pieces of body[:stop]."""
+        body, start = self.body, self.start
+        while not self.stuck:
+            nl = body.find(_ESCAPE_NEWLINE, self.begin + CHUNK, stop)
+            while nl >= 0 and _escaped(body, nl, start):  # `\\\\n`: a backslash, then "n"
+                nl = body.find(_ESCAPE_NEWLINE, nl + 2, stop)
+            if nl < 0:
+                return
+            piece = _decode(body[self.begin : nl])
+            if piece is None:
+                self.stuck = True  # a quote ends the string in this piece
+                return
+            self.lines.extend(piece.split(b"\n"))
+            self.begin = nl + 2
+
+    def finish(self) -> tuple[int, list[bytes]] | None:
+        """(offset of the closing quote, lines) once the whole body is there."""
+        self.advance(len(self.body))
+        end = _closing_quote(self.body, self.begin)
+        piece = None if end is None else _decode(self.body[self.begin : end])
+        if end is None or piece is None:
+            return None
+        self.lines.extend(piece.split(b"\n"))
+        return end, self.lines
 
 
 def _decode(escaped: bytes) -> bytes | None:
@@ -157,12 +189,16 @@ async def run_async(
             if match:
                 content_length = int(match.group(1))
         if content_length and not header.strip():
-            body = await reader.readexactly(content_length)
+            text = None
+            if content_length >= BIG and isinstance(reader, StdinAsyncReader):
+                body, text = await _read_big(reader, content_length)
+            else:
+                body = await reader.readexactly(content_length)
             if not body:
                 break
             try:
-                message = parse(protocol, body)
-                del body  # 128 MB for a big didOpen: not kept while the document is linted
+                message = parse(protocol, body, text)
+                del body, text  # 128 MB for a big didOpen: not kept while it is linted
                 protocol.handle_message(message)
             except Exception as exc:
                 log.exception("Unable to handle message")
@@ -172,9 +208,62 @@ async def run_async(
                 content_length = 0
 
 
+def _read_into(stdin: Any, view: memoryview) -> int:
+    """Fill `view` from `stdin`; fewer bytes only at the end of the stream."""
+    done = 0
+    while done < len(view):
+        n = stdin.readinto(view[done:])
+        if not n:
+            break
+        done += n
+    return done
+
+
+async def _read_big(reader: StdinAsyncReader, size: int) -> tuple[bytearray, _TextReader | None]:
+    """Read a big body a few megabytes at a time (on the reader's thread) and, if it looks
+    like a `didOpen`, decode its text meanwhile: the decoding overlaps the transfer.
+    Returns (the body, cut short if the stream ended; the text decoded so far or None)."""
+    body = bytearray(size)
+    view = memoryview(body)
+    loop = asyncio.get_running_loop()
+    text: _TextReader | None = None
+    looking = True  # for the text, in the first HEAD bytes
+    got = 0
+    try:
+        while got < size:
+            part = view[got : min(size, got + READ)]
+            n = await loop.run_in_executor(reader.executor, _read_into, reader.stdin, part)
+            part.release()
+            if not n:
+                break
+            got += n
+            if looking and got >= min(size, HEAD):
+                # A TextDocumentItem comes: its text key is near the start.
+                start = _text_key(body, got) if b'"languageId"' in body[:HEAD] else None
+                if start is not None:
+                    text = _TextReader(body, start)
+                looking = start is None and got < 2 * HEAD
+            if text is not None and got < size:
+                # Decode while the next part arrives: start its read first.
+                nxt = view[got : min(size, got + READ)]
+                pending = loop.run_in_executor(reader.executor, _read_into, reader.stdin, nxt)
+                text.advance(got)
+                m = await pending
+                nxt.release()
+                if not m:
+                    break
+                got += m
+    finally:
+        view.release()
+    if got < size:
+        del body[got:]
+    return body, text
+
+
 def start_io(server: Any) -> None:
     """`server.start_io()` over stdin/stdout, reading messages with `run_async` above."""
     server._stop_event = stop = threading.Event()
+    _widen_pipe(sys.stdin)
     reader = StdinAsyncReader(sys.stdin.buffer, server.thread_pool)
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     try:
@@ -185,3 +274,14 @@ def start_io(server: Any) -> None:
         pass
     finally:
         server.shutdown()
+
+
+def _widen_pipe(stream: Any) -> None:
+    """A 1 MiB pipe buffer (Linux; 64 KiB by default): a 128 MB didOpen then arrives in
+    128 reads rather than 2,000."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, or not a pipe: the default buffer
