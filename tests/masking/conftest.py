@@ -48,38 +48,33 @@ def settings(**kw) -> MaskSettings:
     return MaskSettings.from_config(kw, base_dir=FIXTURES)
 
 
-@pytest.fixture(scope="session")
-def chatml():
-    s = settings(tokenizer="chatml")
-    h = load_tokenizer(s)
+def loaded(name: str):
+    """A tokenizer handle that must load (fixture folders or built-ins)."""
+    h = load_tokenizer(settings(tokenizer=name))
     assert h.error is None, h.error
     return h
+
+
+@pytest.fixture(scope="session")
+def chatml():
+    return loaded("chatml")
 
 
 @pytest.fixture(scope="session")
 def gemma():
-    s = settings(tokenizer="gemma")
-    h = load_tokenizer(s)
-    assert h.error is None, h.error
-    return h
+    return loaded("gemma")
 
 
 @pytest.fixture(scope="session")
 def mistral_v1():
-    h = load_tokenizer(settings(tokenizer="mistral-v1"))
-    assert h.error is None, h.error
-    return h
+    return loaded("mistral-v1")
 
 
 @pytest.fixture(scope="session")
 def mistral_v3():
-    h = load_tokenizer(settings(tokenizer="mistral-v3"))
-    assert h.error is None, h.error
-    return h
+    return loaded("mistral-v3")
 
 
 @pytest.fixture(scope="session")
 def mistral_tekken():
-    h = load_tokenizer(settings(tokenizer="mistral-tekken"))
-    assert h.error is None, h.error
-    return h
+    return loaded("mistral-tekken")
