@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import mmap
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -47,7 +49,7 @@ def test_lines_equal_json_loads(text: str, ascii_only: bool, method_first: bool)
     assert transport.take_lines(URI, 3) is None  # handed over once
 
 
-def read_big(data: bytes, size: int) -> tuple[bytearray, transport._TextReader | None]:
+def read_big(data: bytes, size: int) -> tuple[Any, transport._TextReader | None]:
     reader = StdinAsyncReader(io.BufferedReader(io.BytesIO(data)))
     return asyncio.run(transport._read_big(reader, size))
 
@@ -57,7 +59,7 @@ def read_big(data: bytes, size: int) -> tuple[bytearray, transport._TextReader |
 def test_text_decoded_while_read(text: str, ascii_only: bool, method_first: bool) -> None:
     data = body(text, ascii_only, method_first)
     got, decoded = read_big(data, len(data))
-    assert got == data
+    assert got[:] == data
     assert decoded is not None  # a TextDocumentItem: its text was decoded as it came
     message = transport.parse(server.protocol, got, decoded)
     assert message.params.text_document.text == ""
@@ -82,3 +84,34 @@ def test_other_messages_parse_as_usual() -> None:
     message = transport.parse(server.protocol, json.dumps(change).encode())
     assert message.params.content_changes[0].text == "a\nb"
     assert transport.take_lines(URI, 4) is None
+
+
+@pytest.mark.parametrize("method_first", [True, False])
+def test_decoded_text_given_back(monkeypatch: pytest.MonkeyPatch, method_first: bool) -> None:
+    monkeypatch.setattr(transport, "READ", 1000)
+    text = "".join(f'{{"a": "{i} 😀 \\"q\\""}}\r\n' for i in range(3000))
+    data = body(text, False, method_first)
+    got, decoded = read_big(data, len(data))
+    assert isinstance(got, mmap.mmap)  # a didOpen: its decoded pages are given back
+    middle = slice(len(data) // 2, len(data) // 2 + 64)
+    assert got[middle] == bytes(64) != data[middle]
+    assert got[: decoded.start] == data[: decoded.start]  # the head stays
+    message = transport.parse(server.protocol, got, decoded)
+    assert message.params.text_document.text == ""
+    assert transport.take_lines(URI, 3) == encode(text).split(b"\n")
+
+
+def test_big_other_message_read_whole() -> None:
+    change = {
+        "params": {
+            "textDocument": {"uri": URI, "version": 4},
+            "contentChanges": [{"text": "a\nb" * 5000}],
+        },
+        "method": "textDocument/didChange",
+        "jsonrpc": "2.0",
+    }
+    data = json.dumps(change).encode()
+    got, decoded = read_big(data, len(data))
+    assert isinstance(got, bytearray) and got == data and decoded is None
+    message = transport.parse(server.protocol, got, decoded)
+    assert message.params.content_changes[0].text == "a\nb" * 5000

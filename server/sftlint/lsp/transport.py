@@ -6,8 +6,9 @@ the 128 MB benchmark file), which the document then encodes and splits again. He
 text of a big `didOpen` is cut out of the raw message and decoded line by line into the
 document's list of UTF-8 lines; the rest of the message goes through pygls as usual, with
 an empty text, and `take_lines` hands the lines to the `didOpen` handler. Peak memory is
-then the message bytes plus the lines. A big body is read a few megabytes at a time and
-the text decoded while the rest arrives (`_read_big`), so decoding costs no extra time.
+then the lines and a few megabytes of the message: a big body is read a few megabytes at
+a time and the text decoded while the rest arrives (`_read_big`), so decoding costs no
+extra time, and the decoded part of a `didOpen`'s body is freed as it goes.
 
 Everything else is pygls's own loop (`pygls.io_.run_async`): read headers, read the body,
 parse, handle.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mmap
 import re
 import sys
 import threading
@@ -36,6 +38,7 @@ log = logging.getLogger("sftlint.lsp")
 BIG = 1 << 20  # bodies from this size on may take the lean path
 _CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 _TEXT_KEY = re.compile(rb'"text"\s*:\s*"')
+_PARAMS_ITEM = re.compile(rb'\{\s*"params"\s*:\s*\{\s*"textDocument"\s*:\s*\{')
 _ESCAPE_NEWLINE = b"\\n"
 CHUNK = 1 << 20  # bytes of escaped text decoded at once
 READ = 4 << 20  # bytes of a big body read at once
@@ -49,7 +52,9 @@ def take_lines(uri: str, version: int) -> list[bytes] | None:
     return _preloaded.pop((uri, version), None)
 
 
-def parse(protocol: Any, body: bytes | bytearray, text: _TextReader | None = None) -> Any:
+def parse(
+    protocol: Any, body: bytes | bytearray | mmap.mmap, text: _TextReader | None = None
+) -> Any:
     """A message as pygls's `json.loads(body, object_hook=protocol.structure_message)`.
 
     `text`: the text of a `didOpen` as far as it was decoded while the body arrived."""
@@ -67,6 +72,8 @@ def parse(protocol: Any, body: bytes | bytearray, text: _TextReader | None = Non
                 _preloaded.clear()  # handled right after parsing: never more than one
                 _preloaded[(item.uri, item.version)] = lines
                 return message
+    if isinstance(body, mmap.mmap):
+        body = body[:]  # json.loads takes bytes
     return json.loads(body, object_hook=protocol.structure_message)
 
 
@@ -219,45 +226,76 @@ def _read_into(stdin: Any, view: memoryview) -> int:
     return done
 
 
-async def _read_big(reader: StdinAsyncReader, size: int) -> tuple[bytearray, _TextReader | None]:
+async def _read_big(
+    reader: StdinAsyncReader, size: int
+) -> tuple[bytearray | mmap.mmap | bytes, _TextReader | None]:
     """Read a big body a few megabytes at a time (on the reader's thread) and, if it looks
-    like a `didOpen`, decode its text meanwhile: the decoding overlaps the transfer.
-    Returns (the body, cut short if the stream ended; the text decoded so far or None)."""
-    body = bytearray(size)
-    view = memoryview(body)
+    like a `didOpen`, decode its text meanwhile: the decoding overlaps the transfer. The
+    body of a `didOpen` goes into an anonymous mapping whose decoded text is given back to
+    the system as it goes (`parse` reads only the head and the tail again): peak memory is
+    then the lines, not the lines plus the message. Returns (the body, cut short if the
+    stream ended; the text decoded so far or None)."""
     loop = asyncio.get_running_loop()
+    head = bytearray(min(size, HEAD))
+    got = await loop.run_in_executor(reader.executor, _read_into, reader.stdin, memoryview(head))
+    body: bytearray | mmap.mmap = _private(size) if _opens(head) else bytearray(size)
+    body[:got] = head[:got]
+    view = memoryview(body)
     text: _TextReader | None = None
+    freed = 0  # body[:freed] is given back (but for the head, up to the text)
     looking = True  # for the text, in the first HEAD bytes
-    got = 0
     try:
-        while got < size:
-            part = view[got : min(size, got + READ)]
-            n = await loop.run_in_executor(reader.executor, _read_into, reader.stdin, part)
-            part.release()
-            if not n:
-                break
-            got += n
+        while True:
             if looking and got >= min(size, HEAD):
                 # A TextDocumentItem comes: its text key is near the start.
                 start = _text_key(body, got) if b'"languageId"' in body[:HEAD] else None
                 if start is not None:
                     text = _TextReader(body, start)
+                    freed = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
                 looking = start is None and got < 2 * HEAD
-            if text is not None and got < size:
-                # Decode while the next part arrives: start its read first.
-                nxt = view[got : min(size, got + READ)]
-                pending = loop.run_in_executor(reader.executor, _read_into, reader.stdin, nxt)
+            if got >= size:
+                break
+            part = view[got : min(size, got + READ)]
+            pending = loop.run_in_executor(reader.executor, _read_into, reader.stdin, part)
+            if text is not None:  # decode while the next part arrives
                 text.advance(got)
-                m = await pending
-                nxt.release()
-                if not m:
-                    break
-                got += m
+                if isinstance(body, mmap.mmap):
+                    freed = _give_back(body, freed, text.begin)
+            n = await pending
+            part.release()
+            if not n:
+                break
+            got += n
     finally:
         view.release()
     if got < size:
-        del body[got:]
+        return body[:got], text
     return body, text
+
+
+def _opens(head: bytes | bytearray) -> bool:
+    """Whether a body starting with `head` is a `didOpen` (its method may come last: then
+    its params, whose only key is the TextDocumentItem, come first)."""
+    if b'"languageId"' not in head:
+        return False
+    return b'"textDocument/didOpen"' in head or _PARAMS_ITEM.match(head) is not None
+
+
+def _private(size: int) -> mmap.mmap:
+    """Private anonymous memory: pages given back are freed, not kept for other processes
+    (as a shared mapping's would be)."""
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+
+def _give_back(body: mmap.mmap, freed: int, upto: int) -> int:
+    """Give the pages of body[freed:upto] back (they read as zeros then); returns the new
+    `freed`. Only decoded text is given back: the text reader never looks before `begin`,
+    and a body that is no lean didOpen after all is one `json.loads` fails on anyway."""
+    stop = upto // mmap.PAGESIZE * mmap.PAGESIZE
+    if stop > freed:
+        body.madvise(mmap.MADV_DONTNEED, freed, stop - freed)
+        return stop
+    return freed
 
 
 def start_io(server: Any) -> None:
