@@ -34,8 +34,6 @@ from itertools import accumulate, islice, repeat
 from operator import add, itemgetter
 from typing import Any
 
-import orjson
-
 from sftlint import checks, engine, reader
 from sftlint.model import Edit, Finding, Fix, Position, Range, Related
 from sftlint.positions import NO_WIDTH
@@ -354,7 +352,6 @@ class IncrementalLinter:
             self._fast = engine.FileChecker(self.path, self.settings, _no_load)
         fast_check = self._fast.fast.check
         lean = not self._fast.other_checks  # else every row needs a RowContext
-        loads, dumps = orjson.loads, orjson.dumps
         # id(template) -> (template, signature): holding the template keeps its id its own
         signatures: dict[int, tuple[checks.RowSummary, Any]] = {}
         rest: list[int] = []
@@ -365,32 +362,22 @@ class IncrementalLinter:
         rest.extend(range(a, lo))
         for j in range(lo, hi):
             line = lines[j]
-            value = None
-            if lean:
-                try:  # noqa: SIM105 (contextlib.suppress costs more per row)
-                    value = loads(line)
-                except orjson.JSONDecodeError:
-                    pass
-            if type(value) is dict:
-                try:
-                    raw = dumps(value)
-                except orjson.JSONEncodeError:
-                    raw = b""
-                if raw == line:  # compact: what orjson writes back byte for byte
-                    fmt, t, clean = fast_check(value)
-                    if clean and t is not None:
-                        digest = hash(line)
-                        s = checks.RowSummary(
-                            0, 0, 0, 0, len(line), NO_WIDTH, fmt, t.keys, t.message_keys,
-                            t.types, digest,
-                        )  # fmt: skip
-                        known = signatures.get(id(t))
-                        if known is None:
-                            known = signatures[id(t)] = (t, self._signature_of(s))
-                        results[j] = LineResult((), s, known[1], False, True)
-                        digests.append(digest)
-                        formats.append(fmt)
-                        continue
+            hit = engine.compact_object(line, len(line)) if lean else None
+            if hit is not None:
+                fmt, t, clean = fast_check(hit[0])
+                if clean and t is not None:
+                    digest = hash(line)
+                    s = checks.RowSummary(
+                        0, 0, 0, 0, len(line), NO_WIDTH, fmt, t.keys, t.message_keys,
+                        t.types, digest,
+                    )  # fmt: skip
+                    known = signatures.get(id(t))
+                    if known is None:
+                        known = signatures[id(t)] = (t, self._signature_of(s))
+                    results[j] = LineResult((), s, known[1], False, True)
+                    digests.append(digest)
+                    formats.append(fmt)
+                    continue
             rest.append(j)
         rest.extend(range(max(hi, lo), b))
         # What _count does line by line, in bulk.
