@@ -18,7 +18,7 @@ ROW = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content
 
 def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
     template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
-    own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5, extra={"k": 1})
+    own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5)
     columns = checks.Summaries()
     columns.add_shaped(template, 0, 0, 0, 40, 11)
     columns.add(own)

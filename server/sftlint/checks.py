@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +100,6 @@ class RowSummary:
     message_keys: frozenset[str] = frozenset()
     types: frozenset[tuple[str, str, str]] = frozenset()  # (context, key, type)
     digest: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Summaries(Sequence[RowSummary]):
@@ -180,7 +179,7 @@ class Summaries(Sequence[RowSummary]):
             s = shapes[i]
             shapes[i] = RowSummary(
                 s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
-                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.extra,
+                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest,
             )  # fmt: skip
         base = len(self._shapes)
         self._own.update(i + base for i in other._own)

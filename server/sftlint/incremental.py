@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+from array import array
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, islice, repeat
 from operator import add, itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sftlint import checks, engine, reader
 from sftlint.model import Edit, Finding, Fix, Position, Range, Related
@@ -40,9 +41,15 @@ from sftlint.positions import NO_WIDTH
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
 
+if TYPE_CHECKING:
+    from sftlint.worker import Job, LintWorker
+
 _CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 _HEAD_LINES = 50  # lines that decide whether a .json file is an array or JSON Lines
 BATCH_MIN = 64  # unlinted lines in a row from which one checker lints them together
+# Of a big buffer's bytes, what this process lints when a helper takes the rest: a little
+# more than half, as the helper also reads the lines and packs its results.
+_SHARE = 0.54
 
 
 @dataclass(slots=True, eq=False)  # eq=False: `None in results` stays C-fast
@@ -58,8 +65,7 @@ class LineResult:
 
 
 def _signature(s: checks.RowSummary) -> tuple:
-    extra = tuple(sorted((k, repr(v)) for k, v in s.extra.items())) if s.extra else ()
-    return (s.format, s.keys, s.message_keys, s.types, extra)  # digest: see _digests
+    return (s.format, s.keys, s.message_keys, s.types)  # digest: see _digests
 
 
 def _rel_key(f: Finding) -> tuple[int, int, str]:
@@ -106,9 +112,10 @@ class IncrementalLinter:
         self.is_array = self._layout_is_array()
         self.results: list[LineResult | None] = [None] * len(lines)
         self._unlinted = len(lines)  # how many results are None
+        self._generation = 0  # counts splices and resets (a helper's job is for one of them)
+        self._expected: tuple[Job, int] | None = None  # (a helper's job, its generation)
         self._last_splice = 0  # where to look for them first
         self._cache: dict[tuple[bytes, bool, bool], LineResult] = {}
-        self._signatures: dict[tuple, tuple] = {}  # one copy of each signature
         self._shared: dict[tuple, tuple] = {}  # signatures by the ids of shared parts
         self._digests: Counter[int] = Counter()
         self.formats: Counter[str] = Counter()
@@ -151,6 +158,7 @@ class IncrementalLinter:
             elif start == 0 and self.results:
                 stop, count = 1, count + 1
         self._array_findings = None
+        self._generation += 1
         self._starts.invalidate(start)
         delta = count - (stop - start)
         for source, external in self._external.items():
@@ -196,6 +204,7 @@ class IncrementalLinter:
         self._mask_rows = [()] * len(self.lines)
         self._mlines.clear()
         self._mask_total = 0
+        self._generation += 1
         self.is_array = self._layout_is_array()
         self.results = [None] * len(self.lines)
         self._unlinted = len(self.lines)
@@ -270,32 +279,91 @@ class IncrementalLinter:
     def pending(self) -> bool:
         return bool(self._unlinted) or (self.is_array and self._array_findings is None)
 
-    def lint_steps(self, chunk: int = 2000) -> Iterator[int]:
+    def expect(self, job: Job) -> None:
+        """A helper's job for this buffer as it is now, its lines [job.first, end) sent or
+        being sent (`lsp.transport` starts one while a big `didOpen` arrives): `lint_steps`
+        takes its results instead of linting those lines (unless the buffer changes first).
+        """
+        if job.path == self.path and job.settings == self.settings and not self.is_array:
+            self._expected = (job, self._generation)
+        else:
+            job.abandon()
+
+    def lint_steps(
+        self, chunk: int = 2000, helper: LintWorker | None = None
+    ) -> Iterator[int | Job]:
         """Lint every line that has no result, yielding (lines done) every `chunk` lines so
-        that a caller on an event loop can serve other messages in between."""
+        that a caller on an event loop can serve other messages in between.
+
+        A big buffer with no result yet is linted in two processes: a helper process (a
+        `worker.LintWorker`) lints the lines of an expected job, or the second half that
+        this hands over to `helper`, while this one lints the lines before them; then this
+        yields the `Job` once (the caller waits until it is readable) and adopts its
+        results, unless an edit came meanwhile (then it lints those lines itself).
+        """
         if self.is_array:
             return
         done = 0
+        job, generation = self._expected or (None, self._generation)
+        self._expected = None
+        if job is None and helper is not None:
+            job = self._hand_off(helper, chunk)
+        if job is not None and job.first is not None and self._generation == generation:
+            i = 0
+            while i < job.first and self._generation == generation:
+                end = min(job.first, i + chunk)
+                done += self._lint_range(i, end)
+                i = end
+                yield done
+            if self._generation == generation:
+                yield job
+            packed = job.result() if self._generation == generation else None
+            if packed is not None and self._generation == generation:
+                done += self._adopt(job.first, packed)
+                yield done
+        if job is not None:
+            job.abandon()  # a no-op once its result was taken
         i = self._next_dirty(self._last_splice)
         while i is not None:
-            results = self.results
-            last = len(results) - 1
-            end = min(len(results), i + chunk)
-            if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
-                with _gc_paused():
-                    self._lint_batch(i, end)
-                done += end - i
-                i = end
-            while i < end:
-                if results[i] is None:
-                    r = self._lint_line(i, i == last)
-                    results[i] = r
-                    self._unlinted -= 1
-                    self._count(r, i)
-                    done += 1
-                i += 1
+            end = min(len(self.results), i + chunk)
+            done += self._lint_range(i, end)
             yield done
-            i = self._next_dirty(i)  # the buffer may have changed meanwhile
+            i = self._next_dirty(end)  # the buffer may have changed meanwhile
+
+    def _lint_range(self, i: int, end: int) -> int:
+        """Lint the lines of [i, end) that have no result; returns how many."""
+        results = self.results
+        if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
+            with _gc_paused():
+                self._lint_batch(i, end)
+            return end - i
+        last = len(results) - 1
+        done = 0
+        for j in range(i, end):
+            if results[j] is None:
+                r = self._lint_line(j, j == last)
+                results[j] = r
+                self._unlinted -= 1
+                self._count(r, j)
+                done += 1
+        return done
+
+    def _hand_off(self, helper: LintWorker, chunk: int) -> Job | None:
+        """Give the second part of a big, fresh buffer to `helper`; None if not worth it."""
+        n = len(self.lines)
+        if self._unlinted != n or n < 4 * chunk or not self._batchable():
+            return None
+        size = self._starts[n]
+        if size < helper.min_bytes:
+            return None
+        job = helper.job(self.path, self.settings)
+        if job is None:
+            return None
+        first = max(chunk, min(n - chunk, bisect_left(self._starts._starts, size * _SHARE)))
+        for a in range(first, n, chunk):
+            job.add(a, self.lines[a : a + chunk])
+        job.end(n)
+        return job
 
     def _next_dirty(self, start: int) -> int | None:
         if not self._unlinted:
@@ -309,9 +377,9 @@ class IncrementalLinter:
             except ValueError:
                 return None
 
-    def lint_all(self) -> None:
-        for _ in self.lint_steps(1 << 30):
-            pass
+    def lint_all(self, helper: LintWorker | None = None) -> None:
+        for _ in self.lint_steps(1 << 30 if helper is None else 2000, helper):
+            pass  # a Job: its `result()` waits
 
     def _batchable(self) -> bool:
         # Loss-mask rules keep totals across rows: a shared checker would mix rows.
@@ -366,16 +434,11 @@ class IncrementalLinter:
             if hit is not None:
                 fmt, t, clean = fast_check(hit[0])
                 if clean and t is not None:
-                    digest = hash(line)
-                    s = checks.RowSummary(
-                        0, 0, 0, 0, len(line), NO_WIDTH, fmt, t.keys, t.message_keys,
-                        t.types, digest,
-                    )  # fmt: skip
                     known = signatures.get(id(t))
                     if known is None:
-                        known = signatures[id(t)] = (t, self._signature_of(s))
-                    results[j] = LineResult((), s, known[1], False, True)
-                    digests.append(digest)
+                        known = signatures[id(t)] = (t, self._signature_of(t))
+                    r = results[j] = _clean_result(line, t, known[1])
+                    digests.append(r.summary.digest)  # type: ignore[union-attr]
                     formats.append(fmt)
                     continue
             rest.append(j)
@@ -439,6 +502,41 @@ class IncrementalLinter:
         self._digests.update(s.digest for s in summaries.values())
         self._unlinted -= len(todo)
 
+    def _adopt(self, first: int, packed: Packed) -> int:
+        """Take a helper's results for lines [first, first + len(kinds)) (see `lint_pieces`);
+        returns how many lines that is."""
+        kinds, digests, templates, others = packed
+        lines, results = self.lines, self.results
+        if first + len(kinds) != len(lines) or results[first:].count(None) != len(kinds):
+            return 0  # not this buffer's lines (or some linted meanwhile): lint them here
+        shapes = [(t, self._signature_of(t)) for t in templates]
+        rest = iter(others)
+        clean = iter(digests)
+        formats: list[str] = []
+        for j, kind in enumerate(kinds, first):
+            if kind >= 0:
+                t, signature = shapes[kind]
+                s = checks.RowSummary(
+                    0, 0, 0, 0, len(lines[j]), NO_WIDTH, t.format, t.keys, t.message_keys,
+                    t.types, next(clean),
+                )  # fmt: skip
+                results[j] = LineResult((), s, signature, False, True)
+                formats.append(t.format)  # type: ignore[arg-type]
+            elif kind == _BLANK_END:
+                results[j] = _NOTHING
+            else:
+                r = next(rest)
+                if r.summary is not None:
+                    r.signature = self._signature_of(r.summary)
+                results[j] = r
+                self._count(r, j)
+        # What _count does line by line, in bulk.
+        self._rows += len(digests)
+        self.formats.update(formats)
+        self._digests.update(digests)
+        self._unlinted -= len(kinds)
+        return len(kinds)
+
     def _result(
         self, findings: Any, summary: checks.RowSummary | None, line: bytes, owned: bool = False
     ) -> LineResult:
@@ -447,9 +545,6 @@ class IncrementalLinter:
         return LineResult(ordered, summary, signature, line.endswith(b"\r"), owned)
 
     def _signature_of(self, summary: checks.RowSummary) -> Any:
-        if summary.extra:
-            sig = _signature(summary)
-            return self._signatures.setdefault(sig, sig)
         # The fast path shares these parts among the rows of one shape.
         key = (summary.format, id(summary.keys), id(summary.message_keys), id(summary.types))
         signature = self._shared.get(key)
@@ -574,7 +669,6 @@ class IncrementalLinter:
                     s.message_keys,
                     s.types,
                     s.digest,
-                    s.extra,
                 )
             )
         return out
@@ -649,6 +743,109 @@ class IncrementalLinter:
 
 
 _NOTHING = LineResult((), None, None, False)
+
+# A helper's results: for each line (`kinds`), the number of its clean shape in `templates`
+# (its digest is the next of `digests`), or _OTHER (its result is the next of `others`),
+# or _BLANK_END (the empty line after a final newline).
+Packed = tuple[array, array, list[checks.RowSummary], list[LineResult]]
+_OTHER, _BLANK_END = -1, -2
+
+
+def _clean_result(line: bytes, t: checks.RowSummary, signature: Any) -> LineResult:
+    """The result of a compact row the fast path proved clean; `t`: its shape's template."""
+    s = checks.RowSummary(
+        0, 0, 0, 0, len(line), NO_WIDTH, t.format, t.keys, t.message_keys, t.types, hash(line)
+    )
+    return LineResult((), s, signature, False, True)
+
+
+class PieceLinter:
+    """Lints the lines of a buffer that come piece by piece, each right after the one
+    before, exactly as `IncrementalLinter` lints them (a helper process's job: `worker`);
+    `finish` gives the results packed for `IncrementalLinter._adopt`. Line 0 is never in a
+    piece. The last line of each piece waits for the next: whether it is the buffer's last
+    line (no newline after it) is known only then."""
+
+    def __init__(self, path: str, settings: Settings) -> None:
+        self.linter = IncrementalLinter(path, settings, [])
+        self.linter.is_array = False  # only JSON Lines buffers are handed over
+        self.first: int | None = None
+        self.held: bytes | None = None  # the last line so far
+        self.kinds, self.digests = array("i"), array("q")
+        self.templates: list[checks.RowSummary] = []
+        self._numbers: dict[tuple[Any, ...], int] = {}
+        self.others: list[LineResult] = []
+
+    def add(self, first: int, lines: list[bytes]) -> None:
+        if self.first is None:
+            self.first = first
+        if self.held is not None:
+            first, lines = first - 1, [self.held, *lines]
+        self.held = lines.pop()
+        self._lint(first, lines, first + len(lines) + 1)
+
+    def finish(self, total: int) -> Packed:
+        """The results of lines [first, total): `total` is the buffer's line count."""
+        if self.held is not None:
+            self._lint(total - 1, [self.held], total)
+            self.held = None
+        return self.kinds, self.digests, self.templates, self.others
+
+    def _lint(self, a: int, piece: list[bytes], size: int) -> None:
+        """Lint lines [a, a + len(piece)) of a buffer of `size` lines."""
+        if not piece:
+            return
+        linter = self.linter
+        lines, results = linter.lines, linter.results
+        b = a + len(piece)
+        # Placeholders elsewhere: only `size` (which line is the last) matters.
+        _resize(lines, size, b"")
+        _resize(results, size, None)
+        lines[a:b] = piece
+        with _gc_paused():
+            linter._lint_batch(a, b)
+        kinds, digests, templates, numbers = self.kinds, self.digests, self.templates, self._numbers
+        for j in range(a, b):
+            r = results[j]
+            s = r.summary if r is not None else None
+            if r is _NOTHING:
+                kinds.append(_BLANK_END)
+            elif s is not None and r is not None and _rebuildable(r, s, lines[j]):
+                key = (s.format, id(s.keys), id(s.message_keys), id(s.types))
+                number = numbers.get(key)
+                if number is None:
+                    number = numbers[key] = len(templates)
+                    templates.append(
+                        checks.RowSummary(
+                            0, 0, 0, 0, 0, NO_WIDTH, s.format, s.keys, s.message_keys, s.types
+                        )
+                    )
+                kinds.append(number)
+                digests.append(s.digest)
+            else:
+                kinds.append(_OTHER)
+                self.others.append(r)  # type: ignore[arg-type]
+        lines[a:b] = [b""] * (b - a)  # done with them
+        results[a:b] = [None] * (b - a)
+
+
+def _resize(items: list[Any], size: int, filler: Any) -> None:
+    if len(items) < size:
+        items.extend([filler] * (size - len(items)))
+    else:
+        del items[size:]
+
+
+def _rebuildable(r: LineResult, s: checks.RowSummary, line: bytes) -> bool:
+    """Whether `_clean_result` of the line's shape gives back exactly `r`."""
+    return (
+        r.owned
+        and not r.findings
+        and not r.crlf
+        and s.index == s.line == s.end_line == s.offset == 0
+        and s.prefix == NO_WIDTH
+        and s.length == len(line)
+    )
 
 
 @contextmanager

@@ -19,7 +19,10 @@ from sftlint.lsp.documents import encode
 from sftlint.lsp.server import server
 
 URI = "file:///tmp/t/train.jsonl"
+# Text whose JSON has every escape JSON writers use, a quote after a backslash, lone
+# surrogates, CRLF and lone CR.
 PIECES = ["\n", "\r\n", "\r", '"', "\\", "\\n", "\\\\n", "😀", "\ud83d", "é", "\t", "{", "a"]
+PIECES += ["/", "\\/", "\b", "\f", "\x01", "\\u0041", '\\"']
 
 
 def body(text: str, ascii_only: bool, method_first: bool) -> bytes:
@@ -47,6 +50,18 @@ def test_lines_equal_json_loads(text: str, ascii_only: bool, method_first: bool)
     assert message.params.text_document.text == ""
     assert transport.take_lines(URI, 3) == encode(text).split(b"\n")
     assert transport.take_lines(URI, 3) is None  # handed over once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.booleans())
+def test_piece_decodes_as_json_does(text: str, ascii_only: bool) -> None:
+    escaped = json.dumps(text, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert transport._decode(escaped[1:-1]) == encode(text)
+
+
+def test_piece_past_the_strings_end_is_no_string() -> None:
+    assert transport._decode(b'last row", "version": 3, "x": "y') is None
+    assert transport._decode(b'ends with a backslash\\\\", "x": "y') is None
 
 
 def read_big(data: bytes, size: int) -> tuple[Any, transport._TextReader | None]:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
+from pygls import uris
 
 from sftlint.incremental import IncrementalLinter
 from sftlint.lsp import convert, splits
@@ -28,7 +29,9 @@ from sftlint.lsp.documents import LineDocument, Splice
 from sftlint.lsp.masking import MaskService, held
 from sftlint.maskpass import MaskPass
 from sftlint.model import Finding
+from sftlint.reader import JSON_SUFFIXES
 from sftlint.settings import Settings
+from sftlint.worker import Job, LintWorker
 
 log = logging.getLogger("sftlint.lsp")
 
@@ -62,14 +65,29 @@ class Linting:
         self._warn = warn
         self._split_timers: dict[str, asyncio.TimerHandle] = {}
         self.masks: MaskService | None = None  # set by the server: runs the mask passes
+        self.helper: LintWorker | None = None  # set by the server: lints half a big open
 
     # --- documents -----------------------------------------------------------------------
 
-    def open(self, doc: LineDocument) -> OpenDocument:
+    def stream_for(self, uri: str, language_id: str, size: int) -> Job | None:
+        """A helper job for the `didOpen` of a big JSON Lines document whose text is still
+        arriving (`transport` sends it lines as they are decoded); None if there is no
+        helper or it is busy."""
+        if self.helper is None or size < self.helper.min_bytes:
+            return None
+        path = uris.to_fs_path(uri) or uri
+        if path.lower().endswith(JSON_SUFFIXES) or not self.client.wants(path, language_id, b""):
+            return None  # maybe a JSON array, or not linted at all
+        return self.helper.job(path, held(settings_for(path, self.client)[0]))
+
+    def open(self, doc: LineDocument, job: Job | None = None) -> OpenDocument:
+        """Lint a document opened; `job`: the helper's job started while it arrived."""
         settings, error = settings_for(doc.path, self.client)
         if error:
             self._warn(error)
         linter = IncrementalLinter(doc.path, held(settings), doc.lines)
+        if job is not None:
+            linter.expect(job)
         state = OpenDocument(doc, linter, settings, error, mask=MaskPass(doc.path))
         self.documents[doc.uri] = state
         self.schedule(doc.uri, 0)
@@ -150,8 +168,11 @@ class Linting:
     async def _run(self, uri: str, state: OpenDocument) -> None:
         while self.documents.get(uri) is state:
             version = state.doc.version
-            for _ in state.linter.lint_steps():
-                await asyncio.sleep(0)  # serve other messages between chunks
+            for step in state.linter.lint_steps(helper=self.helper):
+                if isinstance(step, int):
+                    await asyncio.sleep(0)  # serve other messages between chunks
+                else:
+                    await _readable(step.fileno())  # the helper's half of the lines
             if state.doc.version != version:
                 continue  # superseded while linting: lint the newest text instead
             diagnostics = self.diagnostics(state)
@@ -294,3 +315,14 @@ class Linting:
 
     def versions(self) -> dict[str, int | None]:
         return {uri: s.doc.version for uri, s in self.documents.items()}
+
+
+async def _readable(fd: int) -> None:
+    """Wait, without blocking the event loop, until `fd` has something to read."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)

@@ -23,6 +23,7 @@ from sftlint.lsp.guard import guarded
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.masking import MaskService
 from sftlint.lsp.progress import run_with_progress
+from sftlint.worker import LintWorker
 
 CHECK_ON_DISK = "sftlint.checkFileOnDisk"
 TEST_CRASH = "sftlint.test.crash"  # only with SFTLINT_TEST_COMMANDS=1: proves "never down"
@@ -155,8 +156,11 @@ def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     path = uris.to_fs_path(item.uri) or item.uri
     doc = LineDocument.opened(item, path, transport.take_lines(item.uri, item.version))
+    job = transport.take_job(item.uri, item.version)  # a helper linting part of it already
     if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
-        ls.linting.open(doc)
+        ls.linting.open(doc, job)
+    elif job is not None:
+        job.abandon()
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_CHANGE, request=False)
@@ -262,10 +266,16 @@ if os.environ.get("SFTLINT_TEST_COMMANDS") == "1":
 
 def serve(tcp: str | None = None, ws: str | None = None) -> int:
     """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket."""
-    if tcp or ws:
-        host, _, port = (tcp or ws or "").rpartition(":")
-        start = server.start_tcp if tcp else server.start_ws
-        start(host or "127.0.0.1", int(port))
-    else:
-        transport.start_io(server)  # pygls's start_io, leaner on a big didOpen
+    # Forked now, while no thread runs: a helper process that lints half of a big open.
+    helper = server.linting.helper = LintWorker.fork()
+    try:
+        if tcp or ws:
+            host, _, port = (tcp or ws or "").rpartition(":")
+            start = server.start_tcp if tcp else server.start_ws
+            start(host or "127.0.0.1", int(port))
+        else:
+            transport.start_io(server)  # pygls's start_io, leaner on a big didOpen
+    finally:
+        if helper is not None:
+            helper.close()
     return 0

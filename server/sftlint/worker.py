@@ -1,0 +1,261 @@
+"""A helper process that lints part of a big buffer while the server lints the rest.
+
+The language server runs threads, and a process with threads must not fork; so the helper
+is forked once, before the server starts any (`LintWorker.fork`, Linux only: elsewhere the
+server lints alone). Being a fork of the server it has the server's hash seed, so the row
+digests it computes (duplicate detection) are the ones the server would compute.
+
+A job is the lines from one line to a buffer's end. They go to the helper piece by piece,
+through a memfd made before the fork (written with `pwritev`, read back with `pread`:
+neither process copies more than a piece at a time), so a job can start before its text
+has all arrived: the server streams the second half of a big `didOpen` to the helper as it
+decodes it (`lsp.transport`). The results come back packed (`incremental.Packed`): most
+rows are clean rows of a few shapes, sent as one shape number each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import sys
+import threading
+import traceback
+from multiprocessing.connection import Connection, Pipe
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sftlint.incremental import Packed
+    from sftlint.settings import Settings
+
+log = logging.getLogger("sftlint.worker")
+
+MIN_BYTES = 16 << 20  # below this, handing lines over costs more than it saves
+_IOV = 512  # lines per pwritev call (each line and its newline: 1,024 buffers, IOV_MAX)
+_NL = b"\n"
+
+
+class Job:
+    """Lines [first, end of the buffer) of one buffer, linted by the helper as they come."""
+
+    def __init__(self, worker: LintWorker, path: str, settings: Settings) -> None:
+        self.worker = worker
+        self.path = path
+        self.settings = settings
+        self.first: int | None = None  # the first line sent
+        self.ended = False
+        self._at = 0  # memfd offset of the next piece
+
+    def add(self, first: int, lines: list[bytes]) -> None:
+        """Lines [first, first + len(lines)) (each piece right after the one before)."""
+        if self.ended or not lines or self.worker.busy is not self:
+            return
+        if self.first is None:
+            self.first = first
+        try:
+            size = _write(self.worker.fd, lines, self._at)
+            self.worker.conn.send(("lines", first, self._at, size))
+        except (OSError, ValueError) as exc:
+            self.worker.lost(f"cannot hand lines to the lint helper: {exc}")
+            return
+        self._at += size
+
+    def end(self, total: int) -> None:
+        """No more lines: the buffer has `total` lines."""
+        if self.ended or self.worker.busy is not self:
+            return
+        self.ended = True
+        try:
+            self.worker.conn.send(("end", total if self.first is not None else -1))
+        except (OSError, ValueError) as exc:
+            self.worker.lost(f"the lint helper stopped: {exc}")
+
+    def fileno(self) -> int:
+        """Readable when the result is there (for an event loop's `add_reader`)."""
+        return self.worker.conn.fileno()
+
+    def result(self) -> Packed | None:
+        """The packed results of lines [first, total) (waits for them); None if there are
+        none (the helper failed, or no line was sent)."""
+        self.end(-1)  # no-op once ended
+        return self.worker.collect(self)
+
+    def abandon(self) -> None:
+        """Not wanted any more: the result is read and dropped when the helper is next asked."""
+        self.end(-1)
+        if self.worker.busy is self:
+            self.worker.abandoned = self
+
+
+class LintWorker:
+    """The server's end of the helper process."""
+
+    def __init__(self, conn: Connection, fd: int, pid: int) -> None:
+        self.conn = conn
+        self.fd = fd  # the memfd the lines go through
+        self.pid = pid
+        self.min_bytes = MIN_BYTES
+        self.busy: Job | None = None
+        self.abandoned: Job | None = None
+        self.alive = True
+        self.jobs = 0  # jobs whose results were taken (tests check the helper worked)
+
+    @classmethod
+    def fork(cls) -> LintWorker | None:
+        """Fork the helper; None where that is not safe or not possible (not Linux, or a
+        thread already runs)."""
+        if (
+            sys.platform != "linux"
+            or threading.active_count() != 1
+            or not hasattr(os, "memfd_create")
+        ):
+            return None
+        try:
+            fd = os.memfd_create("sftlint-lines", os.MFD_CLOEXEC)
+            ours, theirs = Pipe(duplex=True)
+            gc.freeze()  # the helper's collections leave the server's pages shared
+            pid = os.fork()
+        except OSError as exc:
+            log.warning("no lint helper process: %s", exc)
+            return None
+        if pid == 0:  # the helper
+            code = 0
+            try:
+                ours.close()
+                _quiet_stdio()
+                _serve(theirs, fd)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        theirs.close()
+        return cls(ours, fd, pid)
+
+    def available(self) -> bool:
+        if not self.alive:
+            return False
+        stale = self.abandoned
+        if stale is not None:  # drop an abandoned job's result once it is there
+            if not self.conn.poll():
+                return False
+            self.collect(stale)
+        return self.busy is None
+
+    def job(self, path: str, settings: Settings) -> Job | None:
+        """A new job, its lines to come (`Job.add`, `Job.end`); None if the helper is busy."""
+        if not self.available():
+            return None
+        try:
+            self.conn.send(("job", path, settings))
+        except (OSError, ValueError) as exc:
+            self.lost(f"cannot start the lint helper's job: {exc}")
+            return None
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.fd, 0)
+        self.busy = Job(self, path, settings)
+        return self.busy
+
+    def collect(self, job: Job) -> Packed | None:
+        if job is not self.busy:
+            return None
+        self.busy = None
+        if self.abandoned is job:
+            self.abandoned = None
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            self.lost(f"the lint helper stopped: {exc}")
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, 0)  # the lines' pages go back to the system
+        if status == "error":
+            log.error("the lint helper failed; linting here instead:\n%s", payload)
+            return None
+        if payload is not None:
+            self.jobs += 1
+        return payload
+
+    def lost(self, why: str) -> None:
+        log.error("%s; linting in the server alone from now on", why)
+        self.alive = False
+        self.busy = None
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+    def close(self) -> None:
+        if self.alive:
+            self.alive = False
+            self.conn.close()  # the helper reads EOF and exits
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+
+
+def _write(fd: int, lines: list[bytes], at: int) -> int:
+    """Write `lines` to `fd` at offset `at`, each followed by a newline; returns the size."""
+    start = at
+    for b in range(0, len(lines), _IOV):
+        buffers = [x for line in lines[b : b + _IOV] for x in (line, _NL)]
+        want = sum(map(len, buffers))
+        done = os.pwritev(fd, buffers, at)
+        if done < want:  # short write: the rest in one piece
+            os.pwrite(fd, b"".join(buffers)[done:], at + done)
+        at += want
+    return at - start
+
+
+def _read(fd: int, at: int, size: int) -> list[bytes]:
+    """The lines `_write` wrote at `at`."""
+    data = os.pread(fd, size, at)
+    while len(data) < size:
+        more = os.pread(fd, size - len(data), at + len(data))
+        if not more:
+            raise EOFError("the lines of a job are cut short")
+        data += more
+    lines = data.split(_NL)
+    del lines[-1]  # after the last newline
+    return lines
+
+
+def _serve(conn: Connection, fd: int) -> None:
+    """The helper's loop: lint each job's lines as they come, send the packed results when
+    it ends, until the server hangs up."""
+    from sftlint.incremental import PieceLinter
+
+    linter: PieceLinter | None = None
+    failure: str | None = None
+    while True:
+        try:
+            message: Any = conn.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        if kind == "job":
+            _, path, settings = message
+            linter, failure = PieceLinter(path, settings), None
+            continue
+        try:
+            if failure is None and linter is not None:
+                if kind == "lines":
+                    _, first, at, size = message
+                    linter.add(first, _read(fd, at, size))
+                    continue
+                total = message[1]
+                conn.send(("ok", linter.finish(total) if total >= 0 else None))
+            elif kind == "end":
+                conn.send(("error", failure))
+            linter = None
+        except Exception:
+            failure, linter = traceback.format_exc(), None
+            if kind == "end":
+                conn.send(("error", failure))
+
+
+def _quiet_stdio() -> None:
+    """The helper never reads or writes the server's stdio (the LSP streams)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
