@@ -52,7 +52,7 @@ def expected(text: bytes) -> engine.FileResult:
 def assert_same(linter: IncrementalLinter, text: bytes) -> None:
     result = expected(text)
     assert linter.findings()[0] == result.findings
-    assert linter.summaries() == list(result.summaries)
+    assert list(linter.summaries()) == list(result.summaries)
 
 
 buffers = st.tuples(
@@ -77,20 +77,22 @@ def test_handed_over_half_equals_one_process(helper: LintWorker, case) -> None:
     assert_same(linter, text)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(buffers, st.data())
 def test_streamed_lines_equal_one_process(helper: LintWorker, case, data) -> None:
-    """Lines sent in pieces of any size as they are decoded (the didOpen path)."""
+    """Any run of lines (from line 0, as a didOpen streams them; or to the end) sent in
+    pieces of any size as they are decoded."""
     lines, newline, _ = case
     text = ("\n".join(lines) + ("\n" if newline else "")).encode()
     buffer = text.split(b"\n")
-    first = data.draw(st.integers(1, len(buffer) - 1))
-    sizes = data.draw(st.lists(st.integers(1, 7), min_size=len(buffer) - first))
+    first = data.draw(st.integers(0, len(buffer) - 1))
+    stop = data.draw(st.integers(first + 1, len(buffer)))
+    sizes = data.draw(st.lists(st.integers(1, 7), min_size=stop - first))
     job = helper.job(PATH, SETTINGS)  # after the draws: a test stopped there leaves no job
     assert job is not None
     at = first
     for size in sizes:
-        job.add(at, buffer[at : at + size])  # nothing past the end
+        job.add(at, buffer[at : min(at + size, stop)])  # nothing past `stop`
         at += size
     job.end(len(buffer))
     jobs = helper.jobs

@@ -122,6 +122,27 @@ class Summaries(Sequence[RowSummary]):
         self._ints.extend((s.index, s.line, s.offset, s.length, s.digest))
         self._shapes.append(s)
 
+    @classmethod
+    def from_columns(
+        cls,
+        lines: list[int],
+        offsets: list[int],
+        lengths: list[int],
+        digests: list[int],
+        shapes: list[RowSummary],
+        own: Iterable[int],
+    ) -> Summaries:
+        """Rows 0..n-1 at once: one-line rows whose summary is their shape's template but
+        for these columns, except the rows `own`, whose `shapes` entry is their summary."""
+        out = cls()
+        w, n = cls.WIDTH, len(shapes)
+        ints = out._ints = array("q", bytes(8 * w * n))
+        for k, column in enumerate((range(n), lines, offsets, lengths, digests)):
+            ints[k::w] = array("q", column)
+        out._shapes = shapes
+        out._own = set(own)
+        return out
+
     def add_shaped(
         self, template: RowSummary, index: int, line: int, offset: int, length: int, digest: int
     ) -> None:
@@ -167,6 +188,11 @@ class Summaries(Sequence[RowSummary]):
 
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
+
+    def duplicates(self) -> bool:
+        """Whether two rows have the same digest."""
+        digests = self.digests()
+        return len(set(digests)) != len(digests)
 
     def extend_shifted(self, other: Summaries, rows: int, lines: int) -> None:
         """Append `other` (a part counted from its start) with indices and lines shifted."""
@@ -274,12 +300,13 @@ class FileContext:
             self._counts[attr] = counts
         return counts
 
-    def digests(self) -> list[int]:
-        """Every row's digest, in row order."""
+    def duplicates(self) -> bool:
+        """Whether two rows have the same digest (maybe duplicates: compare them)."""
         summaries = self.summaries
         if isinstance(summaries, Summaries):
-            return summaries.digests()
-        return [s.digest for s in summaries]
+            return summaries.duplicates()
+        digests = [s.digest for s in summaries]
+        return len(set(digests)) != len(digests)
 
     @property
     def settings(self) -> Settings:

@@ -31,13 +31,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import accumulate, islice, repeat
-from operator import add, itemgetter
+from itertools import accumulate, compress, islice, repeat
+from operator import add, attrgetter, is_not, itemgetter, not_
 from typing import TYPE_CHECKING, Any
 
 from sftlint import checks, engine, reader
 from sftlint.model import Edit, Finding, Fix, Position, Range, Related
-from sftlint.positions import NO_WIDTH
 from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
 
@@ -62,6 +61,9 @@ class LineResult:
     signature: Any  # what file checks can see of the row
     crlf: bool
     owned: bool = False  # the summary is this result's alone (not cached): moved in place
+    # A compact row the fast path proved clean: the result of every such row of its shape,
+    # `summary` the shape's template; the row's length is its line's, its digest in `_dig`.
+    shape: bool = False
 
 
 def _signature(s: checks.RowSummary) -> tuple:
@@ -118,6 +120,8 @@ class IncrementalLinter:
         self._cache: dict[tuple[bytes, bool, bool], LineResult] = {}
         self._shared: dict[tuple, tuple] = {}  # signatures by the ids of shared parts
         self._digests: Counter[int] = Counter()
+        self._dig = _zeros(len(lines))  # digests of the shape results' rows, by line
+        self._shape_results: dict[int, tuple[checks.RowSummary, LineResult]] = {}
         self.formats: Counter[str] = Counter()
         self._rows = 0
         self._crlf = 0
@@ -177,12 +181,12 @@ class IncrementalLinter:
             if r is None:
                 self._file_findings = None
                 continue
-            was_dup = bool(r.summary and self._digests[r.summary.digest] > 1)
+            was_dup = bool(r.summary and self._digests[self._digest(i, r)] > 1)
             if i in self._file_rows or r.crlf:
                 self._file_findings = None
             if self._file_findings is not None and i not in self._changed:
                 self._changed[i] = (r.signature, was_dup)
-            self._forget(r)
+            self._forget(r, i)
         flines = self._flines
         lo = bisect_left(flines, start)
         hi = bisect_left(flines, stop, lo)
@@ -193,6 +197,7 @@ class IncrementalLinter:
         self._unlinted += count - sum(r is None for r in old)
         self._last_splice = start
         self.results[start:stop] = [None] * count
+        self._dig[start:stop] = _zeros(count)
 
     def reset(self, settings: Settings | None = None) -> None:
         """Forget every result (new settings, or the layout changed)."""
@@ -207,6 +212,7 @@ class IncrementalLinter:
         self._generation += 1
         self.is_array = self._layout_is_array()
         self.results = [None] * len(self.lines)
+        self._dig = _zeros(len(self.lines))
         self._unlinted = len(self.lines)
         self._digests.clear()
         self.formats.clear()
@@ -250,7 +256,11 @@ class IncrementalLinter:
         hi = bisect_left(mlines, stop, lo)
         mlines[lo:] = [i + delta for i in mlines[hi:]]
 
-    def _forget(self, r: LineResult) -> None:
+    def _digest(self, line: int, r: LineResult) -> int:
+        """The digest of the row on `line`, whose result is `r` (a row's)."""
+        return self._dig[line] if r.shape else r.summary.digest  # type: ignore[union-attr]
+
+    def _forget(self, r: LineResult, line: int) -> None:
         self._crlf -= r.crlf
         self._row_total -= len(r.findings)
         s = r.summary
@@ -259,7 +269,7 @@ class IncrementalLinter:
         self._rows -= 1
         if s.format is not None:
             self.formats[s.format] -= 1
-        self._digests[s.digest] -= 1
+        self._digests[self._digest(line, r)] -= 1
 
     def _count(self, r: LineResult, line: int) -> None:
         self._crlf += r.crlf
@@ -272,7 +282,7 @@ class IncrementalLinter:
         self._rows += 1
         if s.format is not None:
             self.formats[s.format] += 1
-        self._digests[s.digest] += 1
+        self._digests[self._digest(line, r)] += 1
 
     # --- linting -------------------------------------------------------------------------
 
@@ -297,9 +307,9 @@ class IncrementalLinter:
 
         A big buffer with no result yet is linted in two processes: a helper process (a
         `worker.LintWorker`) lints the lines of an expected job, or the second half that
-        this hands over to `helper`, while this one lints the lines before them; then this
-        yields the `Job` once (the caller waits until it is readable) and adopts its
-        results, unless an edit came meanwhile (then it lints those lines itself).
+        this hands over to `helper`, while this one lints the others; then this yields the
+        `Job` once (the caller waits until it is readable) and adopts its results, unless
+        an edit came meanwhile (then it lints those lines itself).
         """
         if self.is_array:
             return
@@ -309,17 +319,19 @@ class IncrementalLinter:
         if job is None and helper is not None:
             job = self._hand_off(helper, chunk)
         if job is not None and job.first is not None and self._generation == generation:
-            i = 0
-            while i < job.first and self._generation == generation:
-                end = min(job.first, i + chunk)
-                done += self._lint_range(i, end)
-                i = end
-                yield done
+            for a, b in ((0, job.first), (job.stop, len(self.results))):  # the lines not its
+                i = a
+                while i < b and self._generation == generation:
+                    end = min(b, i + chunk)
+                    done += self._lint_range(i, end)
+                    i = end
+                    yield done
             if self._generation == generation:
                 yield job
             packed = job.result() if self._generation == generation else None
-            if packed is not None and self._generation == generation:
-                done += self._adopt(job.first, packed)
+            # Its lines are the ones it was sent (else they were not this buffer's).
+            if packed is not None and len(packed[0]) == job.stop - job.first:
+                done += self.adopt(job.first, packed)
                 yield done
         if job is not None:
             job.abandon()  # a no-op once its result was taken
@@ -420,8 +432,8 @@ class IncrementalLinter:
             self._fast = engine.FileChecker(self.path, self.settings, _no_load)
         fast_check = self._fast.fast.check
         lean = not self._fast.other_checks  # else every row needs a RowContext
-        # id(template) -> (template, signature): holding the template keeps its id its own
-        signatures: dict[int, tuple[checks.RowSummary, Any]] = {}
+        shapes = self._shape_results
+        dig = self._dig
         rest: list[int] = []
         digests: list[int] = []
         formats: list[str] = []
@@ -434,11 +446,10 @@ class IncrementalLinter:
             if hit is not None:
                 fmt, t, clean = fast_check(hit[0])
                 if clean and t is not None:
-                    known = signatures.get(id(t))
-                    if known is None:
-                        known = signatures[id(t)] = (t, self._signature_of(t))
-                    r = results[j] = _clean_result(line, t, known[1])
-                    digests.append(r.summary.digest)  # type: ignore[union-attr]
+                    known = shapes.get(id(t))
+                    results[j] = known[1] if known is not None else self._shape_result(t)
+                    dig[j] = digest = hash(line)
+                    digests.append(digest)
                     formats.append(fmt)
                     continue
             rest.append(j)
@@ -502,40 +513,42 @@ class IncrementalLinter:
         self._digests.update(s.digest for s in summaries.values())
         self._unlinted -= len(todo)
 
-    def _adopt(self, first: int, packed: Packed) -> int:
-        """Take a helper's results for lines [first, first + len(kinds)) (see `lint_pieces`);
-        returns how many lines that is."""
+    def adopt(self, first: int, packed: Packed) -> int:
+        """Take the results of lines [first, first + len(kinds)) linted elsewhere by a
+        `PieceLinter` (for this text: no edit since); returns how many lines that is (0 if
+        some of them have results already: those are kept)."""
         kinds, digests, templates, others = packed
         lines, results = self.lines, self.results
-        if first + len(kinds) != len(lines) or results[first:].count(None) != len(kinds):
-            return 0  # not this buffer's lines (or some linted meanwhile): lint them here
-        shapes = [(t, self._signature_of(t)) for t in templates]
+        end = first + len(kinds)
+        if end > len(lines) or results[first:end].count(None) != len(kinds):
+            return 0
+        table = [self._shape_result(t) for t in templates]
         rest = iter(others)
-        clean = iter(digests)
-        formats: list[str] = []
-        for j, kind in enumerate(kinds, first):
-            if kind >= 0:
-                t, signature = shapes[kind]
-                s = checks.RowSummary(
-                    0, 0, 0, 0, len(lines[j]), NO_WIDTH, t.format, t.keys, t.message_keys,
-                    t.types, next(clean),
-                )  # fmt: skip
-                results[j] = LineResult((), s, signature, False, True)
-                formats.append(t.format)  # type: ignore[arg-type]
-            elif kind == _BLANK_END:
-                results[j] = _NOTHING
-            else:
-                r = next(rest)
-                if r.summary is not None:
-                    r.signature = self._signature_of(r.summary)
-                results[j] = r
-                self._count(r, j)
-        # What _count does line by line, in bulk.
-        self._rows += len(digests)
-        self.formats.update(formats)
-        self._digests.update(digests)
+        results[first:end] = [
+            table[k] if k >= 0 else _NOTHING if k == _BLANK_END else next(rest) for k in kinds
+        ]
+        self._dig[first:end] = digests
+        # What _count does line by line, in bulk for the shape results.
+        shaped = Counter(k for k in kinds if k >= 0)
+        self._rows += sum(shaped.values())
+        for k, n in shaped.items():
+            self.formats[templates[k].format] += n  # type: ignore[index]
+        self._digests.update(d for k, d in zip(kinds, digests, strict=True) if k >= 0)
+        for j in (j for j, k in enumerate(kinds, first) if k == _OTHER):
+            r = results[j]
+            if r.summary is not None:  # type: ignore[union-attr]
+                r.signature = self._signature_of(r.summary)  # type: ignore[union-attr]
+            self._count(r, j)  # type: ignore[arg-type]
         self._unlinted -= len(kinds)
         return len(kinds)
+
+    def _shape_result(self, t: checks.RowSummary) -> LineResult:
+        """The result of the clean compact rows of shape template `t` (see `LineResult`)."""
+        if len(self._shape_results) >= _CACHE_LIMIT:
+            self._shape_results.clear()  # rows keep theirs; templates made anew get new ones
+        r = LineResult((), t, self._signature_of(t), False, shape=True)
+        self._shape_results[id(t)] = (t, r)  # holding `t` keeps its id its own
+        return r
 
     def _result(
         self, findings: Any, summary: checks.RowSummary | None, line: bytes, owned: bool = False
@@ -639,39 +652,34 @@ class IncrementalLinter:
         out.sort(key=lambda f: f.sort_key)
         return out
 
-    def summaries(self) -> list[checks.RowSummary]:
+    def summaries(self) -> checks.Summaries:
         """Every row's summary, positioned where the row now is (as the engine gives them)."""
         if self._unlinted:
             self.lint_all()
         self._starts[len(self.lines)]  # sum every line start at once
         line_starts = self._starts._starts
-        out: list[checks.RowSummary] = []
-        bom = self.lines[0].startswith(reader.BOM)
-        for i, r in enumerate(self.results):
-            if r is None or r.summary is None:
-                continue
-            s = r.summary
-            if r.owned:  # cheaper than a new summary (100,000 of them on a big file)
-                s.index, s.line, s.end_line = len(out), i, i
-                s.offset = 3 if i == 0 and bom else line_starts[i]
-                out.append(s)
-                continue
-            out.append(
-                checks.RowSummary(
-                    len(out),
-                    i,
-                    i,
-                    3 if i == 0 and bom else line_starts[i],
-                    s.length,
-                    s.prefix,
-                    s.format,
-                    s.keys,
-                    s.message_keys,
-                    s.types,
-                    s.digest,
-                )
-            )
-        return out
+        lines, results = self.lines, self.results
+        # Columns built at C speed: most rows are shape rows (their own fields: where their
+        # line is, its length and their digest).
+        summaries = list(map(_SUMMARY, results))
+        rows = list(compress(range(len(results)), map(is_not, summaries, repeat(None))))
+        shapes = list(map(summaries.__getitem__, rows))
+        offsets = list(map(line_starts.__getitem__, rows))
+        lengths = list(map(len, map(lines.__getitem__, rows)))
+        digests = list(map(self._dig.__getitem__, rows))
+        shaped = map(_SHAPE, map(results.__getitem__, rows))
+        own = list(compress(range(len(rows)), map(not_, shaped)))
+        bom = lines[0].startswith(reader.BOM)
+        for k in own:  # rows with a summary of their own, positioned here
+            i, r = rows[k], results[rows[k]]
+            s = shapes[k]
+            offset = 3 if i == 0 and bom else line_starts[i]
+            if r.owned:  # type: ignore[union-attr]  # cheaper than a new summary
+                s.index, s.line, s.end_line, s.offset = k, i, i, offset
+            else:
+                s = replace(s, index=k, line=i, end_line=i, offset=offset)
+            shapes[k], offsets[k], lengths[k], digests[k] = s, offset, s.length, s.digest
+        return checks.Summaries.from_columns(rows, offsets, lengths, digests, shapes, own)
 
     def _info(self) -> FileInfo:
         info = FileInfo()
@@ -693,7 +701,7 @@ class IncrementalLinter:
         if self._file_findings is not None and self._unchanged_for_file_checks():
             self._changed.clear()
             return self._file_findings
-        summaries = self.summaries()
+        summaries = _FileCheckSummaries(self)
         reporter = checks.Reporter(self.settings)
         ctx = checks.FileContext(
             self.path, summaries, reporter, self._load, self.settings.fields, self._info()
@@ -727,7 +735,11 @@ class IncrementalLinter:
             r = self.results[i]
             if r is None or r.signature != signature:
                 return False
-            if was_dup or r.crlf or (r.summary is not None and self._digests[r.summary.digest] > 1):
+            if (
+                was_dup
+                or r.crlf
+                or (r.summary is not None and self._digests[self._digest(i, r)] > 1)
+            ):
                 return False
         return True
 
@@ -744,6 +756,59 @@ class IncrementalLinter:
 
 _NOTHING = LineResult((), None, None, False)
 
+
+class _FileCheckSummaries(checks.Summaries):
+    """The rows' summaries as file checks see them, built only if a check goes through
+    the rows (it has something to report): the counts of shape fields and whether two
+    rows may be alike come from the linter's own tallies, which a clean file needs alone.
+    """
+
+    __slots__ = ("_built", "_linter", "_results")
+
+    def __init__(self, linter: IncrementalLinter) -> None:
+        super().__init__()
+        self._linter = linter
+        self._built = False
+        self._results: Counter[LineResult] | None = None  # rows by result (shared or not)
+
+    def _build(self) -> None:
+        if not self._built:
+            full = self._linter.summaries()
+            self._ints, self._shapes, self._own = full._ints, full._shapes, full._own
+            self._built = True
+
+    def __len__(self) -> int:
+        return self._linter._rows
+
+    def _get(self, i: int) -> checks.RowSummary:
+        self._build()
+        return super()._get(i)
+
+    def __iter__(self) -> Iterator[checks.RowSummary]:
+        self._build()
+        return super().__iter__()
+
+    def tally(self, attr: str) -> Counter[Any]:
+        """Rows of one result (a shape's, or lines of one text) count together; values in
+        order of first appearance, as the rows'."""
+        if self._results is None:
+            self._results = Counter(self._linter.results)  # by identity: eq=False
+        out: Counter[Any] = Counter()
+        for r, n in self._results.items():
+            if r is not None and r.summary is not None:
+                out[getattr(r.summary, attr)] += n
+        return out
+
+    def digests(self) -> list[int]:
+        self._build()
+        return super().digests()
+
+    def duplicates(self) -> bool:
+        return any(n > 1 for n in self._linter._digests.values())
+
+
+_SUMMARY, _SHAPE = attrgetter("summary"), attrgetter("shape")
+
 # A helper's results: for each line (`kinds`), the number of its clean shape in `templates`
 # (its digest is the next of `digests`), or _OTHER (its result is the next of `others`),
 # or _BLANK_END (the empty line after a final newline).
@@ -751,43 +816,43 @@ Packed = tuple[array, array, list[checks.RowSummary], list[LineResult]]
 _OTHER, _BLANK_END = -1, -2
 
 
-def _clean_result(line: bytes, t: checks.RowSummary, signature: Any) -> LineResult:
-    """The result of a compact row the fast path proved clean; `t`: its shape's template."""
-    s = checks.RowSummary(
-        0, 0, 0, 0, len(line), NO_WIDTH, t.format, t.keys, t.message_keys, t.types, hash(line)
-    )
-    return LineResult((), s, signature, False, True)
-
-
 class PieceLinter:
     """Lints the lines of a buffer that come piece by piece, each right after the one
-    before, exactly as `IncrementalLinter` lints them (a helper process's job: `worker`);
-    `finish` gives the results packed for `IncrementalLinter._adopt`. Line 0 is never in a
-    piece. The last line of each piece waits for the next: whether it is the buffer's last
-    line (no newline after it) is known only then."""
+    before, exactly as `IncrementalLinter` lints them (a helper process's job: `worker`,
+    or the server while a big `didOpen` arrives); `finish` gives the results packed for
+    `IncrementalLinter.adopt`. The last line of each piece waits for the next: whether it
+    is the buffer's last line (no newline after it) is known only then."""
 
     def __init__(self, path: str, settings: Settings) -> None:
         self.linter = IncrementalLinter(path, settings, [])
         self.linter.is_array = False  # only JSON Lines buffers are handed over
         self.first: int | None = None
+        self.next: int | None = None  # the line after the last one added
         self.held: bytes | None = None  # the last line so far
         self.kinds, self.digests = array("i"), array("q")
         self.templates: list[checks.RowSummary] = []
-        self._numbers: dict[tuple[Any, ...], int] = {}
+        self._numbers: dict[int, int] = {}  # id(shape result) -> its number
+        self._held: list[LineResult] = []
         self.others: list[LineResult] = []
 
     def add(self, first: int, lines: list[bytes]) -> None:
+        """Lines [first, first + len(lines)); `first`: the line after the last piece's."""
+        if not lines:
+            return
+        if self.next is not None and first != self.next:
+            raise ValueError(f"piece at line {first}, after lines up to {self.next}")
         if self.first is None:
             self.first = first
+        self.next = first + len(lines)
         if self.held is not None:
             first, lines = first - 1, [self.held, *lines]
         self.held = lines.pop()
         self._lint(first, lines, first + len(lines) + 1)
 
     def finish(self, total: int) -> Packed:
-        """The results of lines [first, total): `total` is the buffer's line count."""
-        if self.held is not None:
-            self._lint(total - 1, [self.held], total)
+        """The results of lines [first, next): `total` is the buffer's line count."""
+        if self.held is not None and self.next is not None:
+            self._lint(self.next - 1, [self.held], total)
             self.held = None
         return self.kinds, self.digests, self.templates, self.others
 
@@ -796,56 +861,44 @@ class PieceLinter:
         if not piece:
             return
         linter = self.linter
-        lines, results = linter.lines, linter.results
+        lines, results, dig = linter.lines, linter.results, linter._dig
         b = a + len(piece)
         # Placeholders elsewhere: only `size` (which line is the last) matters.
         _resize(lines, size, b"")
         _resize(results, size, None)
+        _resize(dig, size, 0)
         lines[a:b] = piece
         with _gc_paused():
             linter._lint_batch(a, b)
-        kinds, digests, templates, numbers = self.kinds, self.digests, self.templates, self._numbers
-        for j in range(a, b):
-            r = results[j]
-            s = r.summary if r is not None else None
+        kinds, numbers = self.kinds, self._numbers
+        for r in results[a:b]:
             if r is _NOTHING:
                 kinds.append(_BLANK_END)
-            elif s is not None and r is not None and _rebuildable(r, s, lines[j]):
-                key = (s.format, id(s.keys), id(s.message_keys), id(s.types))
-                number = numbers.get(key)
+            elif r.shape:  # type: ignore[union-attr]
+                number = numbers.get(id(r))
                 if number is None:
-                    number = numbers[key] = len(templates)
-                    templates.append(
-                        checks.RowSummary(
-                            0, 0, 0, 0, 0, NO_WIDTH, s.format, s.keys, s.message_keys, s.types
-                        )
-                    )
+                    number = numbers[id(r)] = len(self.templates)
+                    self.templates.append(r.summary)  # type: ignore[union-attr, arg-type]
+                    self._held.append(r)  # its id stays its own
                 kinds.append(number)
-                digests.append(s.digest)
             else:
                 kinds.append(_OTHER)
                 self.others.append(r)  # type: ignore[arg-type]
+        self.digests.extend(dig[a:b])
         lines[a:b] = [b""] * (b - a)  # done with them
         results[a:b] = [None] * (b - a)
 
 
-def _resize(items: list[Any], size: int, filler: Any) -> None:
+def _resize(items: Any, size: int, filler: Any) -> None:
+    """Grow a list or array to `size` items with `filler`, or cut it there."""
     if len(items) < size:
         items.extend([filler] * (size - len(items)))
     else:
         del items[size:]
 
 
-def _rebuildable(r: LineResult, s: checks.RowSummary, line: bytes) -> bool:
-    """Whether `_clean_result` of the line's shape gives back exactly `r`."""
-    return (
-        r.owned
-        and not r.findings
-        and not r.crlf
-        and s.index == s.line == s.end_line == s.offset == 0
-        and s.prefix == NO_WIDTH
-        and s.length == len(line)
-    )
+def _zeros(n: int) -> array:
+    return array("q", bytes(8 * n))
 
 
 @contextmanager

@@ -5,19 +5,21 @@ is forked once, before the server starts any (`LintWorker.fork`, Linux only: els
 server lints alone). Being a fork of the server it has the server's hash seed, so the row
 digests it computes (duplicate detection) are the ones the server would compute.
 
-A job is the lines from one line to a buffer's end. They go to the helper piece by piece,
-through a memfd made before the fork (written with `pwritev`, read back with `pread`:
-neither process copies more than a piece at a time), so a job can start before its text
-has all arrived: the server streams the second half of a big `didOpen` to the helper as it
-decodes it (`lsp.transport`). The results come back packed (`incremental.Packed`): most
+A job is a run of a buffer's lines. They go to the helper piece by piece, through a memfd
+made before the fork (written with `pwritev`, read back with `pread`, and its pages freed
+then: neither process holds more than the pieces in between), so a job can start before
+its text has all arrived: the server streams the first part of a big `didOpen` to the
+helper as it decodes it (`lsp.early`). The results come back packed (`incremental.Packed`): most
 rows are clean rows of a few shapes, sent as one shape number each.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import logging
+import mmap
 import os
 import sys
 import threading
@@ -37,13 +39,14 @@ _NL = b"\n"
 
 
 class Job:
-    """Lines [first, end of the buffer) of one buffer, linted by the helper as they come."""
+    """Lines [first, stop) of one buffer, linted by the helper as they come."""
 
     def __init__(self, worker: LintWorker, path: str, settings: Settings) -> None:
         self.worker = worker
         self.path = path
         self.settings = settings
         self.first: int | None = None  # the first line sent
+        self.stop = 0  # the line after the last one sent
         self.ended = False
         self._at = 0  # memfd offset of the next piece
 
@@ -60,6 +63,7 @@ class Job:
             self.worker.lost(f"cannot hand lines to the lint helper: {exc}")
             return
         self._at += size
+        self.stop = first + len(lines)
 
     def end(self, total: int) -> None:
         """No more lines: the buffer has `total` lines."""
@@ -76,7 +80,7 @@ class Job:
         return self.worker.conn.fileno()
 
     def result(self) -> Packed | None:
-        """The packed results of lines [first, total) (waits for them); None if there are
+        """The packed results of lines [first, stop) (waits for them); None if there are
         none (the helper failed, or no line was sent)."""
         self.end(-1)  # no-op once ended
         return self.worker.collect(self)
@@ -207,16 +211,40 @@ def _write(fd: int, lines: list[bytes], at: int) -> int:
 
 
 def _read(fd: int, at: int, size: int) -> list[bytes]:
-    """The lines `_write` wrote at `at`."""
+    """The lines `_write` wrote at `at` (their memory is given back once read)."""
     data = os.pread(fd, size, at)
     while len(data) < size:
         more = os.pread(fd, size - len(data), at + len(data))
         if not more:
             raise EOFError("the lines of a job are cut short")
         data += more
+    _punch(fd, at, size)
     lines = data.split(_NL)
     del lines[-1]  # after the last newline
     return lines
+
+
+def _punch(fd: int, at: int, size: int) -> None:
+    """Free the memfd's whole pages in [at, at + size) (its size stays): the lines there
+    are read. Pages shared with the next piece are kept. Linux's fallocate, via libc."""
+    page = mmap.PAGESIZE
+    start, stop = -(-at // page) * page, (at + size) // page * page
+    if stop > start and _fallocate is not None:
+        _fallocate(fd, _PUNCH_HOLE | _KEEP_SIZE, start, stop - start)
+
+
+def _libc_fallocate() -> Any:
+    try:
+        fallocate = ctypes.CDLL(None, use_errno=True).fallocate
+    except (OSError, AttributeError):
+        return None
+    fallocate.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+    fallocate.restype = ctypes.c_int
+    return fallocate
+
+
+_KEEP_SIZE, _PUNCH_HOLE = 0x01, 0x02  # FALLOC_FL_* (linux/falloc.h)
+_fallocate = _libc_fallocate() if sys.platform == "linux" else None
 
 
 def _serve(conn: Connection, fd: int) -> None:

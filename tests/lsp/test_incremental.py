@@ -14,7 +14,10 @@ from sftlint.settings import Settings
 PATH = "/tmp/props/train.jsonl"
 ROW = '{"messages": [{"role": "user", "content": "h😀i"}, {"role": "assistant", "content": "ok"}]}'
 BAD = '{"messages": [{"role": "bot", "content": ""}]}'
+# Compact and clean: batches give such rows their shape's shared result (digest kept apart).
+CLEAN = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}'
 PIECES = [ROW, BAD, "", "\r", "\r\n", "\n", "😀", '"', "{", "}", ",", "bot", ROW + "\n"]
+PIECES += [CLEAN + "\n", "\n" + CLEAN, CLEAN]
 
 
 def diagnostics(lines_source: str) -> list:
@@ -61,7 +64,7 @@ def apply_reference(text: str, a, b, new: str) -> str:
 
 @st.composite
 def scenario(draw):
-    text = draw(st.lists(st.sampled_from([ROW, BAD, "", ROW]), min_size=1, max_size=5))
+    text = draw(st.lists(st.sampled_from([ROW, BAD, "", CLEAN, CLEAN]), min_size=1, max_size=6))
     text = draw(st.sampled_from(["\n", "\r\n"])).join(text) + "\n"
     edits = []
     current = text
@@ -84,21 +87,49 @@ def test_edits_equal_fresh_open(case) -> None:
     doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, text)
     linter = IncrementalLinter(PATH, Settings(), doc.lines)
     batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 2
-    try:  # open: lines linted in batches of two (and one left alone), edits: line by line
+    try:  # lines linted in batches of two or more (and one left alone), as big files are
         for _ in linter.lint_steps(chunk=2):
             pass
+        linter.findings()
+        for a, b, new in edits:
+            s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
+            linter.splice(s.start, s.stop, s.count)
+            linter.findings()  # lint between edits too: exercises the cached file state
     finally:
         incremental.BATCH_MIN = batch_min
-    linter.findings()
-    for a, b, new in edits:
-        s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
-        linter.splice(s.start, s.stop, s.count)
-        linter.findings()  # lint between edits too: exercises the cached file state
     assert doc.source.decode("utf-8", "surrogatepass") == final
     assert [convert.diagnostic(f) for f in linter.findings()[0]] == diagnostics(final)
     # ... and the same findings as the engine on the whole text.
     expected = engine.check_bytes(PATH, final.encode("utf-8", "surrogatepass"), Settings())
     assert linter.findings()[0] == expected.findings
+
+
+def test_duplicates_of_shape_rows_follow_edits() -> None:
+    """Rows of a batch share their shape's result; their digests, kept apart, still make
+    and unmake duplicates as lines are edited in place (the line count unchanged)."""
+    rows = [CLEAN.replace('"hi"', f'"hi {i}"') for i in range(8)]
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, "\n".join(rows) + "\n")
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 2
+    try:
+        linter.lint_all()
+    finally:
+        incremental.BATCH_MIN = batch_min
+    assert all(r.shape for r in linter.results[1:-1])  # not line 0 (a BOM?) nor the last
+    assert linter.findings()[0] == []
+
+    def retype(line: int, text: str) -> list[tuple[str, int]]:
+        end = index_to_utf16(doc.line_text(line), len(doc.line_text(line)))
+        s = doc.apply((line, 0), (line, end), text)
+        linter.splice(s.start, s.stop, s.count)
+        found = linter.findings()[0]
+        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+        return [(f.code, f.range.start.line) for f in found]
+
+    assert retype(6, rows[2]) == [("D001", 6)]  # now a copy of row 2 (a shape row)
+    assert retype(2, rows[5]) == [("D001", 5)]  # row 2 becomes a copy of row 5 instead
+    assert retype(5, rows[7].replace("ok", "ko")) == []
+    assert retype(3, rows[2]) == [("D001", 6)]  # line 3 comes first now
 
 
 def test_json_array_rechecked_whole() -> None:
@@ -190,4 +221,4 @@ def test_batched_open_of_compact_rows_equals_engine(rows: list[str], chunk: int)
         incremental.BATCH_MIN = batch_min
     expected = engine.check_bytes(PATH, text.encode(), Settings())
     assert linter.findings()[0] == expected.findings
-    assert linter.summaries() == list(expected.summaries)
+    assert list(linter.summaries()) == list(expected.summaries)

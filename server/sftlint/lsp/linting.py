@@ -26,12 +26,13 @@ from sftlint.incremental import IncrementalLinter
 from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, settings_for
 from sftlint.lsp.documents import LineDocument, Splice
+from sftlint.lsp.early import EarlyLint
 from sftlint.lsp.masking import MaskService, held
 from sftlint.maskpass import MaskPass
 from sftlint.model import Finding
 from sftlint.reader import JSON_SUFFIXES
 from sftlint.settings import Settings
-from sftlint.worker import Job, LintWorker
+from sftlint.worker import LintWorker
 
 log = logging.getLogger("sftlint.lsp")
 
@@ -69,25 +70,27 @@ class Linting:
 
     # --- documents -----------------------------------------------------------------------
 
-    def stream_for(self, uri: str, language_id: str, size: int) -> Job | None:
-        """A helper job for the `didOpen` of a big JSON Lines document whose text is still
-        arriving (`transport` sends it lines as they are decoded); None if there is no
-        helper or it is busy."""
+    def early_lint(self, uri: str, language_id: str, size: int, split: int) -> EarlyLint | None:
+        """Linting for the `didOpen` of a big JSON Lines document while its text arrives
+        (`transport` gives it the lines as they are decoded): the lines that start before
+        body offset `split` go to the helper process; None if there is none or it is busy."""
         if self.helper is None or size < self.helper.min_bytes:
             return None
         path = uris.to_fs_path(uri) or uri
         if path.lower().endswith(JSON_SUFFIXES) or not self.client.wants(path, language_id, b""):
             return None  # maybe a JSON array, or not linted at all
-        return self.helper.job(path, held(settings_for(path, self.client)[0]))
+        settings = held(settings_for(path, self.client)[0])
+        job = self.helper.job(path, settings)
+        return EarlyLint(path, settings, job, split) if job is not None else None
 
-    def open(self, doc: LineDocument, job: Job | None = None) -> OpenDocument:
-        """Lint a document opened; `job`: the helper's job started while it arrived."""
+    def open(self, doc: LineDocument, early: EarlyLint | None = None) -> OpenDocument:
+        """Lint a document opened; `early`: the linting done while its text arrived."""
         settings, error = settings_for(doc.path, self.client)
         if error:
             self._warn(error)
         linter = IncrementalLinter(doc.path, held(settings), doc.lines)
-        if job is not None:
-            linter.expect(job)
+        if early is not None:
+            linter.expect(early.job)  # abandoned there if not for this document
         state = OpenDocument(doc, linter, settings, error, mask=MaskPass(doc.path))
         self.documents[doc.uri] = state
         self.schedule(doc.uri, 0)

@@ -156,11 +156,11 @@ def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     path = uris.to_fs_path(item.uri) or item.uri
     doc = LineDocument.opened(item, path, transport.take_lines(item.uri, item.version))
-    job = transport.take_job(item.uri, item.version)  # a helper linting part of it already
+    early = transport.take_early(item.uri, item.version)  # lines linted as they came
     if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
-        ls.linting.open(doc, job)
-    elif job is not None:
-        job.abandon()
+        ls.linting.open(doc, early)
+    elif early is not None:
+        early.abandon()
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_CHANGE, request=False)

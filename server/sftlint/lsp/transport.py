@@ -10,9 +10,9 @@ then the lines and a few megabytes of the message: a big body is read a few mega
 a time and the text decoded while the rest arrives (`_read_big`), so decoding costs no
 extra time, and the decoded part of a `didOpen`'s body is freed as it goes.
 
-While the text of a big `didOpen` is decoded, its second part is also streamed to the lint
-helper process (`sftlint.worker`), which lints it meanwhile: `take_job` hands that job to
-the `didOpen` handler.
+While the text of a big `didOpen` is decoded, its first part is streamed to the lint helper
+process, which lints it meanwhile (`early`); `take_early` hands that job to the `didOpen`
+handler.
 
 Everything else is pygls's own loop (`pygls.io_.run_async`): read headers, read the body,
 parse, handle.
@@ -38,7 +38,7 @@ from pygls.io_ import StdinAsyncReader, StdoutWriter
 from sftlint.lsp.documents import encode
 
 if TYPE_CHECKING:
-    from sftlint.worker import Job
+    from sftlint.lsp.early import EarlyLint
 
 log = logging.getLogger("sftlint.lsp")
 
@@ -51,17 +51,18 @@ CHUNK = 1 << 20  # bytes of escaped text decoded at once
 READ = 4 << 20  # bytes of a big body read at once
 HEAD = 4096  # bytes that show whether a big body is a didOpen
 
-# Of a big didOpen's text, what the lint helper takes: more than half, as it starts while
-# the rest arrives.
-HELPER_SHARE = 0.58
+# Of a big didOpen's text, what the lint helper takes (from the start: it lints those lines
+# while the rest arrives, then this process lints the rest).
+HELPER_SHARE = 0.65
 _URI = re.compile(rb'"uri"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _LANGUAGE_ID = re.compile(rb'"languageId"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
-# A helper job for the didOpen of (uri, languageId, size), or None (`Linting.stream_for`).
-StreamFor = Callable[[str, str, int], "Job | None"]
+# Early linting for the didOpen of (uri, languageId, size, split offset), or None
+# (`Linting.early_lint`).
+EarlyLintFor = Callable[[str, str, int, int], "EarlyLint | None"]
 
 _preloaded: dict[tuple[str, int], list[bytes]] = {}
-_jobs: dict[tuple[str, int], Job] = {}
+_early: dict[tuple[str, int], EarlyLint] = {}
 
 
 def take_lines(uri: str, version: int) -> list[bytes] | None:
@@ -69,9 +70,9 @@ def take_lines(uri: str, version: int) -> list[bytes] | None:
     return _preloaded.pop((uri, version), None)
 
 
-def take_job(uri: str, version: int) -> Job | None:
-    """The helper job linting part of that `didOpen`'s lines, if one was started (once)."""
-    return _jobs.pop((uri, version), None)
+def take_early(uri: str, version: int) -> EarlyLint | None:
+    """The linting of that `didOpen`'s lines done while it arrived, if any (once)."""
+    return _early.pop((uri, version), None)
 
 
 def parse(
@@ -93,21 +94,21 @@ def parse(
                 item = params.text_document
                 _preloaded.clear()  # handled right after parsing: never more than one
                 _preloaded[(item.uri, item.version)] = lines
-                _forget_jobs()
-                if text is not None and text.job is not None:
-                    _jobs[(item.uri, item.version)] = text.job
+                _forget_early()
+                if text is not None and text.early is not None:
+                    _early[(item.uri, item.version)] = text.early
                 return message
-    if text is not None and text.job is not None:
-        text.job.abandon()  # no lean didOpen after all
+    if text is not None and text.early is not None:
+        text.early.abandon()  # no lean didOpen after all
     if isinstance(body, mmap.mmap):
         body = body[:]  # json.loads takes bytes
     return json.loads(body, object_hook=protocol.structure_message)
 
 
-def _forget_jobs() -> None:
-    for job in _jobs.values():
-        job.abandon()
-    _jobs.clear()
+def _forget_early() -> None:
+    for early in _early.values():
+        early.abandon()
+    _early.clear()
 
 
 def _text_key(body: bytes | bytearray, stop: int) -> int | None:
@@ -131,9 +132,9 @@ def _split_text(
     if start is None:
         return None
     if text is None or text.start != start:
-        if text is not None and text.job is not None:
-            text.job.abandon()  # it was sent the lines of another string
-            text.job = None
+        if text is not None and text.early is not None:
+            text.early.abandon()  # it was given the lines of another string
+            text.early = None
         text = _TextReader(body, start)
     found = text.finish()
     if found is None:
@@ -162,24 +163,7 @@ class _TextReader:
         self.begin = start  # where the next piece starts
         self.lines: list[bytes] = []
         self.stuck = False  # a piece held the closing quote: `finish` takes it from here
-        self.job: Job | None = None  # a helper's job: the lines from `split` on go to it
-        self.split = 0
-        self.sent: int | None = None  # the lines from here on were not sent yet
-
-    def stream(self, job: Job, split: int) -> None:
-        """Send `job` the lines that start at body offset `split` or later."""
-        self.job, self.split = job, split
-
-    def _forward(self) -> None:
-        if self.job is None:
-            return
-        if self.sent is None:
-            if self.begin < self.split:
-                return
-            self.sent = len(self.lines)  # after a piece every line is whole
-        if len(self.lines) > self.sent:
-            self.job.add(self.sent, self.lines[self.sent :])
-            self.sent = len(self.lines)
+        self.early: EarlyLint | None = None  # gets the lines as they are decoded
 
     def advance(self, stop: int) -> None:
         """Decode the whole pieces of body[:stop]."""
@@ -196,7 +180,8 @@ class _TextReader:
                 return
             self.lines.extend(piece.split(b"\n"))
             self.begin = nl + 2
-            self._forward()
+            if self.early is not None:
+                self.early.decoded(self.lines, self.begin)  # after a piece, lines are whole
 
     def finish(self) -> tuple[int, list[bytes]] | None:
         """(offset of the closing quote, lines) once the whole body is there."""
@@ -206,9 +191,9 @@ class _TextReader:
         if end is None or piece is None:
             return None
         self.lines.extend(piece.split(b"\n"))
-        if self.job is not None:
-            self._forward()
-            self.job.end(len(self.lines))
+        if self.early is not None:
+            self.early.decoded(self.lines, end)
+            self.early.end(len(self.lines))
         return end, self.lines
 
 
@@ -242,7 +227,7 @@ async def run_async(
     reader: Any,
     protocol: Any,
     error_handler: Callable[[Exception, type[JsonRpcException]], Any] | None = None,
-    stream_for: StreamFor | None = None,
+    early_lint: EarlyLintFor | None = None,
 ) -> None:
     """pygls's `run_async` with `parse` for the body (and the body let go of at once)."""
     content_length = 0
@@ -257,7 +242,7 @@ async def run_async(
         if content_length and not header.strip():
             text = None
             if content_length >= BIG and isinstance(reader, StdinAsyncReader):
-                body, text = await _read_big(reader, content_length, stream_for)
+                body, text = await _read_big(reader, content_length, early_lint)
             else:
                 body = await reader.readexactly(content_length)
             if not body:
@@ -286,7 +271,7 @@ def _read_into(stdin: Any, view: memoryview) -> int:
 
 
 async def _read_big(
-    reader: StdinAsyncReader, size: int, stream_for: StreamFor | None = None
+    reader: StdinAsyncReader, size: int, early_lint: EarlyLintFor | None = None
 ) -> tuple[bytearray | mmap.mmap | bytes, _TextReader | None]:
     """Read a big body a few megabytes at a time (on the reader's thread) and, if it looks
     like a `didOpen`, decode its text meanwhile: the decoding overlaps the transfer. The
@@ -311,10 +296,10 @@ async def _read_big(
                 if start is not None:
                     text = _TextReader(body, start)
                     freed = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
-                    item = _item(body[:start]) if stream_for is not None else None
-                    job = stream_for(*item, size) if item and stream_for is not None else None
-                    if job is not None:
-                        text.stream(job, start + int((size - start) * (1 - HELPER_SHARE)))
+                    item = _item(body[:start]) if early_lint is not None else None
+                    if item and early_lint is not None:
+                        split = start + int((size - start) * HELPER_SHARE)
+                        text.early = early_lint(*item, size, split)
                 looking = start is None and got < 2 * HEAD
             if got >= size:
                 break
@@ -385,7 +370,7 @@ def start_io(server: Any) -> None:
                 reader,
                 server.protocol,
                 server.report_server_error,
-                server.linting.stream_for,
+                server.linting.early_lint,
             )
         )
     except BrokenPipeError:

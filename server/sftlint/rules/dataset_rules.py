@@ -108,8 +108,7 @@ def delete_row_fix(ctx: FileContext, prev: RowSummary, row: Row) -> Fix | None:
 def duplicate_rows(ctx: FileContext) -> None:
     if not ctx.enabled("D001"):
         return
-    digests = ctx.digests()
-    if len(set(digests)) == len(digests):
+    if not ctx.duplicates():
         return  # no two rows alike (the common case, decided at C speed)
     first: dict[int, RowSummary] = {}
     loaded: dict[int, Row] = {}  # first occurrences read again, by row index
