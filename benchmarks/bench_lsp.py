@@ -126,7 +126,7 @@ class Session:
         for fd in Path(f"/proc/{server}/fd").iterdir():
             with contextlib.suppress(OSError):
                 if os.readlink(fd).startswith("/memfd:sftlint-lines"):
-                    total += fd.stat().st_size
+                    total += fd.stat().st_blocks * 512  # its pages (read ones are freed)
         return total
 
     async def sample_memory(self) -> None:

@@ -147,3 +147,23 @@ def test_helper_killed_lints_here() -> None:
     linter.lint_all(worker)
     assert not worker.alive  # never asked again
     assert_same(linter, text)
+
+
+def test_helper_killed_in_the_middle_of_a_job() -> None:
+    worker = LintWorker.fork()
+    assert worker is not None
+    buffer = "\n".join(LINES * 700).encode().split(b"\n")
+    job = worker.job(PATH, SETTINGS)
+    assert job is not None
+    job.add(0, buffer[:1000])
+    os.kill(worker.pid, signal.SIGKILL)
+    os.waitpid(worker.pid, 0)
+    for at in range(1000, 5000, 1000):  # the helper is found dead on the way
+        job.add(at, buffer[at : at + 1000])
+    job.end(len(buffer))
+    linter = IncrementalLinter(PATH, SETTINGS, buffer)
+    linter.expect(job)
+    steps = list(linter.lint_steps(helper=worker))
+    assert not worker.alive
+    assert all(isinstance(s, int) for s in steps)  # nothing to wait for
+    assert_same(linter, b"\n".join(buffer))

@@ -326,7 +326,7 @@ class IncrementalLinter:
                     done += self._lint_range(i, end)
                     i = end
                     yield done
-            if self._generation == generation:
+            if self._generation == generation and job.running:
                 yield job
             packed = job.result() if self._generation == generation else None
             # Its lines are the ones it was sent (else they were not this buffer's).

@@ -75,6 +75,11 @@ class Job:
         except (OSError, ValueError) as exc:
             self.worker.lost(f"the lint helper stopped: {exc}")
 
+    @property
+    def running(self) -> bool:
+        """Whether a result is to come (not if the helper stopped or the job was dropped)."""
+        return self.worker.busy is self and self.worker.alive
+
     def fileno(self) -> int:
         """Readable when the result is there (for an event loop's `add_reader`)."""
         return self.worker.conn.fileno()

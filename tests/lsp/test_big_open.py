@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,23 @@ async def test_big_open_equals_one_process(client: LanguageClient, tmp_path: Pat
         ("J011", 13_000),
         ("R004", 17_990),
     ]
+    assert list(client.diagnostics[uri]) == as_received(client, expected)
+
+
+async def test_big_open_with_the_helper_killed(client: LanguageClient, tmp_path: Path) -> None:
+    """Never down: the helper process dies; the server lints alone, the same findings."""
+    await start(client, tmp_path)
+    server = client._server.pid
+    (helper,) = map(int, Path(f"/proc/{server}/task/{server}/children").read_text().split())
+    os.kill(helper, signal.SIGKILL)
+    text = big_text()
+    path = tmp_path / "train.jsonl"
+    uri = await open_doc(client, path, text)
+    for _ in range(3000):
+        if uri in client.diagnostics:
+            break
+        await asyncio.sleep(0.01)
+    expected = engine.check_bytes(str(path), text.encode(), Settings()).findings
     assert list(client.diagnostics[uri]) == as_received(client, expected)
 
 
