@@ -40,7 +40,7 @@ SETTINGS = Settings()
 def helper() -> Iterator[LintWorker]:
     worker = LintWorker.fork()
     assert worker is not None, "no helper: not Linux, or a thread was running"
-    worker.min_bytes = 0
+    worker.min_bytes = worker.array_min_bytes = 0
     yield worker
     worker.close()
 
@@ -120,6 +120,38 @@ def test_edit_before_the_result_drops_it(helper: LintWorker) -> None:
     assert_same(linter, b"\n".join(buffer))
     assert helper.available()  # the dropped result was read: the helper takes new jobs
     assert_same(linter, b"\n".join(buffer))
+
+
+ARRAY = b"""[
+  {"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "x"}]},
+  {"instruction": "a", "output": "b"},
+  {"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "x"}]}
+]
+"""
+
+
+def test_json_array_checked_whole_in_the_helper(helper: LintWorker) -> None:
+    path = "/tmp/helper/train.json"
+    buffer = ARRAY.split(b"\n")
+    linter = IncrementalLinter(path, SETTINGS, buffer)
+    assert linter.is_array
+    jobs = helper.jobs
+    steps = list(linter.lint_steps(helper=helper))
+    assert len(steps) == 1 and not isinstance(steps[0], int)  # the caller waits for it
+    assert helper.jobs == jobs + 1
+    expected = engine.check_bytes(path, ARRAY, SETTINGS).findings
+    assert {f.code for f in expected} == {"R004", "F001", "D001"}
+    assert linter.findings()[0] == expected
+    # An edit while the helper checks: its result is dropped, the new text checked.
+    buffer[2] = buffer[2].replace(b'"b"', b'"c"')
+    linter.splice(2, 3, 1)
+    steps = linter.lint_steps(helper=helper)
+    job = next(steps)
+    buffer[1] = buffer[1].replace(b'"bot"', b'"assistant"')
+    linter.splice(1, 2, 1)
+    list(steps)
+    assert not job.running and helper.available()
+    assert linter.findings()[0] == engine.check_bytes(path, b"\n".join(buffer), SETTINGS).findings
 
 
 def test_settings_of_another_file_are_not_taken(helper: LintWorker) -> None:

@@ -312,6 +312,7 @@ class IncrementalLinter:
         an edit came meanwhile (then it lints those lines itself).
         """
         if self.is_array:
+            yield from self._check_array(helper)
             return
         done = 0
         job, generation = self._expected or (None, self._generation)
@@ -341,6 +342,22 @@ class IncrementalLinter:
             done += self._lint_range(i, end)
             yield done
             i = self._next_dirty(end)  # the buffer may have changed meanwhile
+
+    def _check_array(self, helper: LintWorker | None) -> Iterator[Job]:
+        """A JSON array's findings, computed whole by the helper when it is big (the caller
+        waits for the `Job` it yields); else, or if the helper fails, here when asked."""
+        if self._array_findings is not None or helper is None:
+            return
+        if self._starts[len(self.lines)] < helper.array_min_bytes:
+            return
+        generation = self._generation
+        job = helper.check(self.path, self.settings, self.lines)
+        if job is None:
+            return
+        yield job
+        found = job.result()
+        if found is not None and self._generation == generation:
+            self._array_findings = found
 
     def _lint_range(self, i: int, end: int) -> int:
         """Lint the lines of [i, end) that have no result; returns how many."""

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("sftlint.worker")
 
 MIN_BYTES = 16 << 20  # below this, handing lines over costs more than it saves
+# A JSON array is checked whole after every edit: from this size on, in the helper.
+ARRAY_MIN_BYTES = 1 << 20
 _IOV = 512  # lines per pwritev call (each line and its newline: 1,024 buffers, IOV_MAX)
 _NL = b"\n"
 
@@ -105,6 +107,7 @@ class LintWorker:
         self.fd = fd  # the memfd the lines go through
         self.pid = pid
         self.min_bytes = MIN_BYTES
+        self.array_min_bytes = ARRAY_MIN_BYTES
         self.busy: Job | None = None
         self.abandoned: Job | None = None
         self.alive = True
@@ -166,7 +169,23 @@ class LintWorker:
         self.busy = Job(self, path, settings)
         return self.busy
 
-    def collect(self, job: Job) -> Packed | None:
+    def check(self, path: str, settings: Settings, lines: list[bytes]) -> Job | None:
+        """Check a whole buffer (a JSON array, whose rows span lines) with the engine in the
+        helper; its `result()` is the findings. None if the helper is busy."""
+        if not self.available():
+            return None
+        try:
+            os.ftruncate(self.fd, 0)
+            size = _write(self.fd, lines, 0)
+            self.conn.send(("check", path, settings, size))
+        except (OSError, ValueError) as exc:
+            self.lost(f"cannot hand a buffer to the lint helper: {exc}")
+            return None
+        job = self.busy = Job(self, path, settings)
+        job.first, job.stop, job.ended = 0, len(lines), True
+        return job
+
+    def collect(self, job: Job) -> Any:
         if job is not self.busy:
             return None
         self.busy = None
@@ -255,6 +274,7 @@ _fallocate = _libc_fallocate() if sys.platform == "linux" else None
 def _serve(conn: Connection, fd: int) -> None:
     """The helper's loop: lint each job's lines as they come, send the packed results when
     it ends, until the server hangs up."""
+    from sftlint.engine import check_bytes
     from sftlint.incremental import PieceLinter
 
     linter: PieceLinter | None = None
@@ -265,6 +285,15 @@ def _serve(conn: Connection, fd: int) -> None:
         except (EOFError, OSError):
             return
         kind = message[0]
+        if kind == "check":
+            _, path, settings, size = message
+            try:
+                data = os.pread(fd, size, 0)[:-1]  # without the newline after the last line
+                reply: tuple[str, Any] = ("ok", check_bytes(path, data, settings).findings)
+            except Exception:
+                reply = ("error", traceback.format_exc())
+            conn.send(reply)
+            continue
         if kind == "job":
             _, path, settings = message
             linter, failure = PieceLinter(path, settings), None

@@ -52,8 +52,9 @@ def big_text() -> str:
     return text
 
 
-async def test_big_open_equals_one_process(client: LanguageClient, tmp_path: Path) -> None:
-    await start(client, tmp_path)
+async def open_big(client: LanguageClient, tmp_path: Path) -> tuple[str, list]:
+    """Open the big text; (its uri, the findings of one process on it) once it has
+    diagnostics."""
     text = big_text()
     path = tmp_path / "train.jsonl"
     uri = await open_doc(client, path, text)
@@ -61,7 +62,14 @@ async def test_big_open_equals_one_process(client: LanguageClient, tmp_path: Pat
         if uri in client.diagnostics:
             break
         await asyncio.sleep(0.01)
-    expected = engine.check_bytes(str(path), text.encode(), Settings()).findings
+    else:
+        raise AssertionError("no diagnostics after 30 s")
+    return uri, engine.check_bytes(str(path), text.encode(), Settings()).findings
+
+
+async def test_big_open_equals_one_process(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path)
+    uri, expected = await open_big(client, tmp_path)
     assert [(f.code, f.range.start.line) for f in expected] == [
         ("R004", 10),
         ("J007", 7_000),
@@ -79,14 +87,7 @@ async def test_big_open_with_the_helper_killed(client: LanguageClient, tmp_path:
     server = client._server.pid
     (helper,) = map(int, Path(f"/proc/{server}/task/{server}/children").read_text().split())
     os.kill(helper, signal.SIGKILL)
-    text = big_text()
-    path = tmp_path / "train.jsonl"
-    uri = await open_doc(client, path, text)
-    for _ in range(3000):
-        if uri in client.diagnostics:
-            break
-        await asyncio.sleep(0.01)
-    expected = engine.check_bytes(str(path), text.encode(), Settings()).findings
+    uri, expected = await open_big(client, tmp_path)
     assert list(client.diagnostics[uri]) == as_received(client, expected)
 
 
@@ -118,4 +119,21 @@ async def test_big_open_then_edit(client: LanguageClient, tmp_path: Path) -> Non
     lines[line] = "[" + lines[line][1:]
     expected = engine.check_bytes(str(path), "\n".join(lines).encode(), Settings()).findings
     assert any(f.range.start.line == line for f in expected)
+    assert list(result.items) == as_received(client, expected)
+
+
+async def test_big_json_array_checked_in_the_helper(client: LanguageClient, tmp_path: Path) -> None:
+    """A JSON array is checked whole after each edit: past a megabyte, in the helper."""
+    await start(client, tmp_path)
+    rows = [json.loads(row(i)) for i in range(1_000)]
+    rows[500]["messages"][1]["role"] = "gpt"
+    text = json.dumps(rows, ensure_ascii=False, indent=2)
+    assert len(text.encode()) > 1 << 20
+    path = tmp_path / "train.json"
+    uri = await open_doc(client, path, text, "json")
+    result = await client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+    )
+    expected = engine.check_bytes(str(path), text.encode(), Settings()).findings
+    assert [f.code for f in expected] == ["R004"]
     assert list(result.items) == as_received(client, expected)

@@ -8,14 +8,11 @@ document opens, its linter expects the helper's results (`IncrementalLinter.expe
 
 from __future__ import annotations
 
-from sftlint.settings import Settings
 from sftlint.worker import Job
 
 
 class EarlyLint:
-    def __init__(self, path: str, settings: Settings, job: Job, split: int) -> None:
-        self.path = path
-        self.settings = settings
+    def __init__(self, job: Job, split: int) -> None:
         self.job = job
         self.split = split  # the lines that start before this body offset go to `job`
         self._sent = 0  # lines [0, _sent) were sent

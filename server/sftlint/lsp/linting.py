@@ -81,7 +81,7 @@ class Linting:
             return None  # maybe a JSON array, or not linted at all
         settings = held(settings_for(path, self.client)[0])
         job = self.helper.job(path, settings)
-        return EarlyLint(path, settings, job, split) if job is not None else None
+        return EarlyLint(job, split) if job is not None else None
 
     def open(self, doc: LineDocument, early: EarlyLint | None = None) -> OpenDocument:
         """Lint a document opened; `early`: the linting done while its text arrived."""

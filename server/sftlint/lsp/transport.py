@@ -296,10 +296,8 @@ async def _read_big(
                 if start is not None:
                     text = _TextReader(body, start)
                     freed = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
-                    item = _item(body[:start]) if early_lint is not None else None
-                    if item and early_lint is not None:
-                        split = start + int((size - start) * HELPER_SHARE)
-                        text.early = early_lint(*item, size, split)
+                    if early_lint is not None:
+                        text.early = _early_lint(early_lint, body[:start], start, size)
                 looking = start is None and got < 2 * HEAD
             if got >= size:
                 break
@@ -319,6 +317,19 @@ async def _read_big(
     if got < size:
         return body[:got], text
     return body, text
+
+
+def _early_lint(early_lint: EarlyLintFor, head: bytes, start: int, size: int) -> EarlyLint | None:
+    """Early linting for a didOpen whose text starts at `start` (never raises: without it
+    the document is linted when it opens)."""
+    item = _item(head)
+    if item is None:
+        return None
+    try:
+        return early_lint(*item, size, start + int((size - start) * HELPER_SHARE))
+    except Exception:
+        log.exception("cannot lint the document while it arrives")
+        return None
 
 
 def _item(head: bytes | bytearray) -> tuple[str, str] | None:
