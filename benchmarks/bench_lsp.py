@@ -123,6 +123,19 @@ class Session:
             sampler.cancel()
         return uri, text, elapsed, sent
 
+    def type_x(self, uri: str, version: int, pos: lsp.Position) -> None:
+        """Insert one character: the edit of `version`."""
+        self.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    lsp.TextDocumentContentChangePartial(
+                        range=lsp.Range(start=pos, end=pos), text="x"
+                    )
+                ],
+            )
+        )
+
     async def array_edits(
         self, uri: str, other: str, count: int
     ) -> tuple[list[float], list[float]]:
@@ -132,17 +145,7 @@ class Session:
         for k in range(count):
             version = k + 2
             t0 = time.perf_counter()
-            pos = lsp.Position(line=3, character=10)
-            self.client.text_document_did_change(
-                lsp.DidChangeTextDocumentParams(
-                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    content_changes=[
-                        lsp.TextDocumentContentChangePartial(
-                            range=lsp.Range(start=pos, end=pos), text="x"
-                        )
-                    ],
-                )
-            )
+            self.type_x(uri, version, lsp.Position(line=3, character=10))
             await asyncio.sleep(0.2)  # past the debounce: the check runs
             h0 = time.perf_counter()
             await self.client.text_document_hover_async(
@@ -191,17 +194,7 @@ class Session:
         for k in range(count):
             version = k + 2
             t0 = time.perf_counter()
-            pos = lsp.Position(line=line, character=col + k)
-            self.client.text_document_did_change(
-                lsp.DidChangeTextDocumentParams(
-                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    content_changes=[
-                        lsp.TextDocumentContentChangePartial(
-                            range=lsp.Range(start=pos, end=pos), text="x"
-                        )
-                    ],
-                )
-            )
+            self.type_x(uri, version, lsp.Position(line=line, character=col + k))
             await self.wait(uri, version)
             times.append(time.perf_counter() - t0)
         return times
