@@ -236,16 +236,22 @@ def _write(fd: int, lines: list[bytes], at: int) -> int:
 
 def _read(fd: int, at: int, size: int) -> list[bytes]:
     """The lines `_write` wrote at `at` (their memory is given back once read)."""
+    data = _pread(fd, at, size)
+    _punch(fd, at, size)
+    lines = data.split(_NL)
+    del lines[-1]  # after the last newline
+    return lines
+
+
+def _pread(fd: int, at: int, size: int) -> bytes:
+    """`size` bytes of `fd` at `at` (a read may return fewer)."""
     data = os.pread(fd, size, at)
     while len(data) < size:
         more = os.pread(fd, size - len(data), at + len(data))
         if not more:
             raise EOFError("the lines of a job are cut short")
         data += more
-    _punch(fd, at, size)
-    lines = data.split(_NL)
-    del lines[-1]  # after the last newline
-    return lines
+    return data
 
 
 def _punch(fd: int, at: int, size: int) -> None:
@@ -288,7 +294,7 @@ def _serve(conn: Connection, fd: int) -> None:
         if kind == "check":
             _, path, settings, size = message
             try:
-                data = os.pread(fd, size, 0)[:-1]  # without the newline after the last line
+                data = _pread(fd, 0, size)[:-1]  # without the newline after the last line
                 reply: tuple[str, Any] = ("ok", check_bytes(path, data, settings).findings)
             except Exception:
                 reply = ("error", traceback.format_exc())
