@@ -269,7 +269,11 @@ class IncrementalLinter:
         self._rows -= 1
         if s.format is not None:
             self.formats[s.format] -= 1
-        self._digests[self._digest(line, r)] -= 1
+        digest = self._digest(line, r)
+        if self._digests[digest] > 1:
+            self._digests[digest] -= 1
+        else:  # no zero counts left behind: `duplicates()` goes through them all
+            self._digests.pop(digest, None)
 
     def _count(self, r: LineResult, line: int) -> None:
         self._crlf += r.crlf
