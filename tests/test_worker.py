@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -199,3 +200,28 @@ def test_helper_killed_in_the_middle_of_a_job() -> None:
     assert not worker.alive
     assert all(isinstance(s, int) for s in steps)  # nothing to wait for
     assert_same(linter, b"\n".join(buffer))
+
+
+def test_a_closed_buffer_frees_the_helper(helper: LintWorker) -> None:
+    """A job whose buffer closes (before or while it is awaited) is dropped: the helper
+    takes new jobs once it has sent that result."""
+    buffer = "\n".join(LINES * 50).encode().split(b"\n")
+    for stop_early in (False, True):
+        job = helper.job(PATH, SETTINGS)
+        assert job is not None
+        job.add(0, buffer[:300])
+        job.end(len(buffer))
+        linter = IncrementalLinter(PATH, SETTINGS, buffer)
+        linter.expect(job)
+        if stop_early:  # the caller stops while it waits for the job (the task cancelled)
+            steps = linter.lint_steps(chunk=50)
+            assert next(s for s in steps if not isinstance(s, int)) is job
+            steps.close()
+        else:  # closed before it is linted
+            linter.close()
+        assert helper.abandoned is job  # its result is read and dropped when it comes
+        for _ in range(500):
+            if helper.available():
+                break
+            time.sleep(0.01)
+        assert helper.available()

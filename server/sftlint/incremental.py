@@ -303,6 +303,12 @@ class IncrementalLinter:
         else:
             job.abandon()
 
+    def close(self) -> None:
+        """The buffer is gone: a helper's job expected for it is not wanted any more."""
+        if self._expected is not None:
+            self._expected[0].abandon()
+            self._expected = None
+
     def lint_steps(
         self, chunk: int = 2000, helper: LintWorker | None = None
     ) -> Iterator[int | Job]:
@@ -323,23 +329,25 @@ class IncrementalLinter:
         self._expected = None
         if job is None and helper is not None:
             job = self._hand_off(helper, chunk)
-        if job is not None and job.first is not None and self._generation == generation:
-            for a, b in ((0, job.first), (job.stop, len(self.results))):  # the lines not its
-                i = a
-                while i < b and self._generation == generation:
-                    end = min(b, i + chunk)
-                    done += self._lint_range(i, end)
-                    i = end
+        try:
+            if job is not None and job.first is not None and self._generation == generation:
+                for a, b in ((0, job.first), (job.stop, len(self.results))):  # not its lines
+                    i = a
+                    while i < b and self._generation == generation:
+                        end = min(b, i + chunk)
+                        done += self._lint_range(i, end)
+                        i = end
+                        yield done
+                if self._generation == generation and job.running:
+                    yield job
+                packed = job.result() if self._generation == generation else None
+                # Its lines are the ones it was sent (else they were not this buffer's).
+                if packed is not None and len(packed[0]) == job.stop - job.first:
+                    done += self.adopt(job.first, packed)
                     yield done
-            if self._generation == generation and job.running:
-                yield job
-            packed = job.result() if self._generation == generation else None
-            # Its lines are the ones it was sent (else they were not this buffer's).
-            if packed is not None and len(packed[0]) == job.stop - job.first:
-                done += self.adopt(job.first, packed)
-                yield done
-        if job is not None:
-            job.abandon()  # a no-op once its result was taken
+        finally:  # also when the caller stops (the document closed): the helper is freed
+            if job is not None:
+                job.abandon()  # a no-op once its result was taken
         i = self._next_dirty(self._last_splice)
         while i is not None:
             end = min(len(self.results), i + chunk)
@@ -358,10 +366,13 @@ class IncrementalLinter:
         job = helper.check(self.path, self.settings, self.lines)
         if job is None:
             return
-        yield job
-        found = job.result()
-        if found is not None and self._generation == generation:
-            self._array_findings = found
+        try:
+            yield job
+            found = job.result()
+            if found is not None and self._generation == generation:
+                self._array_findings = found
+        finally:
+            job.abandon()  # a no-op once its result was taken
 
     def _lint_range(self, i: int, end: int) -> int:
         """Lint the lines of [i, end) that have no result; returns how many."""

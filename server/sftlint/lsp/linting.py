@@ -100,6 +100,7 @@ class Linting:
         state = self.documents.pop(uri, None)
         if state is None:
             return
+        state.linter.close()
         if state.timer:
             state.timer.cancel()
         for task in (state.task, state.mask_task):
