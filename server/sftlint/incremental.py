@@ -858,13 +858,12 @@ class PieceLinter:
     def __init__(self, path: str, settings: Settings) -> None:
         self.linter = IncrementalLinter(path, settings, [])
         self.linter.is_array = False  # only JSON Lines buffers are handed over
-        self.first: int | None = None
         self.next: int | None = None  # the line after the last one added
         self.held: bytes | None = None  # the last line so far
         self.kinds, self.digests = array("i"), array("q")
         self.templates: list[checks.RowSummary] = []
         self._numbers: dict[int, int] = {}  # id(shape result) -> its number
-        self._held: list[LineResult] = []
+        self._shapes: list[LineResult] = []  # the numbered shape results (their ids stay)
         self.others: list[LineResult] = []
 
     def add(self, first: int, lines: list[bytes]) -> None:
@@ -873,8 +872,6 @@ class PieceLinter:
             return
         if self.next is not None and first != self.next:
             raise ValueError(f"piece at line {first}, after lines up to {self.next}")
-        if self.first is None:
-            self.first = first
         self.next = first + len(lines)
         if self.held is not None:
             first, lines = first - 1, [self.held, *lines]
@@ -911,7 +908,7 @@ class PieceLinter:
                 if number is None:
                     number = numbers[id(r)] = len(self.templates)
                     self.templates.append(r.summary)  # type: ignore[union-attr, arg-type]
-                    self._held.append(r)  # its id stays its own
+                    self._shapes.append(r)
                 kinds.append(number)
             else:
                 kinds.append(_OTHER)

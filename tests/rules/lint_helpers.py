@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sftlint import engine
@@ -52,12 +53,17 @@ def col(line: str, needle: str, nth: int = 0) -> int:
     return at + 1
 
 
-def apply(data: bytes, fix: Fix) -> bytes:
-    """Apply a fix's edits by byte offset; every byte outside them is copied unchanged."""
+def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
+    """Apply edits by byte offset; every byte outside them is copied unchanged (written
+    apart from `sftlint.fixes.apply`, which the tests check against it)."""
     out, pos = [], 0
-    edits: list[Edit] = sorted(fix.edits, key=lambda e: e.range.start.offset)
-    for e in edits:
+    for e in sorted(edits, key=lambda e: e.range.start.offset):
         assert e.range.start.offset >= pos
         out += [data[pos : e.range.start.offset], e.new_text.encode()]
         pos = e.range.end.offset
     return b"".join([*out, data[pos:]])
+
+
+def apply(data: bytes, fix: Fix) -> bytes:
+    """Apply a fix's edits (see `apply_edits`)."""
+    return apply_edits(data, fix.edits)

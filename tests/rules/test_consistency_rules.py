@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lint_helpers import apply_edits
 from sftlint import engine
-from sftlint.model import Edit, Finding
+from sftlint.model import Finding
 from sftlint.settings import Settings
 
 
@@ -22,16 +23,6 @@ def of(findings: list[Finding], code: str) -> list[Finding]:
 def where(f: Finding) -> tuple[int, int, int, int]:
     r = f.range
     return (r.start.line + 1, r.start.column + 1, r.end.line + 1, r.end.column + 1)
-
-
-def apply(data: bytes, edits: tuple[Edit, ...]) -> bytes:
-    """Apply edits by byte offset; every byte outside them is copied unchanged."""
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: e.range.start.offset):
-        assert e.range.start.offset >= pos
-        out += [data[pos : e.range.start.offset], e.new_text.encode()]
-        pos = e.range.end.offset
-    return b"".join([*out, data[pos:]])
 
 
 def row(assistant: str) -> str:
@@ -56,9 +47,11 @@ def test_k001_synonym_key_with_rename_fixes(tmp_path: Path) -> None:
     )
     this_row, every_row = k[0].fixes
     assert this_row.title == 'Rename "text" to "content" in this row'
-    assert apply(data, this_row.edits) == text.replace('"text": "b"', '"content": "b"').encode()
+    assert (
+        apply_edits(data, this_row.edits) == text.replace('"text": "b"', '"content": "b"').encode()
+    )
     assert every_row.title == 'Rename "text" to "content" in every row of this file (2 rows)'
-    assert apply(data, every_row.edits) == text.replace('"text"', '"content"').encode()
+    assert apply_edits(data, every_row.edits) == text.replace('"text"', '"content"').encode()
 
 
 def test_k001_misspelled_known_key(tmp_path: Path) -> None:
@@ -107,7 +100,7 @@ def test_k002_misspelled_row_key(tmp_path: Path) -> None:
     assert (
         k.message == 'key "ouptut" where the rest of the file uses "output"; did you mean "output"?'
     )
-    assert apply(data, k.fixes[0].edits) == text.replace('"ouptut"', '"output"').encode()
+    assert apply_edits(data, k.fixes[0].edits) == text.replace('"ouptut"', '"output"').encode()
 
 
 def test_k002_consistent_unusual_names_pass(tmp_path: Path) -> None:
@@ -130,7 +123,7 @@ def test_k003_type_drift_with_retype_fix(tmp_path: Path) -> None:
     )
     (fix,) = k.fixes
     assert fix.title == 'Replace "0" with 0'
-    assert apply(data, fix.edits) == text.replace('"weight": "0"', '"weight": 0').encode()
+    assert apply_edits(data, fix.edits) == text.replace('"weight": "0"', '"weight": 0').encode()
 
 
 def test_k003_row_key_and_no_fix_for_non_numeric(tmp_path: Path) -> None:

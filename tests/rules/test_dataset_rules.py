@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from lint_helpers import apply_edits
 from sftlint import dataset, engine
 from sftlint.model import Edit, Finding
 from sftlint.settings import Settings
@@ -20,16 +21,6 @@ VAL = '{"input_ids": [1, 4966, 2], "output_ids": [-100, 4966, 2]}\n'
 def where(f: Finding) -> tuple[int, int, int, int]:
     r = f.range
     return (r.start.line + 1, r.start.column + 1, r.end.line + 1, r.end.column + 1)
-
-
-def apply(data: bytes, edits: list[Edit] | tuple[Edit, ...]) -> bytes:
-    """Apply edits by byte offset; every byte outside them is copied unchanged."""
-    out, pos = [], 0
-    for e in sorted(edits, key=lambda e: e.range.start.offset):
-        assert e.range.start.offset >= pos
-        out += [data[pos : e.range.start.offset], e.new_text.encode()]
-        pos = e.range.end.offset
-    return b"".join([*out, data[pos:]])
 
 
 def write(folder: Path, files: dict[str, str]) -> None:
@@ -53,8 +44,8 @@ def test_d001_duplicate_jsonl_row(tmp_path: Path) -> None:
     assert [(where_r(r), r.message) for r in findings[0].related] == [((1, 1), "first occurrence")]
     (fix,) = findings[0].fixes
     assert fix.title == "Delete this duplicate row"
-    assert apply(path.read_bytes(), fix.edits) == (a + b + b).encode()
-    assert apply(path.read_bytes(), findings[1].fixes[0].edits) == (a + b + a).encode()
+    assert apply_edits(path.read_bytes(), fix.edits) == (a + b + b).encode()
+    assert apply_edits(path.read_bytes(), findings[1].fixes[0].edits) == (a + b + a).encode()
 
 
 def where_r(r: object) -> tuple[int, int]:
@@ -68,7 +59,7 @@ def test_d001_duplicate_in_json_array(tmp_path: Path) -> None:
     (f,) = [f for f in engine.check_path(path, Settings()).findings if f.code == "D001"]
     assert (where(f), f.message) == ((4, 3, 4, 16), "exact duplicate of the row at line 2")
     expected = '[\n  {"text": "a"},\n  {"text": "b"}\n]\n'
-    assert apply(path.read_bytes(), f.fixes[0].edits).decode() == expected
+    assert apply_edits(path.read_bytes(), f.fixes[0].edits).decode() == expected
 
 
 def test_d001_distinct_rows_pass(tmp_path: Path) -> None:
@@ -173,13 +164,13 @@ def test_d002_sibling_read_from_disk_and_fix_across_files(tmp_path: Path) -> Non
         by_file.setdefault(e.path, []).append(e)
     fixed_val = VAL.replace('"output_ids"', '"labels"')
     assert (
-        apply((tmp_path / "validation.jsonl").read_bytes(), by_file[val])
+        apply_edits((tmp_path / "validation.jsonl").read_bytes(), by_file[val])
         == (fixed_val * 2).encode()
     )
     test = str(tmp_path / "test.jsonl")
-    assert apply((tmp_path / "test.jsonl").read_bytes(), by_file[test]) == fixed_val.encode()
+    assert apply_edits((tmp_path / "test.jsonl").read_bytes(), by_file[test]) == fixed_val.encode()
     assert (
-        apply((tmp_path / "validation.jsonl").read_bytes(), d.fixes[0].edits)
+        apply_edits((tmp_path / "validation.jsonl").read_bytes(), d.fixes[0].edits)
         == (fixed_val + VAL).encode()
     )
 
@@ -197,7 +188,7 @@ def test_d002_message_keys_and_config_listed_files(tmp_path: Path) -> None:
         'turn 1 (messages[0].text): key "text" where the first dataset file chat_a.jsonl '
         'uses "content" (1 row of chat_b.jsonl uses it)'
     )
-    assert apply((tmp_path / "chat_b.jsonl").read_bytes(), d.fixes[1].edits) == a.encode()
+    assert apply_edits((tmp_path / "chat_b.jsonl").read_bytes(), d.fixes[1].edits) == a.encode()
 
 
 def test_d002_consistent_splits_pass(tmp_path: Path) -> None:
