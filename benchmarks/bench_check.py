@@ -38,7 +38,7 @@ def bare(path: str) -> int:
 
 
 def engine_check(path: str, jobs: int | None = None) -> int:
-    from sftlint import engine
+    from sftlint.engine import engine
     from sftlint.settings import Settings
 
     return len(engine.check_path(path, Settings(), jobs=jobs).findings)
@@ -46,7 +46,7 @@ def engine_check(path: str, jobs: int | None = None) -> int:
 
 def processes(path: str) -> int:
     """How many processes `check_path` uses on this file (1, or 2 for large JSONL files)."""
-    from sftlint import parallel
+    from sftlint.engine import parallel
     from sftlint.settings import Settings
 
     return 2 if parallel.usable(path, os.path.getsize(path), Settings()) else 1
@@ -66,7 +66,7 @@ def child(mode: str, path: str) -> None:
     elif mode == "engine-1":
         engine_check(path, jobs=1)
     else:
-        from sftlint import engine  # noqa: F401  (the import cost alone)
+        from sftlint.engine import engine  # noqa: F401  (the import cost alone)
     print(f"{peak_rss_mb():.1f}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.settings import Settings
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "llamafactory"

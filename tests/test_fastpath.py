@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import engine, parallel
+from sftlint.engine import engine, parallel
 from sftlint.settings import Settings
 
 TOOL_CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}

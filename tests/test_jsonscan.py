@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from sftlint import jsonscan
+from sftlint.io import jsonscan
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sftlint.io.positions import RowText, utf16_len, width
 from sftlint.model import Position
-from sftlint.positions import RowText, utf16_len, width
 
 
 def test_utf16_len_counts_astral_characters_twice() -> None:

@@ -8,8 +8,9 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sftlint import engine, jsonscan, reader
-from sftlint.reader import FileInfo
+from sftlint.engine import engine
+from sftlint.io import jsonscan, reader
+from sftlint.io.reader import FileInfo
 from sftlint.settings import Settings
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

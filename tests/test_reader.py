@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from sftlint import engine, reader
-from sftlint.reader import FileInfo, Row
+from sftlint.engine import engine
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo, Row
 from sftlint.settings import Settings
 
 J_ONLY = Settings(select=["J"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.cli import main
+from sftlint.cli.main import main
 from sftlint.model import Severity
 from sftlint.settings import ConfigError, find_config, load_config, resolve, settings_for
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import checks, engine
-from sftlint.positions import NO_WIDTH
+from sftlint.engine import checks, engine
+from sftlint.io.positions import NO_WIDTH
 from sftlint.settings import Settings
 
 ROW = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}'

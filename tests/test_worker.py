@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sftlint import engine, incremental
-from sftlint.incremental import IncrementalLinter
+from sftlint.engine import engine
+from sftlint.lsp import incremental
+from sftlint.lsp.incremental import IncrementalLinter
+from sftlint.lsp.worker import LintWorker
 from sftlint.settings import Settings
-from sftlint.worker import LintWorker
 
 PATH = "/tmp/helper/train.jsonl"
 CLEAN = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}'

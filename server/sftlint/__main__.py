@@ -1,3 +1,3 @@
-from sftlint.cli import main
+from sftlint.cli.main import main
 
 raise SystemExit(main())

@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sftlint import formats, registry
+from sftlint import registry
+from sftlint.io import formats
 from sftlint.model import Severity
 
 if sys.version_info >= (3, 11):

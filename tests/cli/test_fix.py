@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import BAD, GOOD_ROW, run
-from sftlint import fixes
+from sftlint.engine import fixes
 from sftlint.model import Edit, Finding, Fix, Position, Range, Severity
 
 BOM = b"\xef\xbb\xbf"

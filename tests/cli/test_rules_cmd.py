@@ -8,7 +8,7 @@ import pytest
 
 from cli_helpers import run
 from sftlint import registry
-from sftlint.cli import main
+from sftlint.cli.main import main
 
 
 def test_rules_lists_every_rule_grouped_by_family(capsys: pytest.CaptureFixture) -> None:

@@ -22,7 +22,7 @@ HEAVY = (
 
 PROBE = """
 import sys
-from sftlint.cli import main
+from sftlint.cli.main import main
 code = main(sys.argv[1:])
 print("LOADED", ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
 """

@@ -14,10 +14,10 @@ from pytest_lsp import LanguageClient
 from tests.lsp.conftest import start
 from tests.lsp.test_diagnostics import open_doc
 
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.lsp import convert
+from sftlint.lsp.worker import MIN_BYTES
 from sftlint.settings import Settings
-from sftlint.worker import MIN_BYTES
 
 pytestmark = pytest.mark.asyncio
 

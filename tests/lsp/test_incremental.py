@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sftlint import engine, incremental
-from sftlint.incremental import IncrementalLinter
-from sftlint.lsp import convert
+from sftlint.engine import engine
+from sftlint.lsp import convert, incremental
 from sftlint.lsp.documents import LineDocument, index_to_utf16
+from sftlint.lsp.incremental import IncrementalLinter
 from sftlint.settings import Settings
 
 PATH = "/tmp/props/train.jsonl"

@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient
 from tests.lsp.conftest import start
 from tests.lsp.test_diagnostics import change, open_doc, rng
 
-from sftlint.maskpass import MaskPass
+from sftlint.lsp.maskpass import MaskPass
 from sftlint.settings import settings_for
 
 GEMMA = Path(__file__).parents[1] / "fixtures" / "tokenizers" / "gemma"

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.model import Edit, Finding, Fix
 from sftlint.settings import Settings
 
@@ -55,7 +55,7 @@ def col(line: str, needle: str, nth: int = 0) -> int:
 
 def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
     """Apply edits by byte offset; every byte outside them is copied unchanged (written
-    apart from `sftlint.fixes.apply`, which the tests check against it)."""
+    apart from `sftlint.engine.fixes.apply`, which the tests check against it)."""
     out, pos = [], 0
     for e in sorted(edits, key=lambda e: e.range.start.offset):
         assert e.range.start.offset >= pos

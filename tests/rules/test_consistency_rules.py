@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lint_helpers import apply_edits
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.model import Finding
 from sftlint.settings import Settings
 

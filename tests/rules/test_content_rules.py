@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lint_helpers import col, findings, jsonl, lint, seen
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.rules.content_rules import CONTROL_TOKENS, source_index
 from sftlint.settings import Settings
 

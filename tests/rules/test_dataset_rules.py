@@ -1,4 +1,4 @@
-"""D rules: duplicate rows, and splits of one dataset that disagree (sftlint.dataset)."""
+"""D rules: duplicate rows, and splits of one dataset that disagree (sftlint.engine.dataset)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from lint_helpers import apply_edits
-from sftlint import dataset, engine
+from sftlint.engine import dataset, engine
 from sftlint.model import Edit, Finding
 from sftlint.settings import Settings
 

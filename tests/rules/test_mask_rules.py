@@ -348,7 +348,7 @@ PREFERENCE_ROWS = [
 
 
 def test_preference_layouts_branch_at_their_keys(tmp_path: Path) -> None:
-    from sftlint.formats import Fields
+    from sftlint.io.formats import Fields
     from sftlint.rules.mask_rules import preference_branches
 
     user = [{"role": "user", "content": "Name three prime numbers."}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.model import Finding
 from sftlint.settings import Settings
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftlint import checks, engine, formats, reader
+from sftlint.engine import checks, engine
+from sftlint.io import formats, reader
 from sftlint.model import Finding
 from sftlint.rules.pretokenized_rules import check_vocab
 from sftlint.settings import Settings

@@ -79,7 +79,7 @@ class ClientSettings:
         if language_id in ("jsonl", "jsonlines"):
             return True
         if language_id == "json" or name.lower().endswith(".json"):
-            from sftlint import reader
+            from sftlint.io import reader
 
             stripped = head.lstrip(reader.BOM).lstrip()
             return stripped.startswith(b"[") or reader.looks_like_jsonl(head)

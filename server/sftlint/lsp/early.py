@@ -1,14 +1,14 @@
 """Linting a big `didOpen` while its text still arrives.
 
 `transport` decodes the text of a big `didOpen` piece by piece as the message is read, and
-streams the lines before the split point to the lint helper process (`sftlint.worker`) as
+streams the lines before the split point to the lint helper process (`sftlint.lsp.worker`) as
 they come: it lints them while the rest arrives and this process lints the rest. When the
 document opens, its linter expects the helper's results (`IncrementalLinter.expect`).
 """
 
 from __future__ import annotations
 
-from sftlint.worker import Job
+from sftlint.lsp.worker import Job
 
 
 class EarlyLint:

@@ -7,12 +7,13 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from sftlint import formats, registry
+from sftlint import registry
+from sftlint.io import formats
+from sftlint.io.reader import Row, format_path
 from sftlint.lsp import convert, masking, rows
 from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import HOW_TO_CONFIGURE, MaskService
 from sftlint.model import Finding
-from sftlint.reader import Row, format_path
 
 MAX_TOKENS_SHOWN = 400
 

@@ -5,7 +5,7 @@ chunks (so a 100 MB open never stops the server from reading messages), and its 
 is dropped when the document changed meanwhile: only the newest version is published.
 
 The loss-mask rules (which tokenize) are not part of that lint: once a version's
-diagnostics are out, the mask pass (`sftlint.maskpass`) runs on the masking service's
+diagnostics are out, the mask pass (`sftlint.lsp.maskpass`) runs on the masking service's
 pass thread over a snapshot of the lines, and its findings are merged into the diagnostics
 if the document is still at that version (else dropped: the next version's lint starts
 another pass). Until then the last pass's findings stay on the rows no edit touched.
@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from lsprotocol import types as lsp
 from pygls import uris
 
-from sftlint.incremental import IncrementalLinter
+from sftlint.io.reader import JSON_SUFFIXES
 from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, settings_for
 from sftlint.lsp.documents import LineDocument, Splice
 from sftlint.lsp.early import EarlyLint
+from sftlint.lsp.incremental import IncrementalLinter
 from sftlint.lsp.masking import MaskService, held
-from sftlint.maskpass import MaskPass
+from sftlint.lsp.maskpass import MaskPass
+from sftlint.lsp.worker import LintWorker
 from sftlint.model import Finding
-from sftlint.reader import JSON_SUFFIXES
 from sftlint.settings import Settings
-from sftlint.worker import LintWorker
 
 log = logging.getLogger("sftlint.lsp")
 

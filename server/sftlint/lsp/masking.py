@@ -4,7 +4,7 @@ Tokenizers load in the background (with work-done progress), and rows are tokeni
 server's executor, never on the thread that reads client messages. Until a file's tokenizer
 is loaded its settings carry it under `PENDING` instead of `tokenizer`; once loaded, every
 open file is linted again. The structural lint (on the event loop) never sees the tokenizer
-(`held`): the L rules run in the mask pass (`sftlint.maskpass`), in the executor.
+(`held`): the L rules run in the mask pass (`sftlint.lsp.maskpass`), in the executor.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sftlint import rowview
-from sftlint.reader import Row
+from sftlint.engine import rowview
+from sftlint.io.reader import Row
 from sftlint.settings import Settings
 
 if TYPE_CHECKING:

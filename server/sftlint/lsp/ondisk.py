@@ -7,7 +7,7 @@ from typing import Any
 
 from pygls import uris
 
-from sftlint import engine
+from sftlint.engine import engine
 from sftlint.lsp import convert
 from sftlint.lsp.config import settings_for
 from sftlint.lsp.linting import Linting

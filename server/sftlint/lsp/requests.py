@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlint import rowview
 from sftlint.lsp import masking, rows
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.masking import MaskService
+from sftlint.report import json as report_json
 
 ROW_TOKENS = "sftlint/rowTokens"
 FILE_STATS = "sftlint/fileStats"
@@ -46,7 +46,7 @@ async def row_tokens(linting: Linting, masks: MaskService, params: Any) -> dict[
     if row is None:
         return None
     view = await masks.view(row, state.settings)
-    payload = rowview.row_json(state.doc.path, view)
+    payload = report_json.row_json(state.doc.path, view)
     if view.result is None:
         settings = masking.effective(state.settings)
         message = await _no_tokens(settings, masks)

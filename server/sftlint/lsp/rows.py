@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import accumulate
 
-from sftlint import reader
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.documents import LineDocument
-from sftlint.reader import FileInfo, Row
 
 
 def is_array(doc: LineDocument) -> bool:

@@ -23,7 +23,7 @@ from sftlint.lsp.guard import guarded
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.masking import MaskService
 from sftlint.lsp.progress import run_with_progress
-from sftlint.worker import LintWorker
+from sftlint.lsp.worker import LintWorker
 
 CHECK_ON_DISK = "sftlint.checkFileOnDisk"
 TEST_CRASH = "sftlint.test.crash"  # only with SFTLINT_TEST_COMMANDS=1: proves "never down"

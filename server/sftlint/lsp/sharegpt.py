@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import orjson
 
-from sftlint import formats, jsonscan
+from sftlint.io import formats, jsonscan
+from sftlint.io.reader import Row
 from sftlint.model import Edit
-from sftlint.reader import Row
 
 # ShareGPT role -> messages role (function_call turns are the assistant's tool calls).
 ROLE_MAP = {

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sftlint import dataset, engine
+from sftlint.engine import dataset, engine
+from sftlint.io.reader import FileInfo
 from sftlint.model import Finding
-from sftlint.reader import FileInfo
 from sftlint.settings import Settings
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import asyncio
 
 from lsprotocol import types as lsp
 
-from sftlint import formats
+from sftlint.io import formats
 from sftlint.lsp import convert, rows
 from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import MaskService

@@ -3,7 +3,7 @@
 These are file checks over the rows' summaries (`RowSummary.keys`, `.message_keys`,
 `.types`): the per-row cost is nil, and only the rows to report are read again. The key
 helpers here (`near_miss`, `suggest_key`, `rename_edits`) are shared with the
-dataset-wide split check in `sftlint.dataset`.
+dataset-wide split check in `sftlint.engine.dataset`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 
-from sftlint import formats, jsonscan
-from sftlint.checks import FileContext, RowSummary, file_check
-from sftlint.jsonscan import json_type
+from sftlint.engine.checks import FileContext, RowSummary, file_check
+from sftlint.io import formats, jsonscan
+from sftlint.io.jsonscan import json_type
+from sftlint.io.reader import Row, format_path
 from sftlint.model import Edit, Fix, Severity
-from sftlint.reader import Row, format_path
 from sftlint.registry import Rule, register
 
 register(

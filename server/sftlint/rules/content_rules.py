@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from sftlint import formats, jsonscan
-from sftlint.checks import RowContext, row_check
-from sftlint.formats import Turn
-from sftlint.jsonscan import json_type
+from sftlint.engine.checks import RowContext, row_check
+from sftlint.io import formats, jsonscan
+from sftlint.io.formats import Turn
+from sftlint.io.jsonscan import json_type
+from sftlint.io.reader import Row, format_path
 from sftlint.model import Range, Severity
-from sftlint.reader import Row, format_path
 from sftlint.registry import Rule, register
 from sftlint.rules.role_rules import CALL_PART_TYPES, row_conversations, where
 

@@ -1,12 +1,12 @@
 """D: the dataset as a whole. Duplicate rows here; the checks across files (splits that
-disagree, rows that leak from train into evaluation) are in `sftlint.dataset`.
+disagree, rows that leak from train into evaluation) are in `sftlint.engine.dataset`.
 """
 
 from __future__ import annotations
 
-from sftlint.checks import FileContext, RowSummary, file_check
+from sftlint.engine.checks import FileContext, RowSummary, file_check
+from sftlint.io.reader import Row
 from sftlint.model import Edit, Fix, Range, Related, Severity
-from sftlint.reader import Row
 from sftlint.registry import Rule, register
 
 register(

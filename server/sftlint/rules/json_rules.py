@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sftlint.checks import FileContext, file_check
+from sftlint.engine.checks import FileContext, file_check
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
 
@@ -216,6 +216,6 @@ def crlf_and_empty(ctx: FileContext) -> None:
             info.first_crlf,
         )
     if info.rows == 0 and not any(p.code in ("J012", "J002") for p in info.problems):
-        from sftlint.positions import point
+        from sftlint.io.positions import point
 
         ctx.reporter.add("J012", "file holds no rows", ctx.path, point(0, 0, 0, 0))

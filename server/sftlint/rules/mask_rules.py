@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sftlint import formats
-from sftlint.checks import FileContext, Reporter, RowContext, file_check, row_check
+from sftlint.engine.checks import FileContext, Reporter, RowContext, file_check, row_check
+from sftlint.io import formats
+from sftlint.io.positions import point, utf16_len
 from sftlint.model import Edit, Fix, Position, Range, Severity
-from sftlint.positions import point, utf16_len
 from sftlint.registry import Rule, register
 from sftlint.rules.pretokenized_rules import check_vocab
 from sftlint.settings import Settings

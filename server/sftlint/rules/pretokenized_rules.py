@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sftlint import formats
-from sftlint.checks import FileContext, RowContext, file_check, row_check
+from sftlint.engine.checks import FileContext, RowContext, file_check, row_check
+from sftlint.io import formats
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import orjson
 
-from sftlint import formats, jsonscan
-from sftlint.checks import RowContext, row_check
-from sftlint.formats import Fields, Turn
-from sftlint.jsonscan import json_type
+from sftlint.engine.checks import RowContext, row_check
+from sftlint.io import formats, jsonscan
+from sftlint.io.formats import Fields, Turn
+from sftlint.io.jsonscan import json_type
+from sftlint.io.reader import format_path
 from sftlint.model import Fix, Severity
-from sftlint.reader import format_path
 from sftlint.registry import Rule, register
 
 register(

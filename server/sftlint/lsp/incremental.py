@@ -35,13 +35,14 @@ from itertools import accumulate, compress, islice, repeat
 from operator import add, attrgetter, is_not, itemgetter, not_
 from typing import TYPE_CHECKING, Any
 
-from sftlint import checks, engine, reader
+from sftlint.engine import checks, engine
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Edit, Finding, Fix, Position, Range, Related
-from sftlint.reader import FileInfo, Row
 from sftlint.settings import Settings
 
 if TYPE_CHECKING:
-    from sftlint.worker import Job, LintWorker
+    from sftlint.lsp.worker import Job, LintWorker
 
 _CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 _HEAD_LINES = 50  # lines that decide whether a .json file is an array or JSON Lines

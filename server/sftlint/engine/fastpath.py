@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from sftlint import formats
-from sftlint.checks import RowSummary
-from sftlint.formats import Fields
+from sftlint.engine.checks import RowSummary
+from sftlint.io import formats
+from sftlint.io.formats import Fields
 from sftlint.rules import format_rules
 from sftlint.rules.content_rules import TOKEN_RE
 

@@ -28,10 +28,10 @@ from multiprocessing.connection import Connection, Pipe
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sftlint.incremental import Packed
+    from sftlint.lsp.incremental import Packed
     from sftlint.settings import Settings
 
-log = logging.getLogger("sftlint.worker")
+log = logging.getLogger("sftlint.lsp.worker")
 
 MIN_BYTES = 16 << 20  # below this, handing lines over costs more than it saves
 # A JSON array is checked whole after every edit: from this size on, in the helper.
@@ -280,8 +280,8 @@ _fallocate = _libc_fallocate() if sys.platform == "linux" else None
 def _serve(conn: Connection, fd: int) -> None:
     """The helper's loop: lint each job's lines as they come, send the packed results when
     it ends, until the server hangs up."""
-    from sftlint.engine import check_bytes
-    from sftlint.incremental import PieceLinter
+    from sftlint.engine.engine import check_bytes
+    from sftlint.lsp.incremental import PieceLinter
 
     linter: PieceLinter | None = None
     failure: str | None = None

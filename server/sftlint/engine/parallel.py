@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
-from sftlint import checks, reader
+from sftlint.engine import checks
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo, Problem
 from sftlint.model import Finding, Position, Range, Related
-from sftlint.reader import FileInfo, Problem
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings

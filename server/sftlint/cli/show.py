@@ -9,9 +9,11 @@ from typing import IO, Any
 
 import orjson
 
-from sftlint import engine, output, rowview
+from sftlint.engine import engine, rowview
+from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Severity
-from sftlint.reader import FileInfo, Row
+from sftlint.report import json as report_json
+from sftlint.report import text
 from sftlint.settings import settings_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -70,10 +72,10 @@ def run_show(args: argparse.Namespace) -> int:
     view = rowview.inspect_row(row, settings)
     findings = view.findings
     if args.json:
-        payload = rowview.row_json(str(path), view)
+        payload = report_json.row_json(str(path), view)
         sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        color = output.use_color(args.color, sys.stdout)
+        color = text.use_color(args.color, sys.stdout)
         print_row(sys.stdout, path, row, view.format, settings.mask, view.result, findings, color)
     return EXIT_FINDINGS if any(f.severity >= Severity.WARNING for f in findings) else EXIT_CLEAN
 
@@ -130,7 +132,7 @@ def print_row(
             s = f.range.start
             out.write(
                 f"{path}:{s.line + 1}:{s.column + 1}: "
-                f"{c(output._COLORS[f.severity], f.code)} {f.message}\n"
+                f"{c(text.COLORS[f.severity], f.code)} {f.message}\n"
             )
 
 

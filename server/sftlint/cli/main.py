@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list every rule")
     rule = sub.add_parser("rule", help="explain a rule")
     rule.add_argument("code", help="a rule code (R003) or name (unknown-role)")
-    from sftlint.cli_show import add_parser as add_show_parser
+    from sftlint.cli.show import add_parser as add_show_parser
 
     add_show_parser(sub)
     serve = sub.add_parser("serve", help="run the language server (default: over stdio)")
@@ -97,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return serve(tcp=args.tcp, ws=args.ws)
         if args.command == "check":
-            from sftlint.cli_check import run_check
+            from sftlint.cli.check import run_check
 
             return run_check(args)
         if args.command == "show":
-            from sftlint.cli_show import run_show
+            from sftlint.cli.show import run_show
 
             return run_show(args)
         if args.command == "rules":
@@ -169,7 +169,7 @@ def iter_targets(paths: list[str]) -> Iterator[Path | None]:
     Folders are walked in sorted order, skipping hidden folders and the config's
     `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
     """
-    from sftlint.engine import is_dataset_file
+    from sftlint.engine.engine import is_dataset_file
     from sftlint.settings import find_config, load_config
 
     for p in paths:

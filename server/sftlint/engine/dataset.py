@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sftlint import checks, engine, formats, reader
+from sftlint.engine import checks, engine
+from sftlint.io import formats, reader
+from sftlint.io.reader import FileInfo, Row, format_path
 from sftlint.model import Edit, Finding, Fix, Related
-from sftlint.reader import FileInfo, Row, format_path
 from sftlint.rules.consistency_rules import (
     MESSAGE_SYNONYMS,
     ROW_SYNONYMS,

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftlint import checks, formats, reader
-from sftlint.incremental import _shift
+from sftlint.engine import checks
+from sftlint.io import formats, reader
+from sftlint.io.reader import FileInfo, Row
+from sftlint.lsp.incremental import _shift
 from sftlint.model import Finding
-from sftlint.reader import FileInfo, Row
 from sftlint.rules import mask_rules
 from sftlint.settings import Settings
 

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sftlint import engine, fixes, output
+from sftlint.engine import engine, fixes
 from sftlint.model import Severity
+from sftlint.report import render, text
 from sftlint.settings import Settings, settings_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -34,10 +35,10 @@ class _Run:
         self.results: list[engine.FileResult] = []
         self.io_errors = 0
         self.fixed = 0
-        self.err_color = output.use_color(args.color, sys.stderr)
+        self.err_color = text.use_color(args.color, sys.stderr)
 
     def error(self, message: str) -> None:
-        print(output.error_line(message, color=self.err_color), file=sys.stderr)
+        print(text.error_line(message, color=self.err_color), file=sys.stderr)
         self.io_errors += 1
 
     def check_stdin(self) -> None:
@@ -80,7 +81,7 @@ class _Run:
             return None
         if target.stat().st_size < PROGRESS_MIN_BYTES:
             return None
-        return output.ProgressBar(str(target), sys.stderr).update
+        return text.ProgressBar(str(target), sys.stderr).update
 
     def _fix(self, name: str, data: bytes, settings: Settings) -> tuple[bytes, engine.FileResult]:
         """Apply safe fixes until none is left; the result is the re-check of the new bytes."""
@@ -96,7 +97,7 @@ class _Run:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from sftlint.cli import iter_targets
+    from sftlint.cli.main import iter_targets
 
     run = _Run(args)
     checked_any = False
@@ -108,23 +109,23 @@ def run_check(args: argparse.Namespace) -> int:
             run.check_file(target)
     if not checked_any:
         print(
-            output.warning_line(
+            text.warning_line(
                 "no dataset files found under " + ", ".join(args.paths), color=run.err_color
             ),
             file=sys.stderr,
         )
     if run.results:  # checks across files: splits of one dataset that disagree (D002-D004)
-        from sftlint import dataset
+        from sftlint.engine import dataset
 
         first = Path(run.results[0].path).absolute()
         dataset.add_split_findings(run.results, settings_for(first, run.overrides, args.config))
     stdin_fixed = args.fix and "-" in args.paths
     out = sys.stderr if stdin_fixed else sys.stdout
-    output.render(
+    render.render(
         run.results,
         args.output_format,
         out,
-        color=output.use_color(args.color, out),
+        color=text.use_color(args.color, out),
         statistics=args.statistics,
         fixed=run.fixed if args.fix else None,
         failed=run.io_errors,

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sftlint import checks, formats, output
+from sftlint.engine import checks
+from sftlint.io import formats
+from sftlint.io.reader import Row
 from sftlint.model import Finding
-from sftlint.reader import Row
 from sftlint.settings import Settings
 
 
@@ -55,18 +56,3 @@ def totals(result: Any) -> dict[str, int] | None:
     if result is None:
         return None
     return {"tokens": result.total_tokens, "trained": result.trained_tokens}
-
-
-def row_json(filename: str, view: RowView) -> dict[str, Any]:
-    """The `sftlint show --json` payload (`row` is the 1-based line where the row starts)."""
-    result = view.result
-    return {
-        "filename": filename,
-        "row": view.row.line + 1,
-        "format": view.format,
-        "tokens": [t.as_dict() for t in result.tokens] if result else [],
-        "turns": [t.as_dict() for t in result.turns] if result else [],
-        "rendered": result.rendered if result else None,
-        "totals": totals(result),
-        "findings": [output.finding_json(f) for f in view.findings],
-    }

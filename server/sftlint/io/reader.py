@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 
-from sftlint import jsonscan
-from sftlint.jsonscan import json_type
+from sftlint.io import jsonscan
+from sftlint.io.jsonscan import json_type
+from sftlint.io.positions import NO_WIDTH, RowText, Width, utf16_len, width
 from sftlint.model import Edit, Fix, Position, Range
-from sftlint.positions import NO_WIDTH, RowText, Width, utf16_len, width
 
 JSONL_SUFFIXES = (".jsonl", ".jsonlines", ".ndjson")
 JSON_SUFFIXES = (".json",)

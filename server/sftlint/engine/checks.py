@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from sftlint import formats
+from sftlint.io import formats
+from sftlint.io.positions import NO_WIDTH
+from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding, Fix, Range, Related, Severity
-from sftlint.positions import NO_WIDTH
-from sftlint.reader import FileInfo, Row
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings

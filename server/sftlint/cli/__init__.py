@@ -1,0 +1,1 @@
+"""The command-line face: `sftlint check / show / rules / rule / serve`."""

@@ -1,0 +1,1 @@
+"""Checking a dataset: rows through the row checks, then the file checks."""

@@ -1,0 +1,1 @@
+"""Reading datasets: files to rows, the locating JSON parser, positions, row formats."""

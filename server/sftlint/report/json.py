@@ -1,0 +1,77 @@
+"""`--format json`: the finding and fix objects of the JSON contract (rows, columns 1-based)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from sftlint import registry
+from sftlint.engine import fixes
+from sftlint.engine.rowview import RowView, totals
+from sftlint.model import Finding, Fix, Range
+
+
+def _loc(r: Range) -> tuple[dict[str, int], dict[str, int]]:
+    return (
+        {"row": r.start.line + 1, "column": r.start.column + 1},
+        {"row": r.end.line + 1, "column": r.end.column + 1},
+    )
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding in the `--format json` contract (rows and columns 1-based)."""
+    rule = registry.get(f.code)
+    fix = fixes.safe_fix(f) or (f.fixes[0] if f.fixes else None)
+    start, end = _loc(f.range)
+    return {
+        "code": f.code,
+        "severity": f.severity.label,
+        "message": f.message,
+        "filename": f.path,
+        "location": start,
+        "end_location": end,
+        "url": rule.url if rule else None,
+        "fix": fix_json(fix) if fix else None,
+        "name": rule.name if rule else None,
+        "fixes": [fix_json(x) for x in f.fixes],
+        "related": [
+            {"filename": r.path, "message": r.message, "location": _loc(r.range)[0]}
+            for r in f.related
+        ],
+    }
+
+
+def fix_json(fix: Fix) -> dict[str, Any]:
+    return {
+        "message": fix.title,
+        "applicability": "safe" if fix.safe else "unsafe",
+        "edits": [
+            {
+                "filename": e.path,
+                "content": e.new_text,
+                "location": _loc(e.range)[0],
+                "end_location": _loc(e.range)[1],
+            }
+            for e in fix.edits
+        ],
+    }
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def row_json(filename: str, view: RowView) -> dict[str, Any]:
+    """The `sftlint show --json` payload (`row` is the 1-based line where the row starts)."""
+    result = view.result
+    return {
+        "filename": filename,
+        "row": view.row.line + 1,
+        "format": view.format,
+        "tokens": [t.as_dict() for t in result.tokens] if result else [],
+        "turns": [t.as_dict() for t in result.turns] if result else [],
+        "rendered": result.rendered if result else None,
+        "totals": totals(result),
+        "findings": [finding_json(f) for f in view.findings],
+    }

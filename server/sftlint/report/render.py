@@ -1,0 +1,49 @@
+"""Print the findings of a check in the format the user asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO, Any
+
+from sftlint.report import github, json, sarif, text
+
+
+def render(
+    results: Iterable[Any],
+    fmt: str,
+    out: IO[str],
+    *,
+    color: bool = False,
+    statistics: bool = False,
+    fixed: int | None = None,
+    failed: int = 0,
+) -> None:
+    """Print every finding of `results` in `fmt`.
+
+    `fixed`: how many problems `--fix` fixed; `failed`: files that could not be read (their
+    errors are on stderr, so the summary does not claim that all checks passed).
+    """
+    results = list(results)
+    findings = [f for r in results for f in r.findings]
+    if statistics and fmt in ("text", "json"):
+        rows = text.stats(findings)
+        if fmt == "json":
+            out.write(json.dumps(rows))
+            return
+        width = max((len(str(r["count"])) for r in rows), default=1)
+        for r in rows:
+            mark = "[*]" if r["fixable"] else "[ ]"
+            out.write(f"{r['count']:>{width}}\t{r['code']}\t{mark} {r['name']}\n")
+        text.summary(results, findings, out, color=color, fixed=fixed, failed=failed)
+        return
+    if fmt == "json":
+        out.write(json.dumps([json.finding_json(f) for f in findings]))
+    elif fmt == "sarif":
+        out.write(json.dumps(sarif.sarif(findings)))
+    elif fmt == "github":
+        for f in findings:
+            out.write(github.github(f))
+    else:
+        for f in findings:
+            out.write(text.text_line(f, color=color))
+        text.summary(results, findings, out, color=color, fixed=fixed, failed=failed)
