@@ -1,0 +1,44 @@
+# Sourced by parity/<trainer>/record.sh: build (or reuse) one trainer venv.
+#
+#   parity_venv <name> <requirements.txt> [extra pip args for the requirements]
+#     -> creates .parity-venvs/<name>/, installs the CPU torch wheel FIRST, then the
+#        requirements under a torch constraint (pip can never swap in the multi-GB CUDA
+#        build from the registry: a requirement that wants another torch fails instead).
+#        Sets PARITY_PY to the venv's python. Reuses a venv whose requirements are unchanged.
+#
+# Environment: PARITY_TORCH_WHEEL (default: the CPU wheel in /opt/wheels), PARITY_PYTHON
+# (default python3.11, the wheel's ABI), PARITY_VENVS (default <repo>/.parity-venvs).
+
+PARITY_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PARITY_VENVS="${PARITY_VENVS:-$PARITY_REPO/.parity-venvs}"
+PARITY_TORCH_WHEEL="${PARITY_TORCH_WHEEL:-/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl}"
+PARITY_PYTHON="${PARITY_PYTHON:-python3.11}"
+export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+parity_venv() {
+    local name="$1" req="$2"; shift 2
+    local venv="$PARITY_VENVS/$name"
+    local stamp="$venv/.parity-requirements"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$req" "$stamp"; then
+        PARITY_PY="$venv/bin/python"; return 0
+    fi
+    echo "parity: building $venv" >&2
+    mkdir -p "$PARITY_VENVS"
+    "$PARITY_PYTHON" -m venv "$venv" || return 1
+    local pip="$venv/bin/pip"
+    if [ -f "$PARITY_TORCH_WHEEL" ]; then
+        nice "$pip" install -q "$PARITY_TORCH_WHEEL" || return 1
+    else
+        echo "parity: CPU torch wheel not found at $PARITY_TORCH_WHEEL (set PARITY_TORCH_WHEEL)" >&2
+        return 1
+    fi
+    local torch_version
+    torch_version="$("$venv/bin/python" -c 'import torch; print(torch.__version__)')" || return 1
+    case "$torch_version" in *+cpu) ;; *) echo "parity: torch $torch_version is not a CPU build" >&2; return 1;; esac
+    local constraints="$venv/.parity-constraints"
+    echo "torch==$torch_version" > "$constraints"
+    nice "$pip" install -q -c "$constraints" -r "$req" "$@" || return 1
+    cp "$req" "$stamp"
+    PARITY_PY="$venv/bin/python"
+}
