@@ -10,7 +10,14 @@ import pytest
 
 from sftlint.cli.main import main
 from sftlint.model import Severity
-from sftlint.settings import ConfigError, find_config, load_config, resolve, settings_for
+from sftlint.settings import (
+    ConfigError,
+    MaskConfig,
+    find_config,
+    load_config,
+    resolve,
+    settings_for,
+)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -91,18 +98,18 @@ def test_mask_keys_and_paths_relative_to_the_config(tmp_path: Path) -> None:
         "train_on_eos = 'turn'\nmax_seq_length = 2048\ntrain_on_prompt = false\n",
     )
     s = settings_for(tmp_path / "data.jsonl", config=cfg)
-    assert s.mask == {
-        "tokenizer": str(tmp_path / "conf" / "tok"),
-        "chat-template": str(tmp_path / "conf" / "t.jinja"),
-        "roles-to-train": ["assistant"],
-        "train-on-eos": "turn",
-        "max-seq-length": 2048,
-        "train-on-prompt": False,
-    }
+    assert s.mask == MaskConfig(
+        tokenizer=str(tmp_path / "conf" / "tok"),
+        chat_template=str(tmp_path / "conf" / "t.jinja"),
+        roles_to_train=("assistant",),
+        train_on_eos="turn",
+        max_seq_length=2048,
+        train_on_prompt=False,
+    )
     # Names that are not paths (built-ins, hub ids) stay as written; CLI overrides win.
     cfg.write_text('tokenizer = "mistral-v3"\nchat-template = "chatml"\n', encoding="utf-8")
     s = settings_for(tmp_path / "d.jsonl", {"strategy": "full", "chat-template": "llama3"}, cfg)
-    assert s.mask == {"tokenizer": "mistral-v3", "chat-template": "llama3", "strategy": "full"}
+    assert s.mask == MaskConfig(tokenizer="mistral-v3", chat_template="llama3", strategy="full")
 
 
 def test_cli_select_replaces_and_ignore_extends(tmp_path: Path) -> None:
@@ -121,7 +128,7 @@ def test_cli_select_replaces_and_ignore_extends(tmp_path: Path) -> None:
         (
             'ignore = ["J", "X12"]\n',
             1,
-            'ignore[1]: "X12" is not a rule family (families: J, F, R, C, K, T, M, D, L, S)',
+            'ignore[1]: "X12" is not a rule family (families: J, F, R, C, K, T, M, D, L)',
         ),
         (
             '\n[severity]\nJ001 = "fatal"\n',

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,8 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 MASK_KEYS = (
     "tokenizer",
     "chat-template",
+    "trainer",
+    "trainer-version",
     "strategy",
     "instruction-part",
     "response-part",
@@ -46,6 +49,7 @@ MASK_KEYS = (
     "train-on-prompt",
     "mask-history",
     "canonical-check",
+    "eot-tokens",
 )
 # Mask keys that may name a file or folder: resolved against the config's folder.
 _PATH_KEYS = ("tokenizer", "chat-template")
@@ -68,6 +72,52 @@ class ConfigError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True, slots=True)
+class MaskConfig:
+    """The masking keys as configured. Their values are validated by the masking engine
+    (`masking.MaskSettings.from_config`) when it is used: a bad one is an L012 finding
+    of the file, not a config error, so structural checks still run."""
+
+    tokenizer: str | None = None
+    chat_template: str | None = None
+    trainer: str | None = None
+    trainer_version: str | None = None
+    strategy: str | None = None
+    instruction_part: str | None = None
+    response_part: str | None = None
+    roles_to_train: tuple[str, ...] | str | None = None
+    train_on_eos: str | bool | None = None
+    message_field_training: str | None = None
+    max_seq_length: int | None = None
+    train_on_prompt: bool | None = None
+    mask_history: bool | None = None
+    canonical_check: str | bool | None = None
+    eot_tokens: tuple[str, ...] | str | None = None
+    # The language server's: the tokenizer while it loads (the structural lint runs
+    # without it), and the values an untrusted workspace may not load, as (key, value).
+    pending_tokenizer: str | None = None
+    withheld: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> MaskConfig:
+        """From kebab-case keys (others are ignored); lists become tuples (hashable)."""
+        values = {}
+        for key in MASK_KEYS:
+            if key in table:
+                value = table[key]
+                values[key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
+        return cls(**values)
+
+    def table(self) -> dict[str, Any]:
+        """The configured keys, kebab-case, as the masking engine reads them."""
+        out: dict[str, Any] = {}
+        for key in MASK_KEYS:
+            value = getattr(self, key.replace("-", "_"))
+            if value is not None:
+                out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
 @dataclass(slots=True)
 class Settings:
     select: list[str] = field(default_factory=lambda: ["ALL"])
@@ -75,7 +125,7 @@ class Settings:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     max_problems: int = 1000
     fields: formats.Fields = field(default_factory=formats.Fields)
-    mask: dict[str, Any] = field(default_factory=dict)  # MASK_KEYS present in the config
+    mask: MaskConfig = field(default_factory=MaskConfig)
     dataset_files: list[Path] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -447,14 +497,16 @@ def resolve(
     s.max_problems = int(table.get("max-problems", s.max_problems))
     merged = {**table, **{k: v for k, v in overrides.items() if k not in _SELECTION_KEYS}}
     s.fields = _fields(merged)
-    s.mask = {k: table[k] for k in MASK_KEYS if k in table}
+    mask = {k: table[k] for k in MASK_KEYS if k in table}
     for key in _PATH_KEYS:
-        if key in s.mask:
-            s.mask[key] = _existing_path(s.mask[key], base)
+        if isinstance(mask.get(key), str):
+            mask[key] = _existing_path(mask[key], base)
     for key in MASK_KEYS:
         if overrides.get(key) is not None:
             value = overrides[key]
-            s.mask[key] = _existing_path(value, Path.cwd()) if key in _PATH_KEYS else value
+            is_path = key in _PATH_KEYS and isinstance(value, str)
+            mask[key] = _existing_path(value, Path.cwd()) if is_path else value
+    s.mask = MaskConfig.from_table(mask)
     s.dataset_files = [(base / p).resolve() for p in table.get("dataset-files", [])]
     s.include = list(table.get("include", []))
     s.exclude = list(table.get("exclude", []))

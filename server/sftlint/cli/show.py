@@ -14,7 +14,7 @@ from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
-from sftlint.settings import settings_for
+from sftlint.settings import MaskConfig, settings_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -85,7 +85,7 @@ def print_row(
     path: Path,
     row: Row,
     fmt: str | None,
-    mask: dict[str, Any],
+    mask: MaskConfig,
     result: Any,
     findings: list[Any],
     color: bool,
@@ -95,7 +95,9 @@ def print_row(
 
     where = f"{path}:{row.line + 1}"
     settings_text = " · ".join(
-        f"{k} {v}" for k, v in mask.items() if k in ("tokenizer", "chat-template", "strategy")
+        f"{k} {v}"
+        for k, v in mask.table().items()
+        if k in ("trainer", "trainer-version", "tokenizer", "chat-template", "strategy")
     )
     out.write(
         c(_BOLD, where)
@@ -104,7 +106,7 @@ def print_row(
         + "\n"
     )
     if result is None:
-        if not mask.get("tokenizer"):
+        if not mask.tokenizer:
             out.write(
                 "No tokenizer configured: set `tokenizer` in sftlint.toml or pass "
                 "--tokenizer (e.g. mistral-v3, or a local tokenizer folder).\n"

@@ -379,4 +379,4 @@ def idle_checks(settings: Settings) -> frozenset[Any]:
     """
     from sftlint.rules import mask_rules
 
-    return frozenset() if settings.mask.get("tokenizer") else frozenset((mask_rules.loss_mask,))
+    return frozenset() if settings.mask.tokenizer else frozenset((mask_rules.loss_mask,))

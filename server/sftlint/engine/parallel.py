@@ -46,7 +46,7 @@ def usable(path: str, size: int, settings: Settings) -> bool:
     """
     return (
         size >= MIN_SIZE
-        and not settings.mask.get("tokenizer")
+        and not settings.mask.tokenizer
         and not path.lower().endswith(reader.JSON_SUFFIXES)
         and (os.cpu_count() or 1) >= 2
         and threading.active_count() == 1  # forking a threaded process can deadlock

@@ -428,7 +428,7 @@ class IncrementalLinter:
 
     def _batchable(self) -> bool:
         # Loss-mask rules keep totals across rows: a shared checker would mix rows.
-        return not self.settings.mask.get("tokenizer")
+        return not self.settings.mask.tokenizer
 
     def _lint_line(self, i: int, last: bool) -> LineResult:
         line = self.lines[i]

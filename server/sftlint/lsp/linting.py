@@ -197,7 +197,7 @@ class Linting:
     # --- the loss-mask pass ----------------------------------------------------------------
 
     def _schedule_mask(self, uri: str, state: OpenDocument) -> None:
-        if self.masks is None or not state.settings.mask.get("tokenizer"):
+        if self.masks is None or not state.settings.mask.tokenizer:
             return  # no tokenizer configured, or it is still loading (it re-lints then)
         if state.mask_task is not None and not state.mask_task.done():
             state.mask_again = True  # the running pass is for an older version

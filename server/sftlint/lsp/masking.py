@@ -2,7 +2,7 @@
 
 Tokenizers load in the background (with work-done progress), and rows are tokenized in the
 server's executor, never on the thread that reads client messages. Until a file's tokenizer
-is loaded its settings carry it under `PENDING` instead of `tokenizer`; once loaded, every
+is loaded its settings carry it as `pending_tokenizer` instead of `tokenizer`; once loaded, every
 open file is linted again. The structural lint (on the event loop) never sees the tokenizer
 (`held`): the L rules run in the mask pass (`sftlint.lsp.maskpass`), in the executor.
 """
@@ -36,8 +36,6 @@ NO_TOKENIZER = (
     "no tokenizer configured: set `tokenizer` in sftlint.toml or `sftlint.tokenizer` in the "
     "editor settings (e.g. mistral-v3, or a local tokenizer folder)"
 )
-PENDING = "pending-tokenizer"  # Settings.mask key: the tokenizer while it loads
-WITHHELD = "withheld"  # Settings.mask key: {key: value} not loaded in an untrusted workspace
 _PATH_KEYS = ("tokenizer", "chat-template")
 _SAMPLE = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Hello."}]
 T = TypeVar("T")
@@ -45,32 +43,34 @@ _TOTALS_MAX = 200_000  # rows whose token totals are kept (by their bytes) for f
 
 
 def configured(settings: Settings) -> bool:
-    return bool(settings.mask.get("tokenizer") or settings.mask.get(PENDING))
+    return bool(settings.mask.tokenizer or settings.mask.pending_tokenizer)
 
 
 def effective(settings: Settings) -> Settings:
     """The settings with the tokenizer back in place while it is still loading."""
-    if not settings.mask.get(PENDING):
+    mask = settings.mask
+    if not mask.pending_tokenizer:
         return settings
-    mask = {k: v for k, v in settings.mask.items() if k != PENDING}
-    return replace(settings, mask={**mask, "tokenizer": settings.mask[PENDING]})
+    return replace(
+        settings, mask=replace(mask, tokenizer=mask.pending_tokenizer, pending_tokenizer=None)
+    )
 
 
 def held(settings: Settings) -> Settings:
     """The settings of the structural lint, which runs on the event loop: the tokenizer kept
-    under PENDING (the L rules run in the mask pass, in the executor)."""
-    if not settings.mask.get("tokenizer"):
+    kept as `pending_tokenizer` (the L rules run in the mask pass, in the executor)."""
+    mask = settings.mask
+    if not mask.tokenizer:
         return settings
-    mask = {k: v for k, v in settings.mask.items() if k != "tokenizer"}
-    return replace(settings, mask={**mask, PENDING: settings.mask["tokenizer"]})
+    return replace(settings, mask=replace(mask, tokenizer=None, pending_tokenizer=mask.tokenizer))
 
 
 def withheld_note(settings: Settings) -> str | None:
     """Why a configured tokenizer or chat template is not used (untrusted workspace)."""
-    held = settings.mask.get(WITHHELD)
+    held = settings.mask.withheld
     if not held:
         return None
-    names = ", ".join(f'{k} "{v}"' for k, v in held.items())
+    names = ", ".join(f'{k} "{v}"' for k, v in held)
     return f"untrusted workspace: {names} not loaded (it is inside the workspace)"
 
 
@@ -93,7 +93,7 @@ def untrusted(settings: Settings, client: ClientSettings) -> Settings:
     roots = [Path(r).resolve() for r in client.roots] or [base.resolve()]
     held: dict[str, str] = {}
     for key in _PATH_KEYS:
-        value = settings.mask.get(key)
+        value = getattr(settings.mask, key.replace("-", "_"))
         if not isinstance(value, str) or client.overrides.get(key) == value:
             continue
         if value in BUILTIN_TOKENIZERS or value in BUILTIN_TEMPLATES or value == "tokenizer":
@@ -105,8 +105,8 @@ def untrusted(settings: Settings, client: ClientSettings) -> Settings:
             held[key] = value
     if not held:
         return settings
-    mask = {k: v for k, v in settings.mask.items() if k not in held}
-    return replace(settings, mask={**mask, WITHHELD: held})
+    cleared = {key.replace("-", "_"): None for key in held}
+    return replace(settings, mask=replace(settings.mask, **cleared, withheld=tuple(held.items())))
 
 
 class MaskService:
@@ -131,16 +131,16 @@ class MaskService:
         from sftlint.masking import MaskSettings
 
         base = settings.config_path.parent if settings.config_path else None
-        return MaskSettings.from_config(settings.mask, base_dir=base)
+        return MaskSettings.from_config(settings.mask.table(), base_dir=base)
 
     def prepare(self, settings: Settings, client: ClientSettings) -> Settings:
-        """A file's settings: trust applied, and the tokenizer held back (under PENDING)
+        """A file's settings: trust applied, and the tokenizer held back (as `pending_tokenizer`)
         until it is loaded; the first call starts the load."""
         from sftlint.masking import SettingsError
 
         if not client.trusted:
             settings = untrusted(settings, client)
-        if not settings.mask.get("tokenizer"):
+        if not settings.mask.tokenizer:
             return settings
         try:
             future = self.handle(settings)
@@ -191,7 +191,7 @@ class MaskService:
         from sftlint.masking import SettingsError
 
         settings = effective(settings)
-        if settings.mask.get("tokenizer"):
+        if settings.mask.tokenizer:
             with contextlib.suppress(SettingsError):  # the engine reports it (L012)
                 await self.loaded(settings)
         return await self.run(rowview.inspect_row, row, settings)

@@ -73,12 +73,12 @@ async def file_stats(linting: Linting, masks: MaskService, params: Any) -> dict[
     tokens = trained = None
     if masking.configured(settings) and await masks.error(settings) is None:
         tokens, trained = await masks.totals(all_rows, settings)
-    strategy = mask.get("strategy")
+    strategy = mask.strategy
     if masking.configured(settings) and strategy is None:
         strategy = "assistant-only"  # the engine's default
     return {
-        "tokenizer": mask.get("tokenizer"),
-        "chatTemplate": mask.get("chat-template"),
+        "tokenizer": mask.tokenizer,
+        "chatTemplate": mask.chat_template,
         "strategy": strategy,
         "rows": len(all_rows),
         "tokens": tokens,

@@ -63,7 +63,7 @@ def mask_state(settings: Settings) -> MaskState | str:
 
     base = settings.config_path.parent if settings.config_path else None
     try:
-        mask_settings = masking.MaskSettings.from_config(settings.mask, base_dir=base)
+        mask_settings = masking.MaskSettings.from_config(settings.mask.table(), base_dir=base)
     except masking.SettingsError as err:
         return f"masking settings: {err}"
     handle = masking.load_tokenizer(mask_settings)
@@ -87,7 +87,7 @@ def _state(ctx: RowContext) -> MaskState | None:
 
 
 def active(ctx: RowContext) -> bool:
-    return bool(ctx.reporter.settings.mask.get("tokenizer"))
+    return bool(ctx.reporter.settings.mask.tokenizer)
 
 
 _REASONING_PARTS = ("reasoning", "thinking")
