@@ -58,7 +58,7 @@ export class MaskedPreview implements vscode.Disposable {
         this.panel = undefined;
       });
       // The webview asks for its content once its script runs.
-      this.panel.webview.onDidReceiveMessage((m) => {
+      this.panel.webview.onDidReceiveMessage((m: { kind?: string } | undefined) => {
         if (m?.kind === "ready" && this.lastEditor) this.schedule(this.lastEditor, 0);
       });
     } else {
@@ -110,7 +110,8 @@ export class MaskedPreview implements vscode.Disposable {
 
   private html(webview: vscode.Webview): string {
     const nonce = crypto.randomBytes(16).toString("base64");
-    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", f));
+    const media = (f: string) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", f)).toString();
     // Strict CSP: only our own script (by nonce) and stylesheet; no remote anything.
     const csp = [
       "default-src 'none'",

@@ -118,7 +118,7 @@ export class SftlintServer implements vscode.Disposable {
       try {
         await client.stop(5_000);
       } catch (e) {
-        this.output.warn(`stopping the server: ${e}`);
+        this.output.warn(`stopping the server: ${String(e)}`);
       }
       await client.dispose();
     }
@@ -155,8 +155,8 @@ export class SftlintServer implements vscode.Disposable {
       await client.start();
       this.setState({ kind: "running", version: probe.version });
     } catch (e) {
-      this.output.error(`the server did not start: ${e}`);
-      this.setState({ kind: "failed", reason: `the server did not start: ${e}` });
+      this.output.error(`the server did not start: ${String(e)}`);
+      this.setState({ kind: "failed", reason: `the server did not start: ${String(e)}` });
       void this.notifyFailure(`sftlint: the server did not start with ${describe(interp)}.`);
     }
   }
