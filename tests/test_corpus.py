@@ -14,8 +14,6 @@ import pytest
 from sftlint.engine import engine
 from sftlint.settings import Settings
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "llamafactory"
-
 # file -> {code: count}. D001: byte-identical rows (the demo files repeat rows), checked
 # independently when the counts were pinned.
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
@@ -52,8 +50,8 @@ EXPECTED_DETAILS = {
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
-def test_corpus_file(name: str) -> None:
-    result = engine.check_path(CORPUS / name, Settings())
+def test_corpus_file(name: str, llamafactory: Path) -> None:
+    result = engine.check_path(llamafactory / name, Settings())
     counts = Counter(f.code for f in result.findings)
     assert dict(counts) == EXPECTED_COUNTS[name]
     assert result.info.rows > 0
@@ -64,6 +62,6 @@ def test_corpus_file(name: str) -> None:
         assert EXPECTED_DETAILS[key] == f.message
 
 
-def test_corpus_has_every_file() -> None:
-    names = {p.name for p in CORPUS.iterdir() if p.suffix in (".json", ".jsonl")}
-    assert names - {"dataset_info.json"} == set(EXPECTED_COUNTS)
+def test_corpus_has_every_file(llamafactory: Path) -> None:
+    names = {p.name for p in llamafactory.iterdir() if p.suffix in (".json", ".jsonl")}
+    assert names == set(EXPECTED_COUNTS)

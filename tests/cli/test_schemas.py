@@ -10,7 +10,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
-CORPUS = ROOT.parent / "shared" / "corpus" / "llamafactory"
 
 # Every data file of the corpus and the row format it is in.
 CORPUS_FORMATS = {
@@ -58,15 +57,15 @@ def test_one_schema_per_format_and_the_root_link() -> None:
         _validator(name)
 
 
-def test_corpus_lists_every_data_file() -> None:
-    data = {p.name for p in CORPUS.iterdir() if p.suffix in (".json", ".jsonl")}
-    assert data - {"dataset_info.json"} == set(CORPUS_FORMATS)
+def test_corpus_lists_every_data_file(llamafactory: Path) -> None:
+    data = {p.name for p in llamafactory.iterdir() if p.suffix in (".json", ".jsonl")}
+    assert data == set(CORPUS_FORMATS)
 
 
 @pytest.mark.parametrize(("name", "fmt"), sorted(CORPUS_FORMATS.items()))
-def test_real_rows_match_their_schema(name: str, fmt: str) -> None:
+def test_real_rows_match_their_schema(name: str, fmt: str, llamafactory: Path) -> None:
     validator = _validator(fmt)
-    rows = _rows(CORPUS / name)
+    rows = _rows(llamafactory / name)
     assert rows
     errors = [(i, e.message) for i, row in enumerate(rows) for e in validator.iter_errors(row)]
     assert errors == []

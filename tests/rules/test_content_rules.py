@@ -367,10 +367,7 @@ def test_c005_arguments_as_object_pass() -> None:
     assert lint(text, "C") == []
 
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "llamafactory"
-
-
-def test_corpus_findings_are_real() -> None:
+def test_corpus_findings_are_real(llamafactory: Path) -> None:
     """F, R and C findings on LLaMA-Factory's demo data: only real problems.
 
     kto_en_demo.json holds two answers with a literal "</s>" (leaked from a Llama 2
@@ -380,9 +377,7 @@ def test_corpus_findings_are_real() -> None:
     reasoning and tool-call parts, KTO labels, v1 chosen_messages/rejected_messages.
     """
     got = []
-    for path in sorted(CORPUS.glob("*.json*")):
-        if path.name == "dataset_info.json":
-            continue
+    for path in sorted(llamafactory.glob("*.json*")):
         result = engine.check_path(path, Settings(select=["F", "R", "C"]))
         got += [(path.name, *seen(f)[:2]) for f in result.findings]
     assert got == [

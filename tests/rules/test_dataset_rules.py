@@ -13,7 +13,6 @@ from sftlint.engine import dataset, engine
 from sftlint.model import Edit, Finding
 from sftlint.settings import Settings
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "llamafactory"
 TRAIN = '{"input_ids": [1, 306, 2], "labels": [-100, 306, 2]}\n'
 VAL = '{"input_ids": [1, 4966, 2], "output_ids": [-100, 4966, 2]}\n'
 
@@ -68,11 +67,11 @@ def test_d001_distinct_rows_pass(tmp_path: Path) -> None:
     assert [f for f in engine.check_path(path, Settings()).findings if f.code == "D001"] == []
 
 
-def test_d001_corpus_duplicates_are_real() -> None:
+def test_d001_corpus_duplicates_are_real(llamafactory: Path) -> None:
     """LLaMA-Factory's demo files do hold byte-identical rows (v1_multimodal_demo.jsonl is
     its six rows four times): a user deduplicating their data wants to know."""
     counts = {}
-    for path in sorted(CORPUS.iterdir()):
+    for path in sorted(llamafactory.iterdir()):
         if engine.is_dataset_file(path):
             found = Counter(f.code for f in engine.check_path(path, Settings()).findings)
             counts[path.name] = {c: n for c, n in found.items() if c[0] in "KTMD"}
@@ -197,10 +196,10 @@ def test_d002_consistent_splits_pass(tmp_path: Path) -> None:
     assert dataset.check_splits(results, Settings()) == []
 
 
-def test_corpus_has_no_split_findings() -> None:
+def test_corpus_has_no_split_findings(llamafactory: Path) -> None:
     results = [
         engine.check_path(p, Settings())
-        for p in sorted(CORPUS.iterdir())
+        for p in sorted(llamafactory.iterdir())
         if engine.is_dataset_file(p)
     ]
     assert dataset.check_splits(results, Settings()) == []

@@ -211,12 +211,11 @@ def test_show_without_tokenizer_says_how(tmp_path: Path) -> None:
 
 # --- preference rows: DPO trains on the chosen and the rejected completion --------------
 CHATML = ROOT / "tests" / "fixtures" / "tokenizers" / "chatml"
-CORPUS = ROOT.parent / "shared" / "corpus" / "llamafactory"
 SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
-def _dpo_rows(tmp_path: Path, max_seq_length: int | None = None) -> list[dict]:
-    rows = json.loads((CORPUS / "dpo_en_demo.json").read_text(encoding="utf-8"))[:3]
+def _dpo_rows(tmp_path: Path, corpus: Path, max_seq_length: int | None = None) -> list[dict]:
+    rows = json.loads((corpus / "dpo_en_demo.json").read_text(encoding="utf-8"))[:3]
     (tmp_path / "dpo.json").write_text(json.dumps(rows, ensure_ascii=False, indent=2))
     config = f'tokenizer = "{CHATML}"\nchat-template = "chatml"\n'
     if max_seq_length:
@@ -225,10 +224,10 @@ def _dpo_rows(tmp_path: Path, max_seq_length: int | None = None) -> list[dict]:
     return rows
 
 
-def test_preference_corpus_totals_count_both_branches(tmp_path: Path) -> None:
+def test_preference_corpus_totals_count_both_branches(tmp_path: Path, llamafactory: Path) -> None:
     from transformers import AutoTokenizer
 
-    rows = _dpo_rows(tmp_path)
+    rows = _dpo_rows(tmp_path, llamafactory)
     tok = AutoTokenizer.from_pretrained(str(CHATML))
     template = (ROOT / "server" / "sftlint" / "masking" / "templates" / "chatml.jinja").read_text()
 
@@ -260,8 +259,8 @@ def test_preference_corpus_totals_count_both_branches(tmp_path: Path) -> None:
     )
 
 
-def test_preference_corpus_findings_at_the_branch_key(tmp_path: Path) -> None:
-    _dpo_rows(tmp_path, max_seq_length=600)
+def test_preference_corpus_findings_at_the_branch_key(tmp_path: Path, llamafactory: Path) -> None:
+    _dpo_rows(tmp_path, llamafactory, max_seq_length=600)
     proc = sftlint("check", "dpo.json", "--format", "json", cwd=tmp_path)
     got = [f for f in findings(proc) if f[0].startswith("L")]
     assert got == [
@@ -347,7 +346,7 @@ PREFERENCE_ROWS = [
 ]
 
 
-def test_preference_layouts_branch_at_their_keys(tmp_path: Path) -> None:
+def test_preference_layouts_branch_at_their_keys(llamafactory: Path) -> None:
     from sftlint.io.formats import Fields
     from sftlint.rules.mask_rules import preference_branches
 
@@ -394,7 +393,9 @@ def test_preference_layouts_branch_at_their_keys(tmp_path: Path) -> None:
         [("conversations", 0, "value"), ("chosen", "value")],
     )
     assert rejected.paths == [("conversations", 0, "value"), ("rejected", "value")]
-    v1 = json.loads((CORPUS / "v1_dpo_demo.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    v1 = json.loads(
+        (llamafactory / "v1_dpo_demo.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    )
     [chosen, rejected] = preference_branches(v1, Fields())
     assert [m["role"] for m in chosen.prompt] == ["system", "user"]
     assert chosen.completion[0]["content"].startswith("Abdulah Hasanagic is the proud owner")

@@ -8,8 +8,6 @@ from sftlint.engine import engine
 from sftlint.model import Finding
 from sftlint.settings import Settings
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "llamafactory"
-
 
 def check(tmp_path: Path, text: str) -> list[tuple[int, int, int, int, str]]:
     path = tmp_path / "mm.jsonl"
@@ -111,6 +109,6 @@ def test_m001_html_tags_in_text_only_file_pass(tmp_path: Path) -> None:
     assert check(tmp_path, conv('"How do I embed a <video> tag?"', "") * 2) == []
 
 
-def test_corpus_multimodal_files_are_clean() -> None:
+def test_corpus_multimodal_files_are_clean(llamafactory: Path) -> None:
     for name in ("mllm_demo.json", "v1_multimodal_demo.jsonl"):
-        assert located(engine.check_path(CORPUS / name, Settings()).findings) == []
+        assert located(engine.check_path(llamafactory / name, Settings()).findings) == []
