@@ -25,7 +25,6 @@ FAMILIES: dict[str, str] = {
     "M": "multimodal",
     "D": "dataset",
     "L": "loss mask (tokenizer and chat template)",
-    "S": "sftlint itself",
 }
 
 # Modules whose import registers rules; imported on first use of the registry.
@@ -39,7 +38,6 @@ _FAMILY_MODULES = (
     "sftlint.rules.multimodal_rules",
     "sftlint.rules.dataset_rules",
     "sftlint.rules.mask_rules",
-    "sftlint.rules.meta_rules",
 )
 
 

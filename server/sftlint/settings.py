@@ -166,10 +166,20 @@ def check_selector(selector: str) -> str | None:
     """Why `selector` selects no rule, or None when it is a valid code or prefix."""
     if not SELECTOR.match(selector):
         return f'"{selector}" is not a rule code or prefix (e.g. R, R0, R003, ALL)'
-    if selector.upper() != "ALL" and selector[0].upper() not in registry.FAMILIES:
+    upper = selector.upper()
+    if upper == "ALL":
+        return None
+    if upper[0] not in registry.FAMILIES:
         families = ", ".join(registry.FAMILIES)
         return f'"{selector}" is not a rule family (families: {families})'
-    return None
+    codes = [r.code for r in registry.all_rules()]
+    if any(code.startswith(upper) for code in codes):
+        return None
+    # Nearest codes of the same family, as `sftlint rule` suggests a rule.
+    family = [c for c in codes if c[0] == upper[0]]
+    close = difflib.get_close_matches(upper, family, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f'"{selector}" selects no rule{hint} (`sftlint rules` lists them)'
 
 
 # --- finding and reading config files ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -60,9 +61,11 @@ class MaskSettings:
             s = str(values["strategy"]).strip().lower()
             s = _STRATEGY_ALIASES.get(s, s.replace("_", "-"))
             if s not in STRATEGIES:
+                close = difflib.get_close_matches(s, STRATEGIES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise SettingsError(
                     f"strategy: unknown value {values['strategy']!r} "
-                    f"(expected one of {', '.join(STRATEGIES)})"
+                    f"(expected one of {', '.join(STRATEGIES)}){hint}"
                 )
             values["strategy"] = s
         if "train_on_eos" in values and values["train_on_eos"] is not None:

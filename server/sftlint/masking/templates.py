@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 from pathlib import Path
@@ -43,9 +44,11 @@ def resolve_template(settings: MaskSettings, tokenizer: object, default: str | N
         path = settings.resolve_path(spec)
         if path.is_file():
             return path.read_text(encoding="utf-8")
+        close = difflib.get_close_matches(spec, BUILTIN_TEMPLATES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(
             f"chat template {spec!r} is neither a built-in ({', '.join(BUILTIN_TEMPLATES)}) "
-            f"nor a file ({path} not found)"
+            f"nor a file ({path} not found){hint}"
         )
     own = getattr(tokenizer, "chat_template", None)
     if isinstance(own, dict):  # named templates: use "default"

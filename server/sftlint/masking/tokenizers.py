@@ -276,7 +276,7 @@ def _load(settings: MaskSettings) -> TokenizerHandle:
         elif _REPO_ID.match(name):
             target = name  # a Hub repo id: resolved from the local cache only
         else:
-            return TokenizerHandle(name, error=f"tokenizer folder not found: {path}")
+            return TokenizerHandle(name, error=_unknown_name(name, path))
         with quiet_transformers() as transformers:
             tok = transformers.AutoTokenizer.from_pretrained(
                 target, local_files_only=True, trust_remote_code=False
@@ -290,11 +290,25 @@ def _load(settings: MaskSettings) -> TokenizerHandle:
     except Exception as exc:  # never raise: one clear finding instead
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "local_files_only" in str(exc) or "offline" in str(exc).lower():
-            msg = (
-                f"{name!r} is neither a built-in ({', '.join(BUILTIN_TOKENIZERS)}), a local "
-                "folder, nor in the Hugging Face cache (sftlint never downloads)"
+            return TokenizerHandle(
+                name,
+                error=f"tokenizer {name!r} is not in the local Hugging Face cache and sftlint "
+                f"never downloads: fetch it once (`huggingface-cli download {name}`) or name "
+                "a local folder",
             )
         return TokenizerHandle(name, error=f"cannot load tokenizer {name!r}: {msg}")
+
+
+def _unknown_name(name: str, path: Path) -> str:
+    """Why `name` is no tokenizer: the built-ins, and the nearest one when it looks like a typo."""
+    import difflib
+
+    close = difflib.get_close_matches(name, BUILTIN_TOKENIZERS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"unknown tokenizer {name!r}: not a built-in ({', '.join(BUILTIN_TOKENIZERS)}), "
+        f"a local folder ({path} not found) or a Hugging Face repo id{hint}"
+    )
 
 
 def load_tokenizer(settings: MaskSettings) -> TokenizerHandle:

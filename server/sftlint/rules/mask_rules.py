@@ -58,8 +58,10 @@ class MaskState:
 
 
 def mask_state(settings: Settings) -> MaskState | str:
-    """A file's masking state, or why its masking settings or tokenizer cannot be used."""
+    """A file's masking state, or why its masking settings, tokenizer or chat template cannot
+    be used."""
     from sftlint import masking
+    from sftlint.masking.templates import resolve_template
 
     base = settings.config_path.parent if settings.config_path else None
     try:
@@ -69,6 +71,10 @@ def mask_state(settings: Settings) -> MaskState | str:
     handle = masking.load_tokenizer(mask_settings)
     if handle.error:
         return handle.error
+    try:  # a template that cannot load is the file's one finding, not one per row
+        resolve_template(mask_settings, handle.tokenizer, handle.default_template)
+    except (ValueError, OSError) as err:
+        return str(err)
     return MaskState(mask_settings, handle, masking.MaskTotals())
 
 

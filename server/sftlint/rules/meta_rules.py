@@ -1,1 +1,0 @@
-"""Placeholder: rules of this family are being written."""
