@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lint_helpers import apply_edits
 from sftlint.engine import dataset, engine
+from sftlint.engine.discovery import is_dataset_file
 from sftlint.model import Edit, Finding
 from sftlint.settings import Settings
 
@@ -72,7 +73,7 @@ def test_d001_corpus_duplicates_are_real(llamafactory: Path) -> None:
     its six rows four times): a user deduplicating their data wants to know."""
     counts = {}
     for path in sorted(llamafactory.iterdir()):
-        if engine.is_dataset_file(path):
+        if is_dataset_file(path):
             found = Counter(f.code for f in engine.check_path(path, Settings()).findings)
             counts[path.name] = {c: n for c, n in found.items() if c[0] in "KTMD"}
     assert {k: v for k, v in counts.items() if v} == {
@@ -200,7 +201,7 @@ def test_corpus_has_no_split_findings(llamafactory: Path) -> None:
     results = [
         engine.check_path(p, Settings())
         for p in sorted(llamafactory.iterdir())
-        if engine.is_dataset_file(p)
+        if is_dataset_file(p)
     ]
     assert dataset.check_splits(results, Settings()) == []
 

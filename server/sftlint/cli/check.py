@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sftlint.engine import engine, fixes
+from sftlint.engine.discovery import iter_targets
 from sftlint.model import Severity
 from sftlint.report import render, text
 from sftlint.settings import Settings, settings_for
@@ -97,7 +98,6 @@ class _Run:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from sftlint.cli.main import iter_targets
 
     run = _Run(args)
     checked_any = False

@@ -6,7 +6,6 @@ import argparse
 import difflib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from sftlint import __version__, registry
@@ -161,52 +160,3 @@ def cmd_rule(code: str) -> int:
     print()
     print(rule.explanation.rstrip())
     return EXIT_CLEAN
-
-
-def iter_targets(paths: list[str]) -> Iterator[Path | None]:
-    """Files to check; None stands for standard input.
-
-    Folders are walked in sorted order, skipping hidden folders and the config's
-    `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
-    """
-    from sftlint.engine.engine import is_dataset_file
-    from sftlint.settings import find_config, load_config
-
-    for p in paths:
-        if p == "-":
-            yield None
-            continue
-        path = Path(p)
-        if not path.is_dir():
-            yield path
-            continue
-        config = find_config(path)
-        table = load_config(config) if config else {}
-        base = config.parent if config else path.absolute()
-        include, exclude = table.get("include", []), table.get("exclude", [])
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if not d.startswith(".")
-                and d not in ("node_modules", "__pycache__")
-                and not _matches(Path(root) / d, base, exclude)
-            )
-            for name in sorted(files):
-                candidate = Path(root) / name
-                if _matches(candidate, base, exclude):
-                    continue
-                if is_dataset_file(candidate) or _matches(candidate, base, include):
-                    yield candidate
-
-
-def _matches(path: Path, base: Path, patterns: list[str]) -> bool:
-    if not patterns:
-        return False
-    import fnmatch
-
-    try:
-        rel = path.absolute().relative_to(base).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat) for pat in patterns)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sftlint.engine import checks, engine
+from sftlint.engine.discovery import is_dataset_file
 from sftlint.io import formats, reader
 from sftlint.io.reader import FileInfo, Row, format_path
 from sftlint.model import Edit, Finding, Fix, Related
@@ -158,7 +159,7 @@ def check_splits(
         folder / name
         for folder in {p.parent for p in checked}
         for name in _listdir(folder)
-        if engine.is_dataset_file(folder / name)
+        if is_dataset_file(folder / name)
     ]
     groups += [(g, False) for g in split_groups(siblings) if any(p in checked for p in g)]
     listed = [Path(os.path.abspath(p)) for p in settings.dataset_files]

@@ -10,7 +10,6 @@ import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -351,19 +350,3 @@ def _check_halves(
     if progress is not None:
         progress(size, size)
     return result
-
-
-def is_dataset_file(path: Path) -> bool:
-    """Files a folder walk checks: JSON Lines always; .json when it holds rows."""
-    name = path.name.lower()
-    if name.endswith(reader.JSONL_SUFFIXES):
-        return True
-    if not name.endswith(reader.JSON_SUFFIXES):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return True  # let the check report why it cannot be read
-    stripped = head.lstrip(reader.BOM).lstrip()
-    return stripped.startswith(b"[") or reader.looks_like_jsonl(head)
