@@ -1,7 +1,7 @@
 // End-to-end test of the sftlint extension in a real VS Code (code-server) driven by headless
 // Chromium through playwright-core, against the real `python -m sftlint serve`.
 // Env: CS_URL, WS_DIR (a scratch copy of tests/e2e-workspace), OUT_DIR (failure screenshots),
-// DOCS_DIR (where the documentation screenshots go), PYTHON. Any failed step fails the run
+// SHOTS_DIR (where the screenshots of a passing step go), PYTHON. Any failed step fails the run
 // (exit 1); the last line says `N passed, N failed`.
 import { execFileSync, spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { chromium } from "playwright-core";
 const BASE = process.env.CS_URL ?? "http://127.0.0.1:8765";
 const WS = process.env.WS_DIR;
 const OUT = process.env.OUT_DIR ?? ".";
-const DOCS = process.env.DOCS_DIR;
+const SHOTS = process.env.SHOTS_DIR;
 const PYTHON = process.env.PYTHON ?? "python3";
 const FILE = path.join(WS, "chats.jsonl");
 const t0 = Date.now();
@@ -42,11 +42,11 @@ async function step(name, fn) {
   }
 }
 
-/** A documentation screenshot; `height` crops it to the top of the window (the editor's
+/** A screenshot for the docs; `height` crops it to the top of the window (the editor's
  * first lines, where the hover or menu is), so the picture is not mostly empty. */
 async function shot(name, height) {
   const clip = height ? { x: 0, y: 0, width: page.viewportSize().width, height } : undefined;
-  if (DOCS) await page.screenshot({ path: path.join(DOCS, `${name}.png`), clip });
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), clip });
 }
 
 const browser = await chromium.launch({

@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEST=${1:-$ROOT/.e2e/code-server}
 VERSION=4.100.3
+# Even `code-server --version` writes a config.yaml and logs (default: ~/.config, ~/.local/share).
+export XDG_CONFIG_HOME=$DEST/xdg/config XDG_DATA_HOME=$DEST/xdg/data XDG_CACHE_HOME=$DEST/xdg/cache
 if [ -x "$DEST/node_modules/.bin/code-server" ] && \
    [ "$("$DEST/node_modules/.bin/code-server" --version 2>/dev/null | head -1 | cut -d' ' -f1)" = "$VERSION" ]; then
   exit 0

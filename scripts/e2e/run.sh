@@ -1,29 +1,39 @@
 #!/usr/bin/env bash
 # `npm run test:e2e`: package the extension, install it into a fresh code-server profile, open
 # a scratch copy of tests/e2e-workspace and drive it with headless Chromium (scripts/e2e/e2e.mjs).
-# Screenshots of a passing run go to docs/ (DOCS_DIR=... to change, DOCS_DIR= to skip).
+# The extension runs the server with the Python that runs this script (PYTHON=... to change).
+# Screenshots of a passing run go to .e2e/screenshots; `--update-docs` (`npm run
+# docs:screenshots`) writes them over the pictures in docs/ instead.
+# Everything code-server writes stays in .e2e/, none of it in $HOME.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SHOTS=$ROOT/.e2e/screenshots
+[ "${1:-}" = --update-docs ] && SHOTS=$ROOT/docs
 E2E=${E2E:-$ROOT/.e2e/run}
 CS_HOME=${CS_HOME:-$ROOT/.e2e/code-server}
 PORT=${PORT:-8765}
 VSIX=$ROOT/vscode-extension/sftlint.vsix
+# sys.executable, not `command -v python3`: a venv's python or a pyenv shim's target. The
+# extension host starts from a login shell whose PATH may lead to another python3.
+PYTHON=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}
+CS=$CS_HOME/node_modules/.bin/code-server
+PROFILE=$E2E/profile WS=$E2E/workspace
+rm -rf "$E2E"; mkdir -p "$PROFILE/user-data/User" "$E2E/out" "$SHOTS"
+cp -r "$ROOT/tests/e2e-workspace" "$WS"
+# code-server writes its config.yaml, logs and caches under these (default: ~/.config, ...)
+export XDG_CONFIG_HOME=$PROFILE/xdg-config XDG_DATA_HOME=$PROFILE/xdg-data XDG_CACHE_HOME=$PROFILE/xdg-cache
 ts() { date +%s.%N; }
 t0=$(ts)
 bash "$ROOT/scripts/e2e/install-code-server.sh" "$CS_HOME"
 t1=$(ts)
 [ -n "${SKIP_PACKAGE:-}" ] || (cd "$ROOT" && npm run package >/dev/null)
 t2=$(ts)
-CS=$CS_HOME/node_modules/.bin/code-server
-PROFILE=$E2E/profile WS=$E2E/workspace
-rm -rf "$E2E"; mkdir -p "$PROFILE/user-data/User" "$E2E/out"
-cp -r "$ROOT/tests/e2e-workspace" "$WS"
-# keep code-server's own config/data/cache out of $HOME
-export XDG_CONFIG_HOME=$PROFILE/xdg-config XDG_DATA_HOME=$PROFILE/xdg-data XDG_CACHE_HOME=$PROFILE/xdg-cache
 CS_ARGS=(--user-data-dir "$PROFILE/user-data" --extensions-dir "$PROFILE/extensions"
          --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override)
-cat > "$PROFILE/user-data/User/settings.json" <<'JSON'
-{ "workbench.startupEditor": "none", "workbench.tips.enabled": false, "workbench.enableExperiments": false,
+INTERPRETER=$("$PYTHON" -c 'import json, sys; print(json.dumps(sys.executable))')
+cat > "$PROFILE/user-data/User/settings.json" <<JSON
+{ "sftlint.interpreter": $INTERPRETER,
+  "workbench.startupEditor": "none", "workbench.tips.enabled": false, "workbench.enableExperiments": false,
   "telemetry.telemetryLevel": "off", "security.workspace.trust.enabled": false,
   "extensions.autoUpdate": false, "extensions.autoCheckUpdates": false, "extensions.ignoreRecommendations": true,
   "update.mode": "none", "git.enabled": false, "editor.hover.delay": 100, "editor.minimap.enabled": false,
@@ -45,7 +55,7 @@ for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" || { echo "code-server did not come up"; cat "$PROFILE/code-server.log"; exit 1; }
 t3=$(ts)
 rc=0
-CS_URL="http://127.0.0.1:$PORT" WS_DIR="$WS" OUT_DIR="$E2E/out" DOCS_DIR="${DOCS_DIR-$ROOT/docs}" \
+CS_URL="http://127.0.0.1:$PORT" WS_DIR="$WS" OUT_DIR="$E2E/out" SHOTS_DIR="$SHOTS" PYTHON="$PYTHON" \
   node "$ROOT/scripts/e2e/e2e.mjs" || rc=$?
 t4=$(ts)
 grep -h "sftlint.sftlint.*onLanguage:jsonl" "$PROFILE"/user-data/logs/*/exthost*/remoteexthost.log \
@@ -53,6 +63,8 @@ grep -h "sftlint.sftlint.*onLanguage:jsonl" "$PROFILE"/user-data/logs/*/exthost*
 if [ $rc -ne 0 ]; then
   echo "== sftlint output channel"; cat "$PROFILE"/user-data/logs/*/exthost*/sftlint.sftlint/*.log 2>/dev/null | tail -40 || true
   echo "failure screenshots: $E2E/out"
+else
+  echo "screenshots: $SHOTS"
 fi
-python3 -c "print(f'timing: code-server check/install {$t1-$t0:.1f}s, package {$t2-$t1:.1f}s, code-server up {$t3-$t2:.1f}s, browser test {$t4-$t3:.1f}s')"
+"$PYTHON" -c "print(f'timing: code-server check/install {$t1-$t0:.1f}s, package {$t2-$t1:.1f}s, code-server up {$t3-$t2:.1f}s, browser test {$t4-$t3:.1f}s')"
 exit $rc
