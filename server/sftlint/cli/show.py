@@ -11,6 +11,7 @@ import orjson
 
 from sftlint.engine import engine, rowview
 from sftlint.io.reader import FileInfo, Row
+from sftlint.masking import profiles
 from sftlint.model import Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
@@ -94,11 +95,11 @@ def print_row(
         return f"{code}{text}{_RESET}" if color else text
 
     where = f"{path}:{row.line + 1}"
-    settings_text = " · ".join(
-        f"{k} {v}"
-        for k, v in mask.table().items()
-        if k in ("trainer", "trainer-version", "tokenizer", "chat-template", "strategy")
-    )
+    keys = ("tokenizer", "chat-template", "strategy")
+    shown = [f"{k} {v}" for k, v in mask.table().items() if k in keys]
+    if profile := profiles.label(mask.trainer, mask.trainer_version):
+        shown.insert(0, f"as {profile} trains it")
+    settings_text = " · ".join(shown)
     out.write(
         c(_BOLD, where)
         + f"  {fmt or 'not a row object'}"

@@ -13,6 +13,7 @@ from sftlint.io.reader import Row, format_path
 from sftlint.lsp import convert, masking, rows
 from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import HOW_TO_CONFIGURE, MaskService
+from sftlint.masking import profiles
 from sftlint.model import Finding
 
 MAX_TOKENS_SHOWN = 400
@@ -50,11 +51,15 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "0%"
 
 
-def row_section(row: Row, fmt: str, turns: list[formats.Turn], mask: Any) -> str:
+def row_section(
+    row: Row, fmt: str, turns: list[formats.Turn], mask: Any, profile: str | None = None
+) -> str:
     roles = ", ".join(t.role or str(t.raw_role) for t in turns)
     text = f"**row at line {row.line + 1}** · format `{fmt}` · {len(turns)} turns"
     if roles:
         text += f" ({roles})"
+    if profile:
+        text += f" · as {profile} trains it"
     if mask is not None:
         text += (
             f"\n\n{mask.total_tokens} tokens · {mask.trained_tokens} trained "
@@ -103,8 +108,12 @@ def token_runs(tokens: list[Any], html: bool) -> tuple[str, str]:
     return legend, body
 
 
-def turn_section(turn: formats.Turn, mask: Any, show_ids: bool, html: bool) -> str:
+def turn_section(
+    turn: formats.Turn, mask: Any, show_ids: bool, html: bool, profile: str | None = None
+) -> str:
     head = f"**turn {turn.index + 1}** · {turn.role or turn.raw_role} · `{format_path(turn.path)}`"
+    if profile:
+        head += f" · as {profile} trains it"
     if mask is None:
         return head
     issues = [i for i in mask.issues if i.turn is None or i.turn == turn.index]
@@ -140,12 +149,15 @@ async def hover(
         if turn is not None or pos.line == row.line:
             mask = None
             configured = masking.configured(state.settings)
+            profile = None
             if configured:
                 mask = (await masks.view(row, state.settings)).result
+                config = state.settings.mask
+                profile = profiles.label(config.trainer, config.trainer_version)
             if turn is not None:
-                sections.append(turn_section(turn, mask, show_ids, html))
+                sections.append(turn_section(turn, mask, show_ids, html, profile))
             else:
-                sections.append(row_section(row, fmt, turns, mask))
+                sections.append(row_section(row, fmt, turns, mask, profile))
             note = masking.withheld_note(state.settings)
             if note and turns:
                 sections.append(f"*Restricted mode:* {note}.")

@@ -20,6 +20,7 @@ from typing import Any
 from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
 from .locate import Located, content_text, header_text, locate_messages
 from .markers import MarkerIds, contains, marker_ids, responses_only_mask
+from .profiles import chat_refusal, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
 from .templates import has_generation_blocks, resolve_template
@@ -448,6 +449,8 @@ def _finish_chat(
     res.turn_of = turn_of
     res.reason_of = reason
     strategy = settings.strategy
+    if strategy == "completion-only" and settings.profile.chat_completion_is_full:
+        strategy = "full"  # TRL: completion_only_loss masks prompt/completion rows only
     trainable = [_trainable(m, settings) for m in messages]
     if settings.mask_history:  # LLaMA-Factory: only the last assistant turn
         last = max((i for i in assistants if trainable[i][0]), default=None)
@@ -550,6 +553,7 @@ def _finish_chat(
     _truncate(res, settings)
     _prompt_trained(res, settings)
     _double_bos(ctx, res)
+    _refused(res, chat_refusal(settings.profile, messages))
     handle = ctx.handle
     if settings.canonical_check != "off" and (handle.mistral_file or handle.sp_model):
         # Second tokenizations are sampled: one row per layout not yet seen to agree.
@@ -865,6 +869,12 @@ def _double_bos(ctx: _Context, res: MaskResult) -> None:
         )
 
 
+def _refused(res: MaskResult, why: str | None) -> None:
+    """L016: the profile's trainer refuses or drops the row."""
+    if why:
+        res.issues.append(MaskIssue("L016", WARNING, why, None))
+
+
 def _zero(ctx: _Context, res: MaskResult, settings: MaskSettings) -> None:
     if not res.ids or any(res.trained_mask):
         return
@@ -1054,7 +1064,7 @@ def analyze_prompt_completion(
             return _unavailable(ctx.template_error)
         try:
             p_text, _ = _render(ctx, prompt, add_generation_prompt=True)
-            full_text, _ = _render(ctx, prompt + completion)
+            full_text, gen = _render(ctx, prompt + completion)
         except Exception as exc:
             return _template_raised(exc, prompt + completion)
         add_special = False
@@ -1066,6 +1076,7 @@ def analyze_prompt_completion(
             c_text += eos
         full_text = p_text + c_text
         add_special = True
+        gen = None
     p_ids = backend.encode(p_text, add_special_tokens=add_special).ids
     enc = backend.encode(full_text, add_special_tokens=add_special)
     ids = enc.ids
@@ -1075,6 +1086,8 @@ def analyze_prompt_completion(
         k = next(
             (j for j, (x, y) in enumerate(zip(ids, p_ids, strict=False)) if x != y), min(n, np_)
         )
+        if settings.profile.completion_start == "prefix":  # TRL 1.x: where they diverge
+            np_ = k
         issues.append(
             MaskIssue(
                 "L009",
@@ -1091,6 +1104,14 @@ def analyze_prompt_completion(
     full = settings.strategy == "full" or settings.train_on_prompt
     trained = [True] * n if full else [False] * np_ + [True] * (n - np_)
     trained = trained[:n]
+    if gen is not None and settings.strategy == "assistant-only":
+        # TRL: assistant_only_loss keeps only the generation blocks' tokens as well.
+        spans_ = _Spans(enc, n)
+        in_gen = [False] * n
+        for s, e in gen:
+            a, b = spans_.tokens(s, e)
+            in_gen[a:b] = [True] * (b - a)
+        trained = [t and g for t, g in zip(trained, in_gen, strict=True)]
     turn_of: list[int | None] = [0] * min(np_, n) + [1] * max(0, n - np_)
     reason = (
         (["full"] * n) if full else (["prompt"] * min(np_, n) + ["completion"] * max(0, n - np_))
@@ -1124,6 +1145,7 @@ def analyze_prompt_completion(
             )
         )
     _double_bos(ctx, res)
+    _refused(res, prompt_completion_refusal(settings.profile, prompt, completion))
     if not any(res.trained_mask) and not any(i.code == "L005" for i in res.issues):
         res.issues.insert(
             0, MaskIssue("L001", ERROR, "the row trains on zero tokens: the completion is empty", 1)

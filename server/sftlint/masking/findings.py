@@ -244,6 +244,30 @@ Good: `tokenizer: ./models/llama-3.1` (a folder holding `tokenizer.json`), or do
 once with `huggingface-cli download`.
 """,
     ),
+    MaskRule(
+        "L016",
+        "trainer-drops-row",
+        WARNING,
+        "The configured trainer refuses or silently drops this row.",
+        """\
+With a `trainer` profile, sftlint applies that trainer's own acceptance rules: a row its
+data preparation raises on, or filters out, never reaches training. The message names
+the trainer and why (LLaMA-Factory drops rows whose turns do not alternate user/assistant
+or whose message count is odd; TRL 0.x does not recognize a conversational row whose
+first message has no `content` key and fails on it).
+
+Bad (`trainer = "llama-factory"`): two user turns in a row.
+```json
+{"messages": [{"role": "user", "content": "First."}, {"role": "user", "content": "Second."},
+              {"role": "assistant", "content": "Both answered."}]}
+```
+Good:
+```json
+{"messages": [{"role": "user", "content": "First. Second."},
+              {"role": "assistant", "content": "Both answered."}]}
+```
+""",
+    ),
 ]
 
 RULES_BY_CODE: dict[str, MaskRule] = {r.code: r for r in RULES}

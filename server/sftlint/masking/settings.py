@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .profiles import GENERIC, Profile, profile
+
 STRATEGIES = ("assistant-only", "markers", "completion-only", "full")
 TRAIN_ON_EOS = ("turn", "all", "last", "none")
 
@@ -44,6 +46,12 @@ class MaskSettings:
     # Compare with mistral-common for the Mistral built-ins: "layout" checks one row per
     # distinct layout (roles, edge whitespace, ...), "all" every row, "off" none.
     canonical_check: str = "layout"
+    # The trainer whose data preparation is mirrored (`generic`: sftlint's strategies).
+    trainer: str = "generic"
+    trainer_version: str | None = None
+    # Axolotl's eot_tokens: the tokens that end a turn (None: the profile's own list).
+    eot_tokens: tuple[str, ...] | None = None
+    profile: Profile = GENERIC
     base_dir: str | None = None  # relative paths are relative to the config file
 
     @classmethod
@@ -55,8 +63,24 @@ class MaskSettings:
         values: dict[str, Any] = {}
         for key, value in (config or {}).items():
             name = str(key).replace("-", "_")
-            if name in known and name != "base_dir":
+            if name in known and name not in ("base_dir", "profile"):
                 values[name] = value
+        try:
+            prof = profile(values.get("trainer"), values.get("trainer_version"))
+        except ValueError as exc:
+            raise SettingsError(f"trainer: {exc}") from exc
+        values["profile"] = prof
+        values["trainer"] = prof.trainer
+        values["trainer_version"] = prof.version
+        for name, value in prof.defaults:  # the config's own keys override it
+            if values.get(name) is None:
+                values[name] = value
+        if values.get("eot_tokens") is not None:
+            e = values["eot_tokens"]
+            e = [e] if isinstance(e, str) else e
+            if not isinstance(e, (list, tuple)) or not all(isinstance(x, str) for x in e):
+                raise SettingsError("eot-tokens: expected a list of token strings")
+            values["eot_tokens"] = tuple(e)
         if "strategy" in values and values["strategy"] is not None:
             s = str(values["strategy"]).strip().lower()
             s = _STRATEGY_ALIASES.get(s, s.replace("_", "-"))
@@ -133,5 +157,8 @@ class MaskSettings:
             self.train_on_prompt,
             self.mask_history,
             self.canonical_check,
+            self.trainer,
+            self.trainer_version,
+            self.eot_tokens,
             self.base_dir,
         )

@@ -1,0 +1,89 @@
+"""Golden cases -> sftlint config: each trainer's own setting names, as a parity golden
+records them (`settings`), translated into the `trainer` profile and the keys that override it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDENS = ROOT / "tests" / "parity" / "goldens"
+ROWS = ROOT / "parity" / "rows"
+TOKENIZERS = ROOT / "tests" / "fixtures" / "tokenizers"
+
+# The golden files sftlint is compared with; a missing one is skipped with its reason.
+GOLDEN_FILES = (
+    "trl-1.16.0",
+    "trl-0.24.0",
+    "axolotl-0.19.0",
+    "llamafactory-0.9.5",
+    "unsloth-2026.10.9",
+    "unsloth-2026.9.6",
+    "mistral-finetune",
+)
+
+
+def trl(golden: dict[str, Any]) -> dict[str, Any]:
+    s = golden["settings"]
+    table: dict[str, Any] = {"trainer": "trl", "trainer-version": golden["trainer_version"]}
+    if s.get("assistant_only_loss"):
+        table["strategy"] = "assistant-only"
+    elif s.get("completion_only_loss") is False:
+        table["strategy"] = "full"
+    if s.get("max_length") is not None:
+        table["max-seq-length"] = s["max_length"]
+    return table
+
+
+def llamafactory(golden: dict[str, Any]) -> dict[str, Any]:
+    s = golden["settings"]
+    table: dict[str, Any] = {
+        "trainer": "llama-factory",
+        "trainer-version": golden["trainer_version"],
+        "chat-template": f"llama-factory:{s['template']}",
+        "max-seq-length": s["cutoff_len"],
+        "train-on-prompt": bool(s.get("train_on_prompt")),
+        "mask-history": bool(s.get("mask_history")),
+    }
+    info = s.get("dataset_info") or {}
+    formatting = info.get("formatting")
+    table["format"] = formatting if formatting in ("sharegpt", "alpaca") else "auto"
+    if info.get("columns"):
+        table["columns"] = info["columns"]
+    if info.get("tags"):
+        table["tags"] = info["tags"]
+    return table
+
+
+def axolotl(golden: dict[str, Any]) -> dict[str, Any]:
+    s = golden["settings"]
+    table: dict[str, Any] = {"trainer": "axolotl", "trainer-version": golden["trainer_version"]}
+    if "roles_to_train" in s:
+        table["roles-to-train"] = s["roles_to_train"]
+    if "train_on_eos" in s:
+        table["train-on-eos"] = s["train_on_eos"]
+    if s.get("eot_tokens") is not None:
+        table["eot-tokens"] = s["eot_tokens"]
+    if s.get("sequence_len") is not None:
+        table["max-seq-length"] = s["sequence_len"]
+    return table
+
+
+def unsloth(golden: dict[str, Any]) -> dict[str, Any]:
+    s = golden["settings"]
+    return {
+        "trainer": "unsloth",
+        "trainer-version": golden["trainer_version"],
+        "instruction-part": s["instruction_part"],
+        "response-part": s["response_part"],
+    }
+
+
+TRANSLATE = {"trl": trl, "llamafactory": llamafactory, "axolotl": axolotl, "unsloth": unsloth}
+
+
+def config_for(golden: dict[str, Any]) -> dict[str, Any]:
+    """The sftlint config table that names the golden's trainer, version and settings."""
+    table = TRANSLATE[golden["trainer"]](golden)
+    table["tokenizer"] = str(TOKENIZERS / golden["tokenizer"])
+    return table
