@@ -6,12 +6,15 @@ import * as path from "node:path";
 export interface ExtensionSettings {
   tokenizer?: string;
   chatTemplate?: string;
+  trainer?: string;
+  trainerVersion?: string;
   strategy?: string;
   instructionPart?: string;
   responsePart?: string;
   rolesToTrain?: string[];
   trainOnEos?: string;
   messageFieldTraining?: string;
+  eotTokens?: string[];
   maxSeqLength?: number | null;
   trainOnPrompt?: boolean | null;
   maskHistory?: boolean | null;
@@ -28,12 +31,15 @@ export interface ExtensionSettings {
 export const CONFIG_KEYS: { readonly [K in keyof Required<ExtensionSettings>]: string } = {
   tokenizer: "tokenizer",
   chatTemplate: "chat-template",
+  trainer: "trainer",
+  trainerVersion: "trainer-version",
   strategy: "strategy",
   instructionPart: "instruction-part",
   responsePart: "response-part",
   rolesToTrain: "roles-to-train",
   trainOnEos: "train-on-eos",
   messageFieldTraining: "message-field-training",
+  eotTokens: "eot-tokens",
   maxSeqLength: "max-seq-length",
   trainOnPrompt: "train-on-prompt",
   maskHistory: "mask-history",
