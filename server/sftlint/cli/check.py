@@ -7,24 +7,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, fixes
 from sftlint.engine.discovery import iter_targets
 from sftlint.model import Severity
 from sftlint.report import render, text
 from sftlint.settings import Settings, settings_for
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_FIX_PASSES = 10  # a fix skipped for overlapping another applies on a later pass
 PROGRESS_MIN_BYTES = 8 << 20
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in ("select", "extend_select", "ignore", "tokenizer", "chat_template", "strategy"):
+    for key in ("select", "extend_select", "ignore"):
         value = getattr(args, key, None)
         if value is not None:
             out[key.replace("_", "-")] = value
-    return out
+    return out | mask_overrides(args)
 
 
 class _Run:
@@ -37,15 +38,26 @@ class _Run:
         self.io_errors = 0
         self.fixed = 0
         self.err_color = text.use_color(args.color, sys.stderr)
+        self.mask_ready: set[tuple] = set()  # mask settings already loaded
 
     def error(self, message: str) -> None:
         print(text.error_line(message, color=self.err_color), file=sys.stderr)
         self.io_errors += 1
 
+    def settings(self, target: Path) -> Settings:
+        """The settings of `target`, its tokenizer and template loaded (once per run)."""
+        settings = settings_for(target, self.overrides, self.args.config)
+        key = (settings.mask, settings.config_path)
+        if key not in self.mask_ready:
+            from_flags = bool(mask_overrides(self.args))
+            require_mask(settings, from_flags, status_stream(self.args.no_progress))
+            self.mask_ready.add(key)
+        return settings
+
     def check_stdin(self) -> None:
         name = self.args.stdin_filename or "-"
         where = Path(name).absolute() if name != "-" else Path.cwd()
-        settings = settings_for(where, self.overrides, self.args.config)
+        settings = self.settings(where)
         data = sys.stdin.buffer.read()
         if not self.args.fix:
             self.results.append(engine.check_bytes(name, data, settings))
@@ -57,7 +69,7 @@ class _Run:
         self.results.append(result)
 
     def check_file(self, target: Path) -> None:
-        settings = settings_for(target, self.overrides, self.args.config)
+        settings = self.settings(target)
         try:
             if self.args.fix:
                 data = target.read_bytes()

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from sftlint import __version__, registry
+from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
+from sftlint.cli.masksetup import add_mask_options
 from sftlint.settings import ConfigError, check_selector
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _selectors(text: str) -> list[str]:
@@ -21,6 +21,16 @@ def _selectors(text: str) -> list[str]:
         if why := check_selector(s):
             raise argparse.ArgumentTypeError(why)
     return out
+
+
+def _address(text: str) -> str:
+    """argparse type for --tcp/--ws: HOST:PORT with a port the system can listen on."""
+    _, colon, port = text.rpartition(":")
+    if not colon or not port.isdigit():
+        raise argparse.ArgumentTypeError(f'"{text}" is not HOST:PORT (e.g. 127.0.0.1:2087)')
+    if not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,15 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    mask = check.add_argument_group("loss mask (override the config)")
-    mask.add_argument("--tokenizer", default=None, help="built-in name, folder or cached repo id")
-    mask.add_argument("--chat-template", default=None, help="tokenizer, a .jinja file or family")
-    mask.add_argument(
-        "--strategy",
-        default=None,
-        choices=["assistant-only", "markers", "completion-only", "full"],
-        help="which tokens are trained on",
-    )
+    add_mask_options(check)
 
     sub.add_parser("rules", help="list every rule")
     rule = sub.add_parser("rule", help="explain a rule")
@@ -82,14 +84,59 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server (default: over stdio)")
     transport = serve.add_mutually_exclusive_group()
     transport.add_argument("--stdio", action="store_true", help="talk over stdin/stdout")
-    transport.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port")
-    transport.add_argument("--ws", metavar="HOST:PORT", help="listen for WebSocket clients")
+    transport.add_argument("--tcp", type=_address, metavar="HOST:PORT", help="listen on a TCP port")
+    transport.add_argument(
+        "--ws", type=_address, metavar="HOST:PORT", help="listen for WebSocket clients"
+    )
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _nearest_option(option: str, parser: argparse.ArgumentParser) -> str | None:
+    close = difflib.get_close_matches(option, list(parser._option_string_actions), n=1)
+    return close[0] if close else None
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """parse_args, with the nearest option suggested for an unknown one, in the usage of
+    the command it belongs to (Python 3.11's argparse suggests nothing)."""
+    commands = _commands(parser)
+    if (
+        argv
+        and argv[0].startswith("-")
+        and argv[0].split("=")[0]
+        not in (
+            "-h",
+            "--help",
+            "--version",
+        )
+    ):
+        # An option before any command: most likely one of check's, the command forgotten.
+        option = argv[0].split("=")[0]
+        match = _nearest_option(option, commands["check"])
+        if match:
+            commands["check"].error(
+                f"unrecognized arguments: {option}; did you mean `sftlint check {match}`?"
+            )
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        owner = commands.get(args.command or "", parser)
+        unknown = next((a for a in extra if a.startswith("-")), extra[0])
+        match = _nearest_option(unknown.split("=")[0], owner) if unknown.startswith("-") else None
+        hint = f"; did you mean {match}?" if match else ""
+        owner.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "serve":
             from sftlint.lsp.server import serve  # lazy: pygls only for the server
@@ -107,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_rules()
         if args.command == "rule":
             return cmd_rule(args.code)
-    except ConfigError as err:
+    except (ConfigError, UsageError) as err:
         print(f"sftlint: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:

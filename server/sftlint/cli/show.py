@@ -9,6 +9,8 @@ from typing import IO, Any
 
 import orjson
 
+from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from sftlint.cli.masksetup import add_mask_options, mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, rowview
 from sftlint.io.reader import FileInfo, Row
 from sftlint.masking import profiles
@@ -16,8 +18,6 @@ from sftlint.model import Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
 from sftlint.settings import MaskConfig, settings_for
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 # Alternating backgrounds make token boundaries visible; green = trained, grey = masked.
 _TRAINED = ("\x1b[30;42m", "\x1b[30;102m")
@@ -29,11 +29,9 @@ def add_parser(sub: Any) -> None:
     show = sub.add_parser("show", help="show one row's tokens and loss mask")
     show.add_argument("target", metavar="PATH:ROW", help="file and the line where the row starts")
     show.add_argument("--config", type=Path, default=None, help="use this config file")
-    show.add_argument("--tokenizer", default=None)
-    show.add_argument("--chat-template", default=None)
-    show.add_argument("--strategy", default=None)
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_mask_options(show)
 
 
 def find_row(path: Path, line: int) -> Row | None:
@@ -53,19 +51,15 @@ def run_show(args: argparse.Namespace) -> int:
         print("sftlint: error: expected PATH:ROW, e.g. data/train.jsonl:12", file=sys.stderr)
         return EXIT_ERROR
     path = Path(target)
+    if path.is_dir():
+        print(f"sftlint: error: {path} is a directory; show takes FILE:ROW", file=sys.stderr)
+        return EXIT_ERROR
     if not path.is_file():
         print(f"sftlint: error: {path}: no such file", file=sys.stderr)
         return EXIT_ERROR
-    overrides = {
-        k: v
-        for k, v in (
-            ("tokenizer", args.tokenizer),
-            ("chat-template", args.chat_template),
-            ("strategy", args.strategy),
-        )
-        if v is not None
-    }
+    overrides = mask_overrides(args)
     settings = settings_for(path, overrides, args.config)
+    require_mask(settings, bool(overrides), status_stream(False))
     row = find_row(path, int(row_text))
     if row is None:
         print(f"sftlint: error: {path}: no row at line {row_text}", file=sys.stderr)
