@@ -5,6 +5,8 @@
 #        requirements under a torch constraint (pip can never swap in the multi-GB CUDA
 #        build from the registry: a requirement that wants another torch fails instead).
 #        Sets PARITY_PY to the venv's python. Reuses a venv whose requirements are unchanged.
+#        A requirement line ending in "# no-deps" is installed afterwards with --no-deps
+#        (unsloth_zoo: its own pins ask for triton, a torch older than the CPU wheel, ...).
 #
 # Environment: PARITY_TORCH_WHEEL (default: the CPU wheel in /opt/wheels), PARITY_PYTHON
 # (default python3.11, the wheel's ABI), PARITY_VENVS (default <repo>/.parity-venvs).
@@ -38,7 +40,13 @@ parity_venv() {
     case "$torch_version" in *+cpu) ;; *) echo "parity: torch $torch_version is not a CPU build" >&2; return 1;; esac
     local constraints="$venv/.parity-constraints"
     echo "torch==$torch_version" > "$constraints"
-    nice "$pip" install -q -c "$constraints" -r "$req" "$@" || return 1
+    local deps="$venv/.parity-deps" nodeps="$venv/.parity-nodeps"
+    grep -v -- '# no-deps' "$req" > "$deps" || true
+    grep -- '# no-deps' "$req" | sed 's/#.*//' > "$nodeps" || true
+    nice "$pip" install -q -c "$constraints" -r "$deps" "$@" || return 1
+    if [ -s "$nodeps" ]; then
+        nice "$pip" install -q --no-deps -r "$nodeps" || return 1
+    fi
     cp "$req" "$stamp"
     PARITY_PY="$venv/bin/python"
 }
