@@ -17,6 +17,7 @@ from .analysis import (
     analyze_pretokenized,
     analyze_prompt_completion,
     clear_caches,
+    not_tokenized,
 )
 from .findings import RULES, RULES_BY_CODE, MaskIssue, MaskRule
 from .results import MaskResult, Token, TurnSummary, visible
@@ -46,6 +47,7 @@ __all__ = [
     "analyze_prompt_completion",
     "clear_caches",
     "load_tokenizer",
+    "not_tokenized",
     "summarize_file",
     "visible",
 ]

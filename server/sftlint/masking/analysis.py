@@ -20,11 +20,14 @@ from typing import Any
 from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
 from .locate import Located, content_text, header_text, locate_messages
 from .markers import MarkerIds, contains, marker_ids, responses_only_mask
+from . import llamafactory
 from .profiles import chat_refusal, prompt_completion_refusal
+from .messages import mistral_layout
 from .results import MaskResult, visible
 from .settings import MaskSettings
-from .templates import has_generation_blocks, resolve_template
+from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
 from .tokenizers import TokenizerHandle, quiet_transformers
+from .toolcalls import tool_call_checks, tool_call_issues
 
 # Strings that close a turn in the common templates (used when they are in the vocabulary).
 _EOT_CANDIDATES = (
@@ -56,6 +59,8 @@ class _Context:
     template: str | None = None
     template_error: str | None = None
     has_gen: bool = False
+    mistral_json: bool = False  # a Mistral built-in: tools and tool JSON as mistral-common's
+    tool_checks: frozenset[str] = frozenset()  # the tool-call findings that apply
     template_kwargs: dict = field(default_factory=dict)
     bos: str | None = None
     bos_id: int | None = None
@@ -101,8 +106,10 @@ def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
     try:
         ctx.template = resolve_template(settings, tok, handle.default_template)
         ctx.has_gen = has_generation_blocks(ctx.template)
+        ctx.mistral_json = ctx.template in map(builtin_template, MISTRAL_TEMPLATES)
     except (ValueError, OSError) as exc:
         ctx.template_error = str(exc)
+    ctx.tool_checks = tool_call_checks(handle)
     ctx.template_kwargs = dict(tok.special_tokens_map)
     ctx.bos = tok.bos_token if isinstance(tok.bos_token, str) else None
     ctx.bos_id = tok.bos_token_id
@@ -295,7 +302,7 @@ def analyze_conversations(
     if ctx.template_error:
         return [_unavailable(ctx.template_error, m) for m in rows]
     out: list[MaskResult | None] = [None] * len(rows)
-    pending: list[tuple[int, Any, list[dict], str, Any]] = []
+    pending: list[_Pending] = []
     cache = ctx.cache
     for i, messages in enumerate(rows):
         row_tools = tools[i] if tools else None
@@ -304,14 +311,21 @@ def analyze_conversations(
         if hit is not None:
             out[i] = hit
             continue
+        if settings.profile.trainer == "llama-factory":  # its own templates, not jinja
+            out[i] = _llamafactory(ctx, messages)
+            _remember(ctx, key, out[i])
+            continue
+        if ctx.mistral_json:
+            messages, row_tools = mistral_layout(messages, row_tools)
         try:
             text, spans = _render(ctx, messages, row_tools)
         except Exception as exc:  # the template's own error, e.g. roles must alternate
             res = _template_raised(exc, messages)
+            res.issues.extend(tool_call_issues(messages, ctx.tool_checks))
             _remember(ctx, key, res)
             out[i] = res
             continue
-        pending.append((i, key, messages, text, spans))
+        pending.append((i, key, messages, row_tools, text, spans))
     if pending:
         gc_was_on = gc.isenabled()
         gc.disable()
@@ -323,19 +337,24 @@ def analyze_conversations(
     return out  # type: ignore[return-value]
 
 
+# A rendered row waiting for the batch tokenization:
+# (index in the batch, cache key, messages, tools, rendered text, generation spans).
+_Pending = tuple[int, Any, list[dict], list | None, str, Any]
+
+
 def _finish_pending(
     ctx: _Context,
     settings: MaskSettings,
     handle: TokenizerHandle,
-    pending: list[tuple[int, Any, list[dict], str, Any]],
+    pending: list[_Pending],
     out: list[MaskResult | None],
 ) -> None:
     if pending:
-        add_special = _unsloth_add_special(ctx, pending[0][3]) if _is_markers(settings) else False
-        encs = handle.backend.encode_batch([p[3] for p in pending], add_special_tokens=add_special)
-        for (i, key, messages, text, spans), enc in zip(pending, encs, strict=False):
+        add_special = _unsloth_add_special(ctx, pending[0][4]) if _is_markers(settings) else False
+        encs = handle.backend.encode_batch([p[4] for p in pending], add_special_tokens=add_special)
+        for (i, key, messages, tools, text, spans), enc in zip(pending, encs, strict=False):
             try:
-                res = _finish_chat(ctx, messages, text, spans, enc)
+                res = _finish_chat(ctx, messages, tools, text, spans, enc)
             except Exception as exc:  # never let one odd row stop the file
                 res = MaskResult(rendered=text, roles=[str(m.get("role")) for m in messages])
                 res.issues.append(
@@ -375,6 +394,14 @@ def _unavailable(error: str, messages: Any = None) -> MaskResult:
     return res
 
 
+def not_tokenized(reason: str, turn: int | None, roles: list[str]) -> MaskResult:
+    """The result of a row that cannot be handed to the chat template: no tokens, and
+    L013 saying why (at `turn`, the turn at fault, or the whole row)."""
+    res = MaskResult(roles=roles)
+    res.issues.append(MaskIssue("L013", WARNING, f"the row is not tokenized: {reason}", turn))
+    return res
+
+
 def _template_raised(exc: Exception, messages: list[dict]) -> MaskResult:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     res = MaskResult(roles=[str(m.get("role")) for m in messages if isinstance(m, dict)])
@@ -400,7 +427,12 @@ def _trainable(m: dict, settings: MaskSettings) -> tuple[bool, str]:
 
 
 def _finish_chat(
-    ctx: _Context, messages: list[dict], text: str, gen: list[tuple[int, int]] | None, enc: Any
+    ctx: _Context,
+    messages: list[dict],
+    tools: list | None,
+    text: str,
+    gen: list[tuple[int, int]] | None,
+    enc: Any,
 ) -> MaskResult:
     settings = ctx.settings
     ids = enc.ids
@@ -415,7 +447,7 @@ def _finish_chat(
     anchors = (
         dict(zip(assistants, gen, strict=False)) if gen and len(gen) == len(assistants) else None
     )
-    known = _tool_call_spans(ctx, messages, text) if gen is None else None
+    known = _tool_call_spans(ctx, messages, tools, text) if gen is None else None
     locs = locate_messages(text, messages, ctx.eot_strings, ctx.boundaries, anchors, known)
 
     turn_of: list[int | None] = [None] * n
@@ -557,11 +589,16 @@ def _finish_chat(
     handle = ctx.handle
     if settings.canonical_check != "off" and (handle.mistral_file or handle.sp_model):
         # Second tokenizations are sampled: one row per layout not yet seen to agree.
-        layout = _layout(messages) if settings.canonical_check == "layout" else None
+        layout = (
+            _layout(messages) | {("tools", bool(tools))}
+            if settings.canonical_check == "layout"
+            else None
+        )
         if handle.mistral_file:
-            _canonical(ctx, res, messages, layout)
+            _canonical(ctx, res, messages, tools, layout)
         if handle.sp_model:
             _slow_fast(ctx, res, None if layout is None else layout | _ws_runs(res.rendered))
+    res.issues.extend(tool_call_issues(messages, ctx.tool_checks))
     _zero(ctx, res, settings)
     return res
 
@@ -570,7 +607,7 @@ _DUMMY = "[[dummy_message]]"
 
 
 def _tool_call_spans(
-    ctx: _Context, messages: list[dict], text: str
+    ctx: _Context, messages: list[dict], tools: list | None, text: str
 ) -> dict[int, tuple[int, int]] | None:
     """Where the template writes each content-less tool-call turn, as Axolotl finds turns:
     render the conversation up to the turn with and without a dummy content and take the
@@ -580,8 +617,10 @@ def _tool_call_spans(
         if not m.get("tool_calls") or content_text(m.get("content")):
             continue
         try:
-            full, _ = _render(ctx, messages[: i + 1])
-            dummy, _ = _render(ctx, [*messages[:i], {"role": m.get("role"), "content": _DUMMY}])
+            full, _ = _render(ctx, messages[: i + 1], tools)
+            dummy, _ = _render(
+                ctx, [*messages[:i], {"role": m.get("role"), "content": _DUMMY}], tools
+            )
         except Exception:  # the template refuses the partial conversation: search the text
             continue
         n = min(len(full), len(dummy))
@@ -869,6 +908,18 @@ def _double_bos(ctx: _Context, res: MaskResult) -> None:
         )
 
 
+def _llamafactory(ctx: _Context, messages: list[dict]) -> MaskResult:
+    """A chat row as LLaMA-Factory encodes it; a row its converter drops has no tokens."""
+    why = chat_refusal(ctx.settings.profile, messages)
+    if why:
+        res = MaskResult(roles=[str(m.get("role")) for m in messages])
+        _refused(res, why)
+        return res
+    res = llamafactory.analyze(messages, ctx.handle, ctx.settings)
+    _zero(ctx, res, ctx.settings)
+    return res
+
+
 def _refused(res: MaskResult, why: str | None) -> None:
     """L016: the profile's trainer refuses or drops the row."""
     if why:
@@ -947,7 +998,11 @@ def _layout(messages: list[dict]) -> frozenset:
 
 
 def _canonical(
-    ctx: _Context, res: MaskResult, messages: list[dict], layout: frozenset | None
+    ctx: _Context,
+    res: MaskResult,
+    messages: list[dict],
+    tools: list | None,
+    layout: frozenset | None,
 ) -> None:
     verified = ctx.canonical_seen.setdefault("features", set())
     if layout is not None and layout <= verified:
@@ -956,7 +1011,8 @@ def _canonical(
         from mistral_common.protocol.instruct.request import ChatCompletionRequest
 
         mt = ctx.handle.mistral_tokenizer()
-        canon = mt.encode_chat_completion(ChatCompletionRequest.from_openai(messages)).tokens
+        request = ChatCompletionRequest.from_openai(messages, tools=tools)
+        canon = mt.encode_chat_completion(request).tokens
     except Exception:  # mistral-common rejects the row: other checks report the shape
         return
     if res.ids == canon:

@@ -1,4 +1,4 @@
-"""Mask findings (codes L001-L012) and the rule descriptions the rule registry shows.
+"""Mask findings (codes L001-L016) and the rule descriptions the rule registry shows.
 
 The engine reports `MaskIssue`s: plain values with a code, a severity, a one-line message
 naming the turn, the turn index (None for the whole row or file) and optional detail/fix.
@@ -242,6 +242,74 @@ Bad: `tokenizer: meta-llama/Llama-3.1-8B-Instruct` when the model is not in the 
 
 Good: `tokenizer: ./models/llama-3.1` (a folder holding `tokenizer.json`), or download it
 once with `huggingface-cli download`.
+""",
+    ),
+    MaskRule(
+        "L013",
+        "row-not-tokenized",
+        WARNING,
+        "The row cannot be rendered or tokenized, so it is missing from the token totals.",
+        """\
+Every row the trainer reads is rendered with the chat template and tokenized. When a row
+cannot be (a turn that is not a message object or has no role, content that is not text,
+a `function_call` turn or `tools` column that is not JSON), the trainer crashes on it or
+drops it, and sftlint cannot show its tokens: the message says which turn or key is at
+fault. `sftlint check` counts such rows in its token summary.
+
+Bad (LLaMA-Factory ShareGPT): `{"from": "function_call", "value": "get_weather(Paris)"}`
+
+Good:
+```json
+{"from": "function_call",
+ "value": "{\\"name\\": \\"get_weather\\", \\"arguments\\": {\\"city\\": \\"Paris\\"}}"}
+```
+""",
+    ),
+    MaskRule(
+        "L014",
+        "tool-call-id-rejected",
+        ERROR,
+        "A tool call id is not the 9 letters and digits mistral-common requires.",
+        """\
+mistral-common (the encoder of Mistral models, which mistral-finetune trains with)
+validates every tool call id and every tool result's `tool_call_id` against
+`^[a-zA-Z0-9]{9}$` and rejects the whole row otherwise. OpenAI-style ids such as
+`call_abc123` fail. Applies to the Mistral built-in tokenizers.
+
+Bad:
+```json
+{"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
+  "function": {"name": "get_weather", "arguments": "{}"}}]}
+```
+Good:
+```json
+{"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", "type": "function",
+  "function": {"name": "get_weather", "arguments": "{}"}}]}
+```
+""",
+    ),
+    MaskRule(
+        "L015",
+        "tool-result-without-call",
+        WARNING,
+        "A tool result's tool_call_id matches no tool call made before it.",
+        """\
+A `tool` message answers a call the assistant made earlier in the row, by its
+`tool_call_id`. When no earlier tool call has that id the result answers nothing: the
+model learns results for calls it never made, and templates that write the id (Mistral's
+`[TOOL_RESULTS]`) train on a dangling reference. Usually the ids were regenerated on one
+side only.
+
+Bad:
+```json
+{"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", ...}]},
+{"role": "tool", "tool_call_id": "zzzzzzzzz", "content": "21"}
+```
+Good:
+```json
+{"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", ...}]},
+{"role": "tool", "tool_call_id": "a1b2c3d4e", "content": "21"}
+```
 """,
     ),
     MaskRule(

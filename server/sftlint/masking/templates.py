@@ -20,6 +20,8 @@ BUILTIN_TEMPLATES = (
     "mistral-v3",
     "mistral-tekken",
 )
+# The built-ins that render tools as mistral-common encodes them (messages.mistral_layout).
+MISTRAL_TEMPLATES = ("mistral-v3", "mistral-tekken")
 _GENERATION = re.compile(r"\{\%-?\s*generation\s*-?\%\}")
 
 
@@ -36,6 +38,15 @@ def has_generation_blocks(template: str) -> bool:
 def resolve_template(settings: MaskSettings, tokenizer: object, default: str | None) -> str:
     """The template text to render with; raises ValueError with a one-line reason."""
     spec = settings.chat_template
+    if settings.trainer == "llama-factory":  # its own templates, encoded slot by slot
+        from .llamafactory import TEMPLATES
+
+        if spec in TEMPLATES:
+            return ""
+        raise ValueError(
+            f"trainer llama-factory: chat-template {spec!r} is not one of LLaMA-Factory's "
+            f"templates sftlint knows ({', '.join(TEMPLATES)})"
+        )
     if spec:
         if spec in BUILTIN_TEMPLATES:
             return builtin_template(spec)

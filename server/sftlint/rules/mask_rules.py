@@ -96,37 +96,6 @@ def active(ctx: RowContext) -> bool:
     return bool(ctx.reporter.settings.mask.tokenizer)
 
 
-_REASONING_PARTS = ("reasoning", "thinking")
-
-
-def chat_messages(turns: list[formats.Turn], fmt: str) -> list[dict[str, Any]] | None:
-    """The row's turns as OpenAI messages for the template; None when it cannot render.
-    LLaMA-Factory's `reasoning` content parts become `reasoning_content`, the key chat
-    templates (Qwen 3) render as a <think> block."""
-    out: list[dict[str, Any]] = []
-    for t in turns:
-        content, reasoning = t.content, None
-        if isinstance(content, list):
-            thought = [
-                p for p in content if isinstance(p, dict) and p.get("type") in _REASONING_PARTS
-            ]
-            if thought:
-                reasoning = formats.content_text(thought)
-                content = [p for p in content if not any(p is q for q in thought)]
-        text = formats.content_text(content)
-        if t.role is None or text is None:
-            return None
-        m: dict[str, Any] = {}
-        if fmt == formats.MESSAGES and isinstance(t.message, dict):
-            m.update(t.message)
-        m["role"] = t.role
-        m["content"] = text
-        if reasoning:
-            m["reasoning_content"] = reasoning
-        out.append(m)
-    return out
-
-
 Path = tuple[str | int, ...]
 
 
@@ -150,11 +119,13 @@ def _messages_at(items: Any, base: Path, fields: formats.Fields) -> list[tuple[d
         return [(m, (*base, *path[1:])) for m, path in found] if found else None
     if not isinstance(items, list) or not items:
         return None
+    from sftlint.masking.messages import NotRendered, template_messages
+
     style = any(isinstance(m, dict) and ("from" in m or "value" in m) for m in items)
     fmt = formats.SHAREGPT if style else formats.MESSAGES
     turns = formats.chat_turns(items, base, fmt, fields)
-    messages = chat_messages(turns, fmt)
-    if messages is None:
+    messages = template_messages(turns, fmt)
+    if isinstance(messages, NotRendered):
         return None
     return list(zip(messages, [t.content_path for t in turns], strict=True))
 
@@ -254,6 +225,7 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
     """Mask result of the row plus the JSON path of each turn index it reports (for a
     preference row, its chosen branch)."""
     from sftlint import masking
+    from sftlint.masking.messages import NotRendered, row_tools, template_messages
 
     value, fmt = ctx.value, ctx.format
     if fmt == formats.PREFERENCE:
@@ -261,27 +233,31 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         return (branches[0][1], branches[0][0].paths) if branches else None
     if fmt in (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE):
         turns = ctx.turns
-        messages = chat_messages(turns, fmt)
+        paths = [t.content_path for t in turns]
+        messages = template_messages(turns, fmt)
+        tools = row_tools(value, ctx.fields)
+        roles = [str(t.role) for t in turns]
+        if isinstance(messages, NotRendered):
+            return masking.not_tokenized(messages.reason, messages.turn, roles), paths
+        if isinstance(tools, NotRendered):  # reported at the tools key
+            paths.append((ctx.fields.column("tools", "tools"),))
+            return masking.not_tokenized(tools.reason, len(turns), roles), paths
         if not messages:
             return None
-        tools = value.get(ctx.fields.column("tools", "tools"))
-        if isinstance(tools, str):
-            import json
-
-            try:
-                tools = json.loads(tools)
-            except ValueError:
-                tools = None
-        result = masking.analyze_conversation(
-            messages, st.handle, st.settings, tools=tools if isinstance(tools, list) else None
-        )
-        return result, [t.content_path for t in turns]
+        result = masking.analyze_conversation(messages, st.handle, st.settings, tools=tools)
+        return result, paths
     if fmt == formats.PROMPT_COMPLETION:
         prompt, completion = value.get("prompt"), value.get("completion")
         if not isinstance(prompt, str | list) or not isinstance(completion, str | list):
             return None
         result = masking.analyze_prompt_completion(prompt, completion, st.handle, st.settings)
         return result, [("prompt",), ("completion",)]
+    if fmt == formats.TEXT:  # language-modelling rows: every token trained, EOS appended
+        text = value.get("text")
+        if not isinstance(text, str):
+            return None
+        result = masking.analyze_prompt_completion("", text, st.handle, st.settings)
+        return result, [("text",), ("text",)]
     if fmt == formats.PRETOKENIZED:
         ids, labels = value.get("input_ids"), value.get("labels")
         vocab = st.handle.backend.get_vocab_size(with_added_tokens=True)
@@ -310,6 +286,7 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
         return _preference_mask(ctx, st)
     analysed = analyze(ctx, st)
     if analysed is None:
+        _report_not_tokenized(ctx)
         return (None,)
     result, paths = analysed
     conversation = ctx.value and formats.messages_key(ctx.value, ctx.fields)
@@ -325,11 +302,27 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     return (result,)
 
 
+def _report_not_tokenized(ctx: RowContext) -> None:
+    """A row with nothing the trainer can render: it is missing from the token totals, and
+    says so (the structural rules say what is wrong with its shape)."""
+    if not ctx.enabled("L013") or ctx.format == formats.UNKNOWN:
+        return  # an unknown layout has its own finding
+    conversation = ctx.value and formats.messages_key(ctx.value, ctx.fields)
+    path, part = ((conversation,), "key") if conversation else ((), "value")
+    ctx.report(
+        "L013",
+        f"the row is not tokenized: its {ctx.format} layout holds nothing the trainer renders",
+        path,
+        part,
+    )
+
+
 def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     """Both branches of a preference row: each finding at the branch's key, named by it;
     one the branches share (the same prompt) reported once for both."""
     branches = analyze_branches(ctx, st)
     if not branches:
+        _report_not_tokenized(ctx)
         return (None,)
     reports: dict[tuple[str, str, Path], tuple[list[str], str]] = {}
     for branch, result in branches:
