@@ -131,11 +131,12 @@ def test_folder_walk_finds_dataset_files(tmp_path: Path) -> None:
     assert (r.returncode, r.stdout) == (0, "All checks passed! (2 files, 2 rows)\n")
 
 
-def test_folder_without_datasets_warns(tmp_path: Path) -> None:
+def test_folder_without_datasets_says_nothing_was_checked(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "package.json").write_bytes(b'{"name": "x"}\n')
     r = run(["check", "empty"], tmp_path)
-    assert r.returncode == 0
-    assert r.stderr == "sftlint: warning: no dataset files found under empty\n"
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "sftlint: warning: no dataset files found in empty: nothing was checked\n"
 
 
 def test_stdin(tmp_path: Path) -> None:

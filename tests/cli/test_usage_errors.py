@@ -171,3 +171,62 @@ def test_show_on_a_folder_says_it_is_a_directory(rows: Path) -> None:
         run(["show", "examples:1"], rows),
         "sftlint: error: examples is a directory; show takes FILE:ROW",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        (
+            "package.json",
+            b'{"name": "x", "version": "1.0.0"}\n',
+            "one JSON document, not an array of rows",
+        ),
+        (
+            "tsconfig.json",
+            b'{\n  "compilerOptions": {"strict": true}\n}\n',
+            "one JSON document, not an array of rows",
+        ),
+        ("data.csv", b"prompt,completion\nhi,hello\n", ".csv is not supported"),
+        ("data.parquet", b"PAR1\x15\x04\x15", "a Parquet file; .parquet is not supported yet"),
+        ("data.bin", b"PAR1\x15\x04\x15", "a Parquet file; .parquet is not supported yet"),
+        (
+            "notes.txt",
+            b"just some text\nover two lines\n",
+            "neither JSON Lines nor a JSON array of rows",
+        ),
+    ],
+)
+def test_a_named_file_that_is_not_a_dataset_is_one_error(
+    rows: Path, name: str, data: bytes, why: str
+) -> None:
+    (rows / name).write_bytes(data)
+    _one_line(
+        run(["check", name], rows), f"sftlint: error: {name}: not a JSON/JSONL dataset ({why})"
+    )
+    # Beside a dataset in a folder, such files are skipped.
+    r = run(["check", "."], rows)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "All checks passed! (1 file, 1 row)\n", "")
+
+
+def test_rows_under_another_name_are_checked(rows: Path) -> None:
+    (rows / "rows.txt").write_bytes(GOOD_ROW * 2)
+    r = run(["check", "rows.txt"], rows)
+    assert (r.returncode, r.stdout) == (
+        1,
+        "rows.txt:2:1: D001 exact duplicate of the row at line 1\n"
+        "Found 1 problem (1 warning) in 1 file, 2 rows.\n",
+    )
+
+
+def test_json_array_on_standard_input_is_read_as_an_array(rows: Path) -> None:
+    array = (
+        b"[\n  " + GOOD_ROW.strip() + b",\n  " + GOOD_ROW.strip().replace(b"hi", b"yo") + b"\n]\n"
+    )
+    r = run(["check", "-"], rows, stdin=array)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "All checks passed! (1 file, 2 rows)\n", "")
+    r = run(["check", "-"], rows, stdin=array.replace(b"yo", b"hi"))
+    assert (r.returncode, r.stdout) == (
+        1,
+        "-:3:3: D001 exact duplicate of the row at line 2\n"
+        "Found 1 problem (1 warning) in 1 file, 2 rows.\n",
+    )

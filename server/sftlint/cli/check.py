@@ -10,7 +10,8 @@ from typing import Any
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, fixes
-from sftlint.engine.discovery import iter_targets
+from sftlint.engine.discovery import is_dataset_file, iter_targets
+from sftlint.io import reader
 from sftlint.model import Severity
 from sftlint.report import render, text
 from sftlint.settings import Settings, settings_for
@@ -109,23 +110,45 @@ class _Run:
         return data, result
 
 
-def run_check(args: argparse.Namespace) -> int:
+def not_a_dataset(path: Path) -> str | None:
+    """Why a file named on the command line is not a JSON/JSONL dataset, or None.
+    (A folder walk skips such files; named, they get this one line, not a finding a line.)"""
+    suffix = path.suffix.lower()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None  # the check reports why it cannot be read
+    if head.startswith(b"PAR1") or suffix == ".parquet":
+        return "not a JSON/JSONL dataset (a Parquet file; .parquet is not supported yet)"
+    if suffix in (".csv", ".tsv"):
+        return f"not a JSON/JSONL dataset ({suffix} is not supported)"
+    if not head.strip() or is_dataset_file(path):
+        return None  # an empty file is a finding of its own (J012)
+    if head.lstrip(reader.BOM).lstrip().startswith(b"[") or reader.looks_like_jsonl(head):
+        return None  # rows under another name
+    if suffix in reader.JSON_SUFFIXES:
+        return "not a JSON/JSONL dataset (one JSON document, not an array of rows)"
+    return "not a JSON/JSONL dataset (neither JSON Lines nor a JSON array of rows)"
 
+
+def run_check(args: argparse.Namespace) -> int:
     run = _Run(args)
+    named = {Path(p) for p in args.paths if p != "-"}
     checked_any = False
     for target in iter_targets(args.paths):
         checked_any = True
         if target is None:
             run.check_stdin()
+        elif target in named and (why := not_a_dataset(target)):
+            run.error(f"{target}: {why}")
         else:
             run.check_file(target)
     if not checked_any:
-        print(
-            text.warning_line(
-                "no dataset files found under " + ", ".join(args.paths), color=run.err_color
-            ),
-            file=sys.stderr,
-        )
+        where = ", ".join(args.paths)
+        line = f"no dataset files found in {where}: nothing was checked"
+        print(text.warning_line(line, color=run.err_color), file=sys.stderr)
+        return EXIT_ERROR
     if run.results:  # checks across files: splits of one dataset that disagree (D002-D004)
         from sftlint.engine import dataset
 

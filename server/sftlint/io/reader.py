@@ -604,8 +604,11 @@ def _span(data: bytes, start: int, end: int) -> Range:
 
 
 def read_bytes(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
-    """Rows of an in-memory file, picking the layout from the name and the content."""
+    """Rows of an in-memory file, picking the layout from the name and the content
+    (standard input, `-`, has no name: an array there is read as one)."""
     lower = path.lower()
     if lower.endswith(JSON_SUFFIXES) and not looks_like_jsonl(data):
+        return read_json_array(path, data, info)
+    if path == "-" and data.lstrip(BOM).lstrip().startswith(b"["):
         return read_json_array(path, data, info)
     return read_jsonl(path, io.BytesIO(data), info)  # splits on b"\n" only, like trainers
