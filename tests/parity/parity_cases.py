@@ -40,7 +40,7 @@ def llamafactory(golden: dict[str, Any]) -> dict[str, Any]:
     table: dict[str, Any] = {
         "trainer": "llama-factory",
         "trainer-version": golden["trainer_version"],
-        "chat-template": f"llama-factory:{s['template']}",
+        "chat-template": s["template"],
         "max-seq-length": s["cutoff_len"],
         "train-on-prompt": bool(s.get("train_on_prompt")),
         "mask-history": bool(s.get("mask_history")),
