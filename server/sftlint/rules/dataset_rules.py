@@ -1,13 +1,32 @@
-"""D: the dataset as a whole. Duplicate rows here; the checks across files (splits that
-disagree, rows that leak from train into evaluation) are in `sftlint.engine.dataset`.
+"""D: the dataset as a whole. Duplicate rows in a file (D001), and the splits of one
+dataset that disagree: keys (D002), rows that leak from train into evaluation (D003), row
+formats (D004). `sftlint.engine.dataset` finds the files of a dataset and reads them.
 """
 
 from __future__ import annotations
 
-from sftlint.engine.checks import FileContext, RowSummary, file_check
-from sftlint.io.reader import Row
-from sftlint.model import Edit, Fix, Range, Related, Severity
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sftlint.engine.checks import FileContext, Reporter, RowSummary, file_check
+from sftlint.io import formats
+from sftlint.io.reader import Row, format_path
+from sftlint.model import Edit, Finding, Fix, Range, Related, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.consistency_rules import (
+    MESSAGE_SYNONYMS,
+    ROW_SYNONYMS,
+    key_paths,
+    near_miss,
+    rename_edit,
+    synonyms,
+)
+
+if TYPE_CHECKING:
+    from sftlint.settings import Settings
 
 register(
     Rule(
@@ -131,4 +150,221 @@ def duplicate_rows(ctx: FileContext) -> None:
             row,
             fixes=[fix] if fix else [],
             related=[Related(row.path, original.whole(), "first occurrence")],
+        )
+
+
+# --- D002-D004: the splits of one dataset (files found by sftlint.engine.dataset) ---------
+
+
+@dataclass(slots=True)
+class SplitFile:
+    """One file of a dataset: its summaries and a way to read its rows again (read by
+    `sftlint.engine.dataset`)."""
+
+    path: str  # as findings and edits name it
+    summaries: Sequence[RowSummary]
+    formats: dict[str, int]
+    load: Callable[[RowSummary], Row]
+    checked: bool
+    split: str | None = None
+    row_keys: Counter[str] = field(default_factory=Counter)
+    message_keys: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        for s in self.summaries:
+            self.row_keys.update(s.keys)
+            self.message_keys.update(s.message_keys)
+
+    @property
+    def format(self) -> str | None:
+        return max(self.formats, key=self.formats.__getitem__) if self.formats else None
+
+    def keys(self, context: str) -> Counter[str]:
+        return self.message_keys if context == "message" else self.row_keys
+
+    def common(self, context: str) -> set[str]:
+        """Keys at least half of the rows (of this context) use."""
+        counts = self.keys(context)
+        n = sum(1 for s in self.summaries if (s.message_keys if context == "message" else s.keys))
+        return {k for k, c in counts.items() if 2 * c >= n}
+
+
+def check_split_group(
+    files: list[SplitFile], from_config: bool, settings: Settings
+) -> list[Finding]:
+    """D002-D004 for the files of one dataset, reported in the checked ones."""
+    reporter = Reporter(settings)
+    train = [f for f in files if f.split == "train"]
+    if train:
+        refs = train
+    elif from_config:
+        refs = files[:1]
+    else:
+        refs = files  # majority
+    majority = refs is files
+    names = ", ".join(Path(r.path).name for r in refs)
+    if train:
+        where = f"the training split {names}"
+    elif majority:
+        where = "the other files of the dataset"
+    else:
+        where = f"the first dataset file {names}"
+    for f in files:
+        if not f.checked or (f in refs and not majority):
+            continue
+        others = [r for r in refs if r is not f]
+        ref_format = Counter(r.format for r in others if r.format).most_common(1)
+        if ref_format and f.format and f.format != ref_format[0][0]:
+            first = next(s for s in f.summaries if s.format == f.format)
+            row = f.load(first)
+            reporter.add(
+                "D004",
+                f'file format "{f.format}" where {where} is "{ref_format[0][0]}"',
+                f.path,
+                row.whole(),
+                row_line=row.line,
+            )
+            continue
+        for context in ("row", "message"):
+            for key, partner in _pairs(f, others, majority, context).items():
+                _report_pair(reporter, f, files, refs, key, partner, context, where, settings)
+        if train and f.split != "train":
+            _report_leaks(reporter, f, train)
+    return reporter.findings
+
+
+def _pairs(f: SplitFile, others: list[SplitFile], majority: bool, context: str) -> dict[str, str]:
+    """Keys of `f` that stand for another name the reference files use: odd -> reference."""
+    mine = f.keys(context)
+    if majority:  # a name is the reference when more than half of all files use it
+        votes = Counter(k for o in [f, *others] for k in o.common(context))
+        reference = {k for k, n in votes.items() if 2 * n > len(others) + 1}
+    else:
+        reference = set.union(*(o.common(context) for o in others))
+    seen_elsewhere = set().union(*(o.keys(context) for o in others))
+    missing = sorted(k for k in reference if k not in mine)
+    extra = sorted(k for k in f.common(context) if k not in seen_elsewhere)
+    groups = ROW_SYNONYMS if context == "row" else MESSAGE_SYNONYMS
+    pairs: dict[str, str] = {}
+    for key in extra:
+        match = [m for m in missing if m in synonyms(key, groups) or near_miss(key, m)]
+        if len(match) == 1:
+            pairs[key] = match[0]
+    if not pairs and len(extra) == 1 and len(missing) == 1:
+        pairs[extra[0]] = missing[0]
+    return pairs
+
+
+def _rows_with(
+    f: SplitFile, key: str, partner: str, context: str, fields: formats.Fields
+) -> list[tuple[Row, list[tuple[str | int, ...]]]]:
+    out = []
+    for s in f.summaries:
+        if key in (s.message_keys if context == "message" else s.keys):
+            row = f.load(s)
+            if row.ok and (paths := key_paths(row.value, key, partner, context, fields)):
+                out.append((row, paths))
+    return out
+
+
+def _first_use(
+    refs: list[SplitFile], f: SplitFile, key: str, context: str, fields: formats.Fields
+) -> list[tuple[SplitFile, Row, tuple[str | int, ...]]]:
+    """Where a reference file (not `f`) first uses `key`: the related location of D002."""
+    for ref in refs:
+        if ref is f or key not in ref.keys(context):
+            continue
+        for s in ref.summaries:
+            if key in (s.message_keys if context == "message" else s.keys):
+                row = ref.load(s)
+                if row.ok and (paths := key_paths(row.value, key, None, context, fields)):
+                    return [(ref, row, paths[0])]
+    return []
+
+
+def _edits(rows: list[tuple[Row, list[tuple[str | int, ...]]]], partner: str) -> list[Edit]:
+    return [e for row, paths in rows for p in paths if (e := rename_edit(row, p, partner))]
+
+
+def _report_pair(
+    reporter: Reporter,
+    f: SplitFile,
+    files: list[SplitFile],
+    refs: list[SplitFile],
+    key: str,
+    partner: str,
+    context: str,
+    where: str,
+    settings: Settings,
+) -> None:
+    fields = settings.fields
+    rows = _rows_with(f, key, partner, context, fields)
+    if not rows:
+        return
+    row, paths = rows[0]
+    name = Path(f.path).name
+    here = _edits([(row, paths)], partner)
+    whole = _edits(rows, partner)
+    everywhere = list(whole)
+    odd_files = [name]
+    for other in files:
+        if other is not f and other not in refs and key in other.keys(context):
+            edits = _edits(_rows_with(other, key, partner, context, fields), partner)
+            if edits:
+                everywhere += edits
+                odd_files.append(Path(other.path).name)
+    fixes = [
+        Fix(f'Rename "{key}" to "{partner}" in this row', tuple(here)),
+        Fix(f'Rename "{key}" to "{partner}" in every row of {name}', tuple(whole)),
+        Fix(
+            f'Rename "{key}" to "{partner}" in every file of the dataset ({", ".join(odd_files)})',
+            tuple(everywhere),
+        ),
+    ]
+    related = [
+        Related(ref.path, ref_row.span(ref_path, "key"), f'"{partner}" in {Path(ref.path).name}')
+        for ref, ref_row, ref_path in _first_use(refs, f, partner, context, fields)
+    ]
+    path = paths[0]
+    label = ""
+    if context == "message":
+        label = f"turn {path[1] + 1} ({format_path(path)}): "  # type: ignore[operator]
+    n = len(rows)
+    reporter.add(
+        "D002",
+        f'{label}key "{key}" where {where} uses "{partner}" '
+        f"({n} row{'s' if n != 1 else ''} of {name} use{'s' if n == 1 else ''} it)",
+        f.path,
+        row.span(path, "key"),
+        fixes=fixes,
+        related=related,
+        row_line=row.line,
+    )
+
+
+def _report_leaks(reporter: Reporter, f: SplitFile, train: list[SplitFile]) -> None:
+    if not reporter.enabled("D003"):
+        return
+    digests: dict[int, tuple[SplitFile, RowSummary]] = {}
+    for t in train:
+        for s in t.summaries:
+            if s.format is not None:
+                digests.setdefault(s.digest, (t, s))
+    for s in f.summaries:
+        hit = digests.get(s.digest) if s.format is not None else None
+        if hit is None:
+            continue
+        t, ts = hit
+        row, twin = f.load(s), t.load(ts)
+        if row.raw.strip() != twin.raw.strip():
+            continue
+        tname = Path(t.path).name
+        reporter.add(
+            "D003",
+            f"row also in the training split ({tname}, line {twin.line + 1}): "
+            "evaluated on a row it was trained on",
+            f.path,
+            row.span(()),
+            related=[Related(t.path, twin.whole(), f"same row in {tname}")],
+            row_line=row.line,
         )
