@@ -17,7 +17,7 @@ from sftlint.io.jsonscan import json_type
 from sftlint.io.reader import Row, format_path
 from sftlint.model import Range, Severity
 from sftlint.registry import Rule, register
-from sftlint.rules.role_rules import CALL_PART_TYPES, row_conversations, where
+from sftlint.rules.conversations import CALL_PART_TYPES, row_conversations, where
 
 register(
     Rule(
