@@ -16,13 +16,12 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
 from sftlint.engine import checks
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Problem
-from sftlint.model import Finding, Position, Range, Related
+from sftlint.model import Finding
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings
@@ -129,7 +128,7 @@ def merge(checker: Any, info: FileInfo, half: Half) -> None:
     """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
     findings, summaries, formats, other, _ = half
     lines, rows = info.lines, info.rows
-    checker.reporter.findings.extend(shift_finding(f, lines) for f in findings)
+    checker.reporter.findings.extend(f.moved(lines) for f in findings)
     checker.summaries.extend_shifted(summaries, rows, lines)
     for fmt, n in formats.items():
         checker.formats[fmt] = checker.formats.get(fmt, 0) + n
@@ -137,44 +136,13 @@ def merge(checker: Any, info: FileInfo, half: Half) -> None:
     info.lines += other.lines
     info.bytes = other.bytes
     if info.first_crlf is None and other.first_crlf is not None:
-        info.first_crlf = shift_range(other.first_crlf, lines)
+        info.first_crlf = other.first_crlf.moved(lines)
     info.crlf_lines += other.crlf_lines
-    info.problems.extend(_shift_problem(p, lines) for p in other.problems)
+    info.problems.extend(_moved_problem(p, checker.path, lines) for p in other.problems)
 
 
-def shift_range(r: Range, lines: int) -> Range:
-    return Range(_shift_position(r.start, lines), _shift_position(r.end, lines))
-
-
-def _shift_position(p: Position, lines: int) -> Position:
-    return Position(p.line + lines, p.column, p.utf16, p.offset)
-
-
-def _shift_fixes(fixes: list, lines: int) -> list:
-    return [
-        replace(fix, edits=tuple(replace(e, range=shift_range(e.range, lines)) for e in fix.edits))
-        for fix in fixes
-    ]
-
-
-def shift_finding(f: Finding, lines: int) -> Finding:
-    return replace(
-        f,
-        range=shift_range(f.range, lines),
-        fixes=_shift_fixes(f.fixes, lines),
-        related=[
-            Related(r.path, shift_range(r.range, lines), r.message) if r.path == f.path else r
-            for r in f.related
-        ],
-        row_line=None if f.row_line is None else f.row_line + lines,
-    )
-
-
-def _shift_problem(p: Problem, lines: int) -> Problem:
-    return Problem(
-        p.code,
-        p.message,
-        shift_range(p.range, lines),
-        _shift_fixes(p.fixes, lines),
-        [(shift_range(r, lines), m) for r, m in p.related],
-    )
+def _moved_problem(p: Problem, path: str, lines: int) -> Problem:
+    """A reader problem of the second half, moved down past the first half's lines."""
+    fixes = [x.mapped(path, lambda pos: pos.moved(lines)) for x in p.fixes]
+    related = [(r.moved(lines), m) for r, m in p.related]
+    return Problem(p.code, p.message, p.range.moved(lines), fixes, related)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from sftlint.lsp import convert, rows, sharegpt
-from sftlint.lsp.linting import Linting, OpenDocument
+from sftlint.lsp.linting import Linting
+from sftlint.lsp.opened import OpenDocument
 from sftlint.model import Edit, Finding
 
 FIX_ALL = "source.fixAll.sftlint"

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import contains
-from typing import Any
 
 _LSP_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -66,21 +65,8 @@ class LineDocument:
 
     @classmethod
     def from_text(cls, uri: str, path: str, language_id: str, version: int, text: str):
-        return cls.from_lines(uri, path, language_id, version, encode(text).split(b"\n"))
-
-    @classmethod
-    def from_lines(cls, uri: str, path: str, language_id: str, version: int, lines: list[bytes]):
-        doc = cls(uri, path, language_id, version, lines)
-        doc._interior_cr = _interior_crs(lines)
-        return doc
-
-    @classmethod
-    def opened(cls, item: Any, path: str, lines: list[bytes] | None) -> LineDocument:
-        """The document of a `didOpen` item; `lines`: its text already split (see
-        `transport`), then `item.text` is empty."""
-        if lines is None:
-            return cls.from_text(item.uri, path, item.language_id, item.version, item.text)
-        return cls.from_lines(item.uri, path, item.language_id, item.version, lines)
+        lines = encode(text).split(b"\n")
+        return cls(uri, path, language_id, version, lines, _interior_crs(lines))
 
     @property
     def source(self) -> bytes:

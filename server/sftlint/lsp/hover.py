@@ -11,8 +11,8 @@ from sftlint import registry
 from sftlint.io import formats
 from sftlint.io.reader import Row, format_path
 from sftlint.lsp import convert, masking, rows
-from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import HOW_TO_CONFIGURE, MaskService
+from sftlint.lsp.opened import OpenDocument
 from sftlint.masking import profiles
 from sftlint.model import Finding
 

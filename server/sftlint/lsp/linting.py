@@ -3,6 +3,8 @@
 Edits are applied at once, in order; linting is debounced, runs on the event loop in
 chunks (so a 100 MB open never stops the server from reading messages), and its result
 is dropped when the document changed meanwhile: only the newest version is published.
+A JSON array is checked whole, in a thread (`asyncio.to_thread`): the event loop answers
+other requests meanwhile.
 
 The loss-mask rules (which tokenize) are not part of that lint: once a version's
 diagnostics are out, the mask pass (`sftlint.lsp.maskpass`) runs on the masking service's
@@ -17,40 +19,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
-from pygls import uris
 
-from sftlint.io.reader import JSON_SUFFIXES
+from sftlint.engine import engine
 from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, settings_for
 from sftlint.lsp.documents import LineDocument, Splice
-from sftlint.lsp.early import EarlyLint
 from sftlint.lsp.incremental import IncrementalLinter
 from sftlint.lsp.masking import MaskService, held
 from sftlint.lsp.maskpass import MaskPass
-from sftlint.lsp.worker import LintWorker
-from sftlint.model import Finding
+from sftlint.lsp.opened import OpenDocument
 from sftlint.settings import Settings
 
 log = logging.getLogger("sftlint.lsp")
-
-
-@dataclass(slots=True)
-class OpenDocument:
-    doc: LineDocument
-    linter: IncrementalLinter
-    settings: Settings
-    config_error: str | None = None
-    published: tuple[int, list[lsp.Diagnostic]] | None = None  # (version, diagnostics)
-    waiters: list[asyncio.Future] = field(default_factory=list)
-    task: asyncio.Task | None = None
-    timer: asyncio.TimerHandle | None = None
-    split_findings: list[Finding] = field(default_factory=list)  # last split-check run
-    mask: MaskPass | None = None  # its cache of row outcomes
-    mask_task: asyncio.Task | None = None
-    mask_again: bool = False  # a newer version was linted while the mask pass ran
 
 
 Publish = Callable[[str, int | None, list[lsp.Diagnostic]], None]
@@ -66,31 +48,14 @@ class Linting:
         self._warn = warn
         self._split_timers: dict[str, asyncio.TimerHandle] = {}
         self.masks: MaskService | None = None  # set by the server: runs the mask passes
-        self.helper: LintWorker | None = None  # set by the server: lints half a big open
 
     # --- documents -----------------------------------------------------------------------
 
-    def early_lint(self, uri: str, language_id: str, size: int, split: int) -> EarlyLint | None:
-        """Linting for the `didOpen` of a big JSON Lines document while its text arrives
-        (`transport` gives it the lines as they are decoded): the lines that start before
-        body offset `split` go to the helper process; None if there is none or it is busy."""
-        if self.helper is None or size < self.helper.min_bytes:
-            return None
-        path = uris.to_fs_path(uri) or uri
-        if path.lower().endswith(JSON_SUFFIXES) or not self.client.wants(path, language_id, b""):
-            return None  # maybe a JSON array, or not linted at all
-        settings = held(settings_for(path, self.client)[0])
-        job = self.helper.job(path, settings)
-        return EarlyLint(job, split) if job is not None else None
-
-    def open(self, doc: LineDocument, early: EarlyLint | None = None) -> OpenDocument:
-        """Lint a document opened; `early`: the linting done while its text arrived."""
+    def open(self, doc: LineDocument) -> OpenDocument:
         settings, error = settings_for(doc.path, self.client)
         if error:
             self._warn(error)
         linter = IncrementalLinter(doc.path, held(settings), doc.lines)
-        if early is not None:
-            linter.expect(early.job)  # abandoned there if not for this document
         state = OpenDocument(doc, linter, settings, error, mask=MaskPass(doc.path))
         self.documents[doc.uri] = state
         self.schedule(doc.uri, 0)
@@ -100,7 +65,6 @@ class Linting:
         state = self.documents.pop(uri, None)
         if state is None:
             return
-        state.linter.close()
         if state.timer:
             state.timer.cancel()
         for task in (state.task, state.mask_task):
@@ -172,11 +136,16 @@ class Linting:
     async def _run(self, uri: str, state: OpenDocument) -> None:
         while self.documents.get(uri) is state:
             version = state.doc.version
-            for step in state.linter.lint_steps(helper=self.helper):
-                if isinstance(step, int):
-                    await asyncio.sleep(0)  # serve other messages between chunks
-                else:
-                    await _readable(step.fileno())  # the helper's half of the lines
+            for _ in state.linter.lint_steps():
+                await asyncio.sleep(0)  # serve other messages between chunks
+            array = state.linter.array_text()
+            if array is not None:
+                generation, text = array
+                linter = state.linter
+                found = await asyncio.to_thread(
+                    engine.check_bytes, linter.path, text, linter.settings
+                )
+                linter.array_checked(generation, found.findings)
             if state.doc.version != version:
                 continue  # superseded while linting: lint the newest text instead
             diagnostics = self.diagnostics(state)
@@ -319,14 +288,3 @@ class Linting:
 
     def versions(self) -> dict[str, int | None]:
         return {uri: s.doc.version for uri, s in self.documents.items()}
-
-
-async def _readable(fd: int) -> None:
-    """Wait, without blocking the event loop, until `fd` has something to read."""
-    loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-    try:
-        await ready
-    finally:
-        loop.remove_reader(fd)

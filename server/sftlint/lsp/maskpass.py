@@ -18,7 +18,6 @@ from typing import Any
 from sftlint.engine import checks
 from sftlint.io import formats, reader
 from sftlint.io.reader import FileInfo, Row
-from sftlint.lsp.incremental import _shift
 from sftlint.model import Finding
 from sftlint.rules import mask_rules
 from sftlint.settings import Settings
@@ -125,7 +124,7 @@ class MaskPass:
             reporter, results = _mask(row, settings, st)
             findings = reporter.findings
             if i > 0:
-                findings = [_shift(f, -1, -1) for f in findings]
+                findings = [f.moved(-1, -1) for f in findings]
             found = [r for r in results if r is not None and r.ids]
             if found and len(self._full) < _FULL_LIMIT:
                 self._full[(line, i == 0)] = found[0]

@@ -16,14 +16,13 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from sftlint import __version__
-from sftlint.lsp import actions, hover, ondisk, requests, symbols, transport
+from sftlint.lsp import actions, hover, ondisk, requests, symbols
 from sftlint.lsp.config import ClientSettings
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.guard import guarded
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.masking import MaskService
 from sftlint.lsp.progress import run_with_progress
-from sftlint.lsp.worker import LintWorker
 
 CHECK_ON_DISK = "sftlint.checkFileOnDisk"
 TEST_CRASH = "sftlint.test.crash"  # only with SFTLINT_TEST_COMMANDS=1: proves "never down"
@@ -155,12 +154,9 @@ def did_change_watched_files(ls: SftlintServer, params: lsp.DidChangeWatchedFile
 def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     path = uris.to_fs_path(item.uri) or item.uri
-    doc = LineDocument.opened(item, path, transport.take_lines(item.uri, item.version))
-    early = transport.take_early(item.uri, item.version)  # lines linted as they came
+    doc = LineDocument.from_text(item.uri, path, item.language_id, item.version, item.text)
     if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
-        ls.linting.open(doc, early)
-    elif early is not None:
-        early.abandon()
+        ls.linting.open(doc)
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_CHANGE, request=False)
@@ -265,17 +261,11 @@ if os.environ.get("SFTLINT_TEST_COMMANDS") == "1":
 
 
 def serve(tcp: str | None = None, ws: str | None = None) -> int:
-    """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket."""
-    # Forked now, while no thread runs: a helper process that lints half of a big open.
-    helper = server.linting.helper = LintWorker.fork()
-    try:
-        if tcp or ws:
-            host, _, port = (tcp or ws or "").rpartition(":")
-            start = server.start_tcp if tcp else server.start_ws
-            start(host or "127.0.0.1", int(port))
-        else:
-            transport.start_io(server)  # pygls's start_io, leaner on a big didOpen
-    finally:
-        if helper is not None:
-            helper.close()
+    """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket (pygls's own loops)."""
+    if tcp or ws:
+        host, _, port = (tcp or ws or "").rpartition(":")
+        start = server.start_tcp if tcp else server.start_ws
+        start(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
     return 0

@@ -15,15 +15,12 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sftlint.engine import dataset, engine
 from sftlint.io.reader import FileInfo
+from sftlint.lsp.opened import OpenDocument
 from sftlint.model import Finding
 from sftlint.settings import Settings
-
-if TYPE_CHECKING:
-    from sftlint.lsp.linting import OpenDocument
 
 DELAY = 0.05  # seconds after the last trigger: a burst of edits runs the checks once
 

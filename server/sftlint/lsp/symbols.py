@@ -8,8 +8,8 @@ from lsprotocol import types as lsp
 
 from sftlint.io import formats
 from sftlint.lsp import convert, rows
-from sftlint.lsp.linting import OpenDocument
 from sftlint.lsp.masking import MaskService
+from sftlint.lsp.opened import OpenDocument
 
 MAX_ROW_SYMBOLS = 5000  # an outline of 100,000 rows helps nobody and costs megabytes
 MAX_TURN_ROWS = 1000  # turns are located (a slower parse) for the first rows only

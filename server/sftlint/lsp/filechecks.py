@@ -1,0 +1,104 @@
+"""File checks (format majority, key consistency, duplicates, ...) of an edited buffer.
+
+They run over the rows' summaries again only when an edit changed what they can see: a
+row's signature, a duplicate group, the line count, or a row they reported on (file
+checks decide from `RowSummary` fields and load rows only to locate what they report).
+`FileCheckCache` holds their last findings and what changed since.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sftlint.engine import checks
+from sftlint.lsp.linelint import LineResult, Signature, Tallies
+from sftlint.lsp.relative import range_lines
+from sftlint.model import Finding
+
+
+@dataclass(slots=True)
+class FileCheckCache:
+    """The file checks' last findings (offsets relative to their line, sorted by
+    `relative.rel_key`; None: to be run again) and what edits changed since."""
+
+    findings: list[Finding] | None = None
+    reported: set[int] = field(default_factory=set)  # lines a file check names
+    changed: dict[int, tuple[Signature | None, bool]] = field(default_factory=dict)
+    # ^ line -> (its row's signature when the checks ran, whether it was a duplicate)
+
+    def invalidate(self) -> None:
+        self.findings = None
+        self.changed.clear()
+
+    def keep(self, found: list[Finding], path: str) -> None:
+        """Findings just computed: an edit of a line they name (their row, a fix, a related
+        range: a row's deletion starts at the end of the line before it) makes them stale."""
+        self.findings = found
+        reported = {f.row_line for f in found if f.row_line is not None}
+        reported.update(f.range.start.line for f in found)
+        for f in found:
+            for x in f.fixes:
+                reported.update(n for e in x.edits if e.path == path for n in range_lines(e.range))
+            reported.update(n for r in f.related if r.path == path for n in range_lines(r.range))
+        self.reported = reported
+        self.changed.clear()
+
+
+class FileCheckSummaries(checks.Summaries):
+    """The rows' summaries as file checks see them, built only if a check goes through
+    the rows (it has something to report): the counts of shape fields and whether two
+    rows may be alike come from the linter's own tallies, which a clean file needs alone.
+    """
+
+    __slots__ = ("_build_all", "_built", "_line_results", "_results", "_tallies")
+
+    def __init__(
+        self,
+        results: list[LineResult | None],
+        tallies: Tallies,
+        build: Callable[[], checks.Summaries],
+    ) -> None:
+        super().__init__()
+        self._line_results = results
+        self._tallies = tallies
+        self._build_all = build
+        self._built = False
+        self._results: Counter[LineResult | None] | None = None  # rows by result
+
+    def _build(self) -> None:
+        if not self._built:
+            full = self._build_all()
+            self._ints, self._shapes, self._own = full._ints, full._shapes, full._own
+            self._built = True
+
+    def __len__(self) -> int:
+        return self._tallies.rows
+
+    def _get(self, i: int) -> checks.RowSummary:
+        self._build()
+        return super()._get(i)
+
+    def __iter__(self) -> Iterator[checks.RowSummary]:
+        self._build()
+        return super().__iter__()
+
+    def tally(self, attr: str) -> Counter[Any]:
+        """Rows of one result (a shape's, or lines of one text) count together; values in
+        order of first appearance, as the rows'."""
+        if self._results is None:
+            self._results = Counter(self._line_results)  # by identity: eq=False
+        out: Counter[Any] = Counter()
+        for r, n in self._results.items():
+            if r is not None and r.summary is not None:
+                out[getattr(r.summary, attr)] += n
+        return out
+
+    def digests(self) -> list[int]:
+        self._build()
+        return super().digests()
+
+    def duplicates(self) -> bool:
+        return any(n > 1 for n in self._tallies.digests.values())
