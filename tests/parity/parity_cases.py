@@ -71,12 +71,16 @@ def axolotl(golden: dict[str, Any]) -> dict[str, Any]:
 
 def unsloth(golden: dict[str, Any]) -> dict[str, Any]:
     s = golden["settings"]
-    return {
-        "trainer": "unsloth",
-        "trainer-version": golden["trainer_version"],
-        "instruction-part": s["instruction_part"],
-        "response-part": s["response_part"],
-    }
+    table: dict[str, Any] = {"trainer": "unsloth", "trainer-version": golden["trainer_version"]}
+    if s.get("instruction_part") is not None:
+        table["instruction-part"] = s["instruction_part"]
+    if s.get("response_part") is not None:
+        table["response-part"] = s["response_part"]
+    if s.get("last_response_only"):
+        table["mask-history"] = True
+    if s.get("max_length") is not None:
+        table["max-seq-length"] = s["max_length"]
+    return table
 
 
 TRANSLATE = {"trl": trl, "llamafactory": llamafactory, "axolotl": axolotl, "unsloth": unsloth}

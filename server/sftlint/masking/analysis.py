@@ -17,12 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import llamafactory
 from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
 from .locate import Located, content_text, header_text, locate_messages
-from .markers import MarkerIds, contains, marker_ids, responses_only_mask
-from . import llamafactory
-from .profiles import chat_refusal, prompt_completion_refusal
+from .markers import (
+    MarkerIds,
+    contains,
+    marker_ids,
+    message_start,
+    responses_only_mask,
+    responses_only_mask_boundary,
+    template_parts,
+)
 from .messages import mistral_layout
+from .profiles import chat_refusal, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
 from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
@@ -70,6 +78,8 @@ class _Context:
     eot_ids: frozenset[int] = frozenset()
     vocab_size: int = 0
     markers: MarkerIds | None = None
+    opener: list[int] = field(default_factory=list)  # Unsloth: the opener all roles share
+    marker_parts: tuple[str, str] = ("", "")  # (instruction-part, response-part) in use
     canonical_seen: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
     cache: OrderedDict = field(default_factory=OrderedDict)
@@ -122,11 +132,37 @@ def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
     ctx.eot_ids = frozenset(backend.token_to_id(s) for s in vocab_has) - {None}
     ctx.boundaries = ctx.eot_strings + ((ctx.bos,) if ctx.bos else ())
     ctx.vocab_size = backend.get_vocab_size(with_added_tokens=True)
-    if settings.strategy == "markers" and settings.instruction_part and settings.response_part:
-        ctx.markers = marker_ids(
-            settings.instruction_part, settings.response_part, ctx.encode_plain
-        )
+    if settings.strategy == "markers":
+        _build_markers(ctx, settings)
     return ctx
+
+
+def _build_markers(ctx: _Context, settings: MaskSettings) -> None:
+    """The marker ids (and, for Unsloth 2026.9.7+, the opener all roles share). The
+    unsloth profile reads markers the config does not set off the chat template."""
+    q, r = settings.instruction_part, settings.response_part
+    tok = ctx.handle.tokenizer
+    if not (q and r) and settings.profile.trainer == "unsloth" and ctx.template:
+        specials = sorted(
+            {str(s) for s in [*tok.all_special_tokens, *tok.get_added_vocab()] if s},
+            key=len,
+            reverse=True,
+        )
+        try:
+            q, r = template_parts(lambda m: _render(ctx, m)[0], specials)
+        except Exception as exc:  # the template raises on the probe, or has no markers
+            ctx.template_error = f"instruction-part and response-part: not found ({exc})"
+            return
+    if not (q and r):
+        return
+    ctx.marker_parts = (q, r)
+    ctx.markers = marker_ids(q, r, ctx.encode_plain)
+    added = getattr(tok, "added_tokens_decoder", None) or {}
+    special_ids = {i for i, t in added.items() if getattr(t, "special", False)}
+    special_ids.update(tok.all_special_ids or [])
+    ctx.opener = message_start(
+        ctx.markers, special_ids, lambda i: bool(getattr(added.get(i), "content", "").strip())
+    )
 
 
 def clear_caches() -> None:
@@ -692,16 +728,21 @@ def _apply_markers(
             )
         )
         return
-    mask = responses_only_mask(ids, ctx.markers)
+    last_only = s.mask_history  # Unsloth's last_response_only
+    if s.profile.span_end == "boundary":
+        mask = responses_only_mask_boundary(
+            ids, ctx.markers, ctx.bos_id, ctx.eos_id, ctx.opener, last_only
+        )
+    else:
+        mask = responses_only_mask(ids, ctx.markers, last_only)
     for k, t in enumerate(mask):
         if t:
             trained[k] = True
             reason[k] = "after response-part"
     for label, part, must in (
-        ("response-part", s.response_part, ctx.markers.a_must),
-        ("instruction-part", s.instruction_part, ctx.markers.q_must),
+        ("response-part", ctx.marker_parts[1], ctx.markers.a_must),
+        ("instruction-part", ctx.marker_parts[0], ctx.markers.q_must),
     ):
-        assert part is not None
         if part in text and not contains(ids, must):
             p = text.find(part)
             a, b = spans.tokens(p, p + len(part))
@@ -933,7 +974,7 @@ def _zero(ctx: _Context, res: MaskResult, settings: MaskSettings) -> None:
         return  # a more precise error already explains it
     if settings.strategy == "markers":
         why = (
-            f"response-part {settings.response_part!r} never occurs in the token ids"
+            f"response-part {ctx.marker_parts[1]!r} never occurs in the token ids"
             if not any(i.code == "L002" and "response-part" in i.message for i in res.issues)
             else "the response-part's token sequence never occurs in the token ids"
         )

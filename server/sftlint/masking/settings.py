@@ -127,9 +127,10 @@ class MaskSettings:
         for text_key in ("tokenizer", "chat_template", "instruction_part", "response_part"):
             if values.get(text_key) is not None and not isinstance(values[text_key], str):
                 raise SettingsError(f"{text_key.replace('_', '-')}: expected a string")
-        if values.get("strategy") == "markers" and not (
-            values.get("instruction_part") and values.get("response_part")
-        ):
+        given = [bool(values.get(k)) for k in ("instruction_part", "response_part")]
+        # Unsloth reads both off the chat template when neither is given.
+        auto = prof.trainer == "unsloth" and not any(given)
+        if values.get("strategy") == "markers" and not all(given) and not auto:
             raise SettingsError("strategy markers needs both instruction-part and response-part")
         # Drop explicit nulls so defaults apply.
         values = {k: v for k, v in values.items() if v is not None or k == "chat_template"}
