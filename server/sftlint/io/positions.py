@@ -1,4 +1,4 @@
-"""Map offsets inside a row's text to file positions."""
+"""Map byte offsets (inside a row's text, or of a whole file) to file positions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import bisect
 
 from sftlint.model import Position, Range
 
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark: editors hide it, columns start after it
 # (code points, UTF-16 units) of a piece of text: how far it moves a column.
 Width = tuple[int, int]
 NO_WIDTH: Width = (0, 0)
@@ -68,3 +69,50 @@ class RowText:
 def point(line: int, column: int, utf16: int, offset: int) -> Range:
     p = Position(line, column, utf16, offset)
     return Range(p, p)
+
+
+# --- positions in a whole file ----------------------------------------------------------
+
+
+def text_start(data: bytes) -> int:
+    """Where columns start counting: after the byte order mark, which editors hide."""
+    return len(BOM) if data.startswith(BOM) else 0
+
+
+def file_span(data: bytes, start: int, end: int) -> Range:
+    """Range of the bytes [start, end) of a whole file (for the few file-level problems)."""
+
+    def pos(offset: int) -> Position:
+        line = data.count(b"\n", 0, offset)
+        line_start = data.rfind(b"\n", 0, offset) + 1 or min(text_start(data), offset)
+        cols, units = width(data[line_start:offset])
+        return Position(line, cols, units, offset)
+
+    return Range(pos(start), pos(end))
+
+
+class LineColumns:
+    """Width of the text before a byte offset on its line, moving forward only.
+
+    Each byte is measured once, so a minified array (every row on one line) costs O(n).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.line = 0
+        self.line_start = 0
+        self.at = text_start(data)
+        self.width: Width = NO_WIDTH
+
+    def advance(self, offset: int) -> tuple[int, Width]:
+        """(line, width before `offset` on that line) for an offset >= the previous one."""
+        data = self.data
+        nl = data.rfind(b"\n", self.at, offset)
+        if nl >= 0:
+            self.line += data.count(b"\n", self.at, offset)
+            self.line_start = self.at = nl + 1
+            self.width = NO_WIDTH
+        cols, units = width(data[self.at : offset])
+        self.width = (self.width[0] + cols, self.width[1] + units)
+        self.at = offset
+        return self.line, self.width

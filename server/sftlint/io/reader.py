@@ -18,12 +18,19 @@ import orjson
 
 from sftlint.io import jsonscan
 from sftlint.io.jsonscan import json_type
-from sftlint.io.positions import NO_WIDTH, RowText, Width, utf16_len, width
+from sftlint.io.positions import (
+    BOM,
+    NO_WIDTH,
+    LineColumns,
+    RowText,
+    Width,
+    file_span,
+    utf16_len,
+)
 from sftlint.model import Edit, Fix, Position, Range
 
 JSONL_SUFFIXES = (".jsonl", ".jsonlines", ".ndjson")
 JSON_SUFFIXES = (".json",)
-BOM = b"\xef\xbb\xbf"
 
 Path_ = tuple[str | int, ...]
 
@@ -470,33 +477,6 @@ def _element_end(data: bytes, pos: int) -> int:
     return pos
 
 
-class _Columns:
-    """Width of the text before a byte offset on its line, moving forward only.
-
-    Each byte is measured once, so a minified array (every row on one line) costs O(n).
-    """
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.line = 0
-        self.line_start = 0
-        self.at = _text_start(data)
-        self.width: Width = NO_WIDTH
-
-    def advance(self, offset: int) -> tuple[int, Width]:
-        """(line, width before `offset` on that line) for an offset >= the previous one."""
-        data = self.data
-        nl = data.rfind(b"\n", self.at, offset)
-        if nl >= 0:
-            self.line += data.count(b"\n", self.at, offset)
-            self.line_start = self.at = nl + 1
-            self.width = NO_WIDTH
-        cols, units = width(data[self.at : offset])
-        self.width = (self.width[0] + cols, self.width[1] + units)
-        self.at = offset
-        return self.line, self.width
-
-
 def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
     """Rows of a JSON file holding an array of objects; each element is parsed alone."""
     info.layout = "json-array"
@@ -505,7 +485,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
     info.crlf_lines = data.count(b"\r\n")
     if info.crlf_lines:
         cr = data.index(b"\r\n")
-        info.first_crlf = _span(data, cr, cr)
+        info.first_crlf = file_span(data, cr, cr)
     start = 0
     if data.startswith(BOM):
         start = 3
@@ -515,10 +495,12 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         return  # no rows: the file check reports the empty file
     if data[pos : pos + 1] != b"[":
         info.problems.append(
-            Problem("J002", "top-level value is not an array of rows", _span(data, pos, pos + 1))
+            Problem(
+                "J002", "top-level value is not an array of rows", file_span(data, pos, pos + 1)
+            )
         )
         return
-    columns = _Columns(data)
+    columns = LineColumns(data)
     pos = _BWS.match(data, pos + 1).end()
     index = 0
     closed = False
@@ -527,7 +509,9 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             if index:  # `[..., ]`
                 info.problems.append(
                     Problem(
-                        "J001", "invalid JSON: trailing comma before ']'", _span(data, pos, pos + 1)
+                        "J001",
+                        "invalid JSON: trailing comma before ']'",
+                        file_span(data, pos, pos + 1),
                     )
                 )
             pos += 1
@@ -536,7 +520,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         if data[pos : pos + 1] == b",":  # `[,` or `, ,`
             info.problems.append(
                 Problem(
-                    "J001", "invalid JSON: expected a row, found ','", _span(data, pos, pos + 1)
+                    "J001", "invalid JSON: expected a row, found ','", file_span(data, pos, pos + 1)
                 )
             )
             pos = _BWS.match(data, pos + 1).end()
@@ -565,7 +549,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             Problem(
                 "J001",
                 "invalid JSON: the array is never closed with ']'",
-                _span(data, len(data), len(data)),
+                file_span(data, len(data), len(data)),
             )
         )
         return
@@ -575,32 +559,15 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             Problem(
                 "J010",
                 "unexpected data after the closing ']' of the array",
-                _span(data, tail, len(data)),
+                file_span(data, tail, len(data)),
                 fixes=[
                     Fix(
                         "Delete everything after the array",
-                        (Edit(path, _span(data, pos, len(data)), "\n"),),
+                        (Edit(path, file_span(data, pos, len(data)), "\n"),),
                     )
                 ],
             )
         )
-
-
-def _text_start(data: bytes) -> int:
-    """Where columns start counting: after the byte order mark, which editors hide."""
-    return len(BOM) if data.startswith(BOM) else 0
-
-
-def _span(data: bytes, start: int, end: int) -> Range:
-    """Range of the bytes [start, end) of a whole file (for the few file-level problems)."""
-
-    def pos(offset: int) -> Position:
-        line = data.count(b"\n", 0, offset)
-        line_start = data.rfind(b"\n", 0, offset) + 1 or min(_text_start(data), offset)
-        cols, units = width(data[line_start:offset])
-        return Position(line, cols, units, offset)
-
-    return Range(pos(start), pos(end))
 
 
 def read_bytes(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
