@@ -32,7 +32,8 @@ from sftlint.model import Edit, Fix, Position, Range
 JSONL_SUFFIXES = (".jsonl", ".jsonlines", ".ndjson")
 JSON_SUFFIXES = (".json",)
 
-Path_ = tuple[str | int, ...]
+# Keys and indices from the row value down to a value: ("messages", 2, "content").
+JsonPath = tuple[str | int, ...]
 
 
 @dataclass(slots=True)
@@ -109,7 +110,7 @@ class Row:
         nl = text.find("\n")
         return self.rowtext.range(0, len(text) if nl < 0 else nl)
 
-    def span(self, path: Path_ = (), part: str = "value") -> Range:
+    def span(self, path: JsonPath = (), part: str = "value") -> Range:
         """Range of the value (or with part="key", the key) at `path`.
 
         A path that does not exist falls back to the deepest part of it that does, so a
@@ -322,7 +323,7 @@ def _member_cut(text: str, member: jsonscan.Member) -> tuple[int, int, str]:
     return member.key_start, end, ""
 
 
-def format_path(path: Path_) -> str:
+def format_path(path: JsonPath) -> str:
     """`("messages", 2, "role")` -> `messages[2].role` (the way users write it)."""
     out = ""
     for step in path:

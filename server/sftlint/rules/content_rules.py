@@ -14,7 +14,7 @@ from sftlint.engine.checks import RowContext, row_check
 from sftlint.io import formats, jsonscan
 from sftlint.io.formats import Turn
 from sftlint.io.jsonscan import json_type
-from sftlint.io.reader import Row, format_path
+from sftlint.io.reader import JsonPath, Row, format_path
 from sftlint.model import Range, Severity
 from sftlint.registry import Rule, register
 from sftlint.rules.conversations import CALL_PART_TYPES, row_conversations, where
@@ -208,8 +208,6 @@ def may_hold_token(raw: bytes) -> bool:
 _TEXT_PART_TYPES = ("text", "reasoning", "thinking", "input_text", "output_text", "refusal")
 _TEXT_KEYS = ("text", "value", "content", "thinking", "reasoning")
 
-Path_ = tuple[str | int, ...]
-
 
 # --- where a substring of a JSON string sits in the file -----------------------------------
 
@@ -234,7 +232,7 @@ def source_index(body: str, k: int) -> int:
     return src + (k - decoded)
 
 
-def substring_span(row: Row, path: Path_, start: int, end: int) -> Range:
+def substring_span(row: Row, path: JsonPath, start: int, end: int) -> Range:
     """Range in the file of characters [start, end) of the string value at `path`."""
     root = row.scan.root
     node = jsonscan.locate(root, path) if root is not None else None
@@ -252,7 +250,7 @@ def substring_span(row: Row, path: Path_, start: int, end: int) -> Range:
 class Slot:
     """One piece of content: a message's content, or an Alpaca / prompt-completion field."""
 
-    path: Path_
+    path: JsonPath
     value: Any
     role: str | None  # canonical role whose words these are
     parts_allowed: bool  # a list of content parts is fine (chat messages)
@@ -329,7 +327,7 @@ def _part_text(part: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _strings(slot: Slot) -> Iterator[tuple[Path_, str]]:
+def _strings(slot: Slot) -> Iterator[tuple[JsonPath, str]]:
     """The text strings of a slot, each with its JSON path (for exact spans)."""
     value = slot.value
     if isinstance(value, str):
@@ -462,7 +460,7 @@ def _json_error(text: str) -> tuple[str, int] | None:
 
 
 def _check_json_string(
-    ctx: RowContext, label: str, path: Path_, text: str, what: str, need_name: bool
+    ctx: RowContext, label: str, path: JsonPath, text: str, what: str, need_name: bool
 ) -> None:
     error = _json_error(text)
     if error is not None:
