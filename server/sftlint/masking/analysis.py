@@ -513,6 +513,9 @@ def _finish_chat(
                 (k, k + 1) if k is not None and ids[k] in ctx.eot_ids else spans.tokens(*loc.eot)
             )
             reason[ea:eb] = ["end of turn"] * (eb - ea)
+            if loc.role != "assistant" and _eot_far(tok_content.get(loc.index), ea):
+                # Axolotl takes a turn's end-of-turn token only within 3 tokens of its span.
+                del tok_eot[loc.index]
 
     res.turn_of = turn_of
     res.reason_of = reason
@@ -592,9 +595,11 @@ def _finish_chat(
                     )
                 )
                 continue
-            # Content through the end of the turn (tool-call tails included), without the
-            # end-of-turn token, which train-on-eos decides.
-            end = loc.eot[0] if loc.eot else loc.end
+            # An assistant turn: its content through the end of the turn (tool-call tails
+            # included), without the end-of-turn token, which train-on-eos decides. Other
+            # turns: their content, as Axolotl's turn search finds it (a tool result's
+            # "</tool_response>" is template text).
+            end = loc.eot[0] if loc.eot and loc.role == "assistant" else loc.end
             a, b = spans.tokens(loc.start, end)
             if b > a:
                 trained[a:b] = [True] * (b - a)
@@ -640,6 +645,11 @@ def _finish_chat(
 
 
 _DUMMY = "[[dummy_message]]"
+
+
+def _eot_far(content: tuple[int, int] | None, eot_token: int) -> bool:
+    """Whether the end-of-turn token lies more than 3 tokens after the turn's content."""
+    return content is not None and eot_token - content[1] > 3
 
 
 def _tool_call_spans(
