@@ -86,7 +86,7 @@ class ClientSettings:
         return False
 
 
-def settings_for(path: str, client: ClientSettings) -> tuple[Settings, str | None]:
+def document_settings(path: str, client: ClientSettings) -> tuple[Settings, str | None]:
     """Settings of one file and, when its config file is broken, why (it is then ignored)."""
     target = Path(path)
     # Selection keys combine as on the command line (select replaces, ignore adds); the

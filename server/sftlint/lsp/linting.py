@@ -24,7 +24,7 @@ from lsprotocol import types as lsp
 
 from sftlint.engine import engine
 from sftlint.lsp import convert, splits
-from sftlint.lsp.config import ClientSettings, settings_for
+from sftlint.lsp.config import ClientSettings, document_settings
 from sftlint.lsp.documents import LineDocument, Splice
 from sftlint.lsp.incremental import IncrementalLinter
 from sftlint.lsp.masking import MaskService, held
@@ -52,7 +52,7 @@ class Linting:
     # --- documents -----------------------------------------------------------------------
 
     def open(self, doc: LineDocument) -> OpenDocument:
-        settings, error = settings_for(doc.path, self.client)
+        settings, error = document_settings(doc.path, self.client)
         if error:
             self._warn(error)
         linter = IncrementalLinter(doc.path, held(settings), doc.lines)
@@ -103,7 +103,7 @@ class Linting:
             self._warn(client.error)
         for uri, state in self.documents.items():
             old = state.settings
-            state.settings, state.config_error = settings_for(state.doc.path, client)
+            state.settings, state.config_error = document_settings(state.doc.path, client)
             if state.config_error:
                 self._warn(state.config_error)
             if held(state.settings) != state.linter.settings:

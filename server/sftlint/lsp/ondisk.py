@@ -9,7 +9,7 @@ from pygls import uris
 
 from sftlint.engine import engine
 from sftlint.lsp import convert
-from sftlint.lsp.config import settings_for
+from sftlint.lsp.config import document_settings
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.progress import run_with_progress
 
@@ -18,7 +18,7 @@ async def check_file_on_disk(server: Any, linting: Linting, uri: str) -> dict[st
     path = uris.to_fs_path(uri)
     if not path:
         raise ValueError(f"not a file URI: {uri}")
-    settings, error = settings_for(path, linting.client)
+    settings, error = document_settings(path, linting.client)
     if error:
         linting._warn(error)
 
