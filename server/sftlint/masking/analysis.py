@@ -19,7 +19,7 @@ from typing import Any
 
 from . import llamafactory
 from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
-from .locate import Located, content_text, header_text, locate_messages
+from .locate import Located, header_text, locate_messages, template_text
 from .markers import (
     MarkerIds,
     contains,
@@ -80,6 +80,8 @@ class _Context:
     markers: MarkerIds | None = None
     opener: list[int] = field(default_factory=list)  # Unsloth: the opener all roles share
     marker_parts: tuple[str, str] = ("", "")  # (instruction-part, response-part) in use
+    # The end-of-turn ids train-on-eos may train (Axolotl's eot_tokens); None: any.
+    eot_train_ids: frozenset[int] | None = None
     canonical_seen: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
     cache: OrderedDict = field(default_factory=OrderedDict)
@@ -132,6 +134,13 @@ def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
     ctx.eot_ids = frozenset(backend.token_to_id(s) for s in vocab_has) - {None}
     ctx.boundaries = ctx.eot_strings + ((ctx.bos,) if ctx.bos else ())
     ctx.vocab_size = backend.get_vocab_size(with_added_tokens=True)
+    eot_tokens = settings.eot_tokens
+    if eot_tokens is None and settings.profile.eot_is_eos:
+        eot_tokens = (tok.eos_token,) if isinstance(tok.eos_token, str) else ()
+    if eot_tokens is not None:
+        ctx.eot_train_ids = frozenset(backend.token_to_id(s) for s in eot_tokens) - {None}
+    if not settings.profile.generation_blocks:
+        ctx.has_gen = False  # Axolotl finds each turn itself
     if settings.strategy == "markers":
         _build_markers(ctx, settings)
     return ctx
@@ -523,6 +532,15 @@ def _finish_chat(
     if strategy == "completion-only" and settings.profile.chat_completion_is_full:
         strategy = "full"  # TRL: completion_only_loss masks prompt/completion rows only
     trainable = [_trainable(m, settings) for m in messages]
+    if tools and settings.profile.tools_train_last_only:  # mistral-finetune
+        last_i = len(messages) - 1
+        trainable = [
+            (
+                t and i == last_i,
+                why if i == last_i or not t else "row with tools: last message only",
+            )
+            for i, (t, why) in enumerate(trainable)
+        ]
     if settings.mask_history:  # LLaMA-Factory: only the last assistant turn
         last = max((i for i in assistants if trainable[i][0]), default=None)
         trainable = [
@@ -660,7 +678,7 @@ def _tool_call_spans(
     characters that differ. Only without `{% generation %}` blocks, which say it exactly."""
     out: dict[int, tuple[int, int]] = {}
     for i, m in enumerate(messages):
-        if not m.get("tool_calls") or content_text(m.get("content")):
+        if not m.get("tool_calls") or template_text(m.get("content")):
             continue
         try:
             full, _ = _render(ctx, messages[: i + 1], tools)
@@ -708,7 +726,7 @@ def _apply_train_on_eos(
             (mode == "turn" and i in trained_turns)
             or (mode == "all" and is_eos)
             or (mode == "last" and i == last_trained)
-        )
+        ) and (ctx.eot_train_ids is None or any(t in ctx.eot_train_ids for t in ids[a:b]))
         if i in gen_owner and i in trained_turns and mode == "turn":
             continue  # the generation block decides, exactly as transformers does
         if not want and i not in trained_turns and not any(trained[a:b]):
@@ -823,7 +841,7 @@ def _text_changes(
         elif (
             loc.kind == "missing"
             and role == "system"
-            and content_text(messages[loc.index].get("content"))
+            and template_text(messages[loc.index].get("content"))
         ):
             res.issues.append(
                 MaskIssue(
@@ -1032,7 +1050,7 @@ def _layout(messages: list[dict]) -> frozenset:
     out = set()
     last = len(messages) - 1
     for i, m in enumerate(messages):
-        c = content_text(m.get("content"))
+        c = template_text(m.get("content"))
         out.add(
             (
                 m.get("role"),
@@ -1176,8 +1194,8 @@ def analyze_prompt_completion(
             return _template_raised(exc, prompt + completion)
         add_special = False
     else:
-        p_text = content_text(prompt)
-        c_text = content_text(completion)
+        p_text = template_text(prompt)
+        c_text = template_text(completion)
         eos = tok.eos_token if isinstance(tok.eos_token, str) else ""
         if eos and not c_text.endswith(eos):  # TRL appends the EOS to the completion
             c_text += eos

@@ -16,8 +16,9 @@ _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _WS = " \t\r\n"
 
 
-def content_text(content: Any) -> str:
-    """A message's text: a string, or the text parts of a list of parts."""
+def template_text(content: Any) -> str:
+    """The text a chat template reads from a content value: a string, or its `text` parts
+    (`formats.content_text` also takes ShareGPT `value` parts, for the structural checks)."""
     if content is None:
         return ""
     if isinstance(content, str):
@@ -66,7 +67,7 @@ def _tool_call_pieces(message: dict) -> list[str]:
 
 
 def _find(text: str, message: dict, lo: int, hi: int) -> tuple[int, int, str]:
-    c = content_text(message.get("content"))
+    c = template_text(message.get("content"))
     if not c:
         pieces = _tool_call_pieces(message)
         if pieces:
