@@ -1,4 +1,4 @@
-"""Mask analysis speed vs a bare `apply_chat_template` loop (issue 4's benchmark).
+"""Mask analysis speed vs a bare `apply_chat_template` loop.
 
     PYTHONPATH=server python benchmarks/bench_mask.py [--rows 5000]
 

@@ -1,4 +1,4 @@
-"""Tokenize and mask rows as the trainer will (issue 4's engine).
+"""Tokenize and mask rows as the trainer will.
 
 Importing this package does not import transformers; loading a tokenizer does.
 

@@ -2,7 +2,7 @@
 
 The engine reports `MaskIssue`s: plain values with a code, a severity, a one-line message
 naming the turn, the turn index (None for the whole row or file) and optional detail/fix.
-The lead maps them onto `sftlint.model.Finding` with the row's position.
+`sftlint.rules.mask_rules` reports them as `Finding`s at the row's position.
 """
 
 from __future__ import annotations
