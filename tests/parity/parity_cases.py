@@ -3,6 +3,11 @@ records them (`settings`), translated into the `trainer` profile and the keys th
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +61,9 @@ def llamafactory(golden: dict[str, Any]) -> dict[str, Any]:
 
 
 def axolotl(golden: dict[str, Any]) -> dict[str, Any]:
-    s = golden["settings"]
+    s = dict(golden["settings"])
+    datasets = s.get("datasets") or [{}]
+    s.update(datasets[0])  # the dataset's own keys (roles_to_train, train_on_eos, ...)
     table: dict[str, Any] = {"trainer": "axolotl", "trainer-version": golden["trainer_version"]}
     if "roles_to_train" in s:
         table["roles-to-train"] = s["roles_to_train"]
@@ -89,5 +96,31 @@ TRANSLATE = {"trl": trl, "llamafactory": llamafactory, "axolotl": axolotl, "unsl
 def config_for(golden: dict[str, Any]) -> dict[str, Any]:
     """The sftlint config table that names the golden's trainer, version and settings."""
     table = TRANSLATE[golden["trainer"]](golden)
-    table["tokenizer"] = str(TOKENIZERS / golden["tokenizer"])
+    table["tokenizer"] = str(tokenizer_folder(golden))
     return table
+
+
+@cache
+def model_types(trainer_file: str) -> dict[str, str]:
+    """Fixture tokenizer -> the `model_type` of the config.json the recorder put beside it
+    (meta `base_model`: "chatml -> model_type qwen2, ..."); {} when it used the bare folder."""
+    meta = GOLDENS / f"{trainer_file}.meta.json"
+    base = json.loads(meta.read_text(encoding="utf-8")).get("base_model", "")
+    return dict(re.findall(r"(\w+) -> model_type (\w+)", base))
+
+
+def tokenizer_folder(golden: dict[str, Any]) -> Path:
+    """The folder the trainer loaded: the fixture, plus the recorder's config.json when it
+    added one (transformers picks the tokenizer class, and so its pre-tokenizer, from
+    config.json's model_type)."""
+    name = golden["tokenizer"]
+    model_type = model_types(f"{golden['trainer']}-{golden['trainer_version']}").get(name)
+    if model_type is None:
+        return TOKENIZERS / name
+    folder = Path(tempfile.gettempdir()) / f"sftlint-parity-{name}-{model_type}"
+    if not (folder / "config.json").is_file():
+        folder.mkdir(exist_ok=True)
+        for f in (TOKENIZERS / name).iterdir():
+            shutil.copy(f, folder / f.name)
+        (folder / "config.json").write_text(json.dumps({"model_type": model_type}))
+    return folder

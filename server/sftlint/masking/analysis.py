@@ -30,7 +30,7 @@ from .markers import (
     template_parts,
 )
 from .messages import mistral_layout
-from .profiles import chat_refusal, prompt_completion_refusal
+from .profiles import chat_refusal, parse_tool_arguments, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
 from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
@@ -360,6 +360,8 @@ def analyze_conversations(
             out[i] = _llamafactory(ctx, messages)
             _remember(ctx, key, out[i])
             continue
+        if settings.profile.parse_tool_arguments:
+            messages = parse_tool_arguments(messages)
         if ctx.mistral_json:
             messages, row_tools = mistral_layout(messages, row_tools)
         try:
@@ -677,8 +679,9 @@ def _tool_call_spans(
     render the conversation up to the turn with and without a dummy content and take the
     characters that differ. Only without `{% generation %}` blocks, which say it exactly."""
     out: dict[int, tuple[int, int]] = {}
+    every = not ctx.settings.profile.generation_blocks  # the axolotl profile: every turn
     for i, m in enumerate(messages):
-        if not m.get("tool_calls") or template_text(m.get("content")):
+        if not every and (not m.get("tool_calls") or template_text(m.get("content"))):
             continue
         try:
             full, _ = _render(ctx, messages[: i + 1], tools)

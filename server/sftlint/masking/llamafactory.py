@@ -10,7 +10,8 @@ profile's L016 findings (`profiles.chat_refusal`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .findings import ERROR, WARNING, MaskIssue
@@ -31,6 +32,8 @@ class LFTemplate:
     default_system: str = ""
     stop_word: str | None = None  # replace_eos: the eos becomes the first stop word
     system_in_user: bool = False  # Llama2Template: the system text opens the first user slot
+    # A multimodal plugin that loads the model's processor for every row, text or not.
+    needs_processor: bool = False
 
 
 _CONTENT = "{{content}}"
@@ -66,7 +69,8 @@ TEMPLATES: dict[str, LFTemplate] = {
     ),
     "empty": LFTemplate(user=(_CONTENT,), assistant=(_CONTENT,), system=(_CONTENT,)),
 }
-TEMPLATES["gemma3"] = TEMPLATES["gemma"]  # same slots; differs only in its image plugin
+# Gemma 3: gemma's slots, with the gemma3 image plugin (which needs the processor).
+TEMPLATES["gemma3"] = replace(TEMPLATES["gemma"], needs_processor=True)
 
 
 def infer_seqlen(source_len: int, target_len: int, cutoff_len: int) -> tuple[int, int]:
@@ -123,6 +127,19 @@ def analyze(messages: list[dict], handle: TokenizerHandle, settings: MaskSetting
     name = settings.chat_template or "empty"
     template = TEMPLATES[name]
     roles = [str(m.get("role")) for m in messages]
+    if template.needs_processor and not _has_processor(handle):
+        res = MaskResult(roles=roles)
+        res.issues.append(
+            MaskIssue(
+                "L016",
+                WARNING,
+                f"LLaMA-Factory's {name} template loads the model's processor for every row "
+                'and raises "Processor was not found": the tokenizer folder has no '
+                "preprocessor_config.json",
+                None,
+            )
+        )
+        return res
     system = ""
     turns = list(enumerate(messages))
     if turns and roles[0] == "system":
@@ -154,6 +171,11 @@ def analyze(messages: list[dict], handle: TokenizerHandle, settings: MaskSetting
         encoded.append((i, ids, offs, owner))
     pairs = [(encoded[j], encoded[j + 1]) for j in range(0, len(encoded) - 1, 2)]
     return _assemble(pairs, enc, settings, roles, handle)
+
+
+def _has_processor(handle: TokenizerHandle) -> bool:
+    folder = Path(handle.name or "")
+    return folder.is_dir() and (folder / "preprocessor_config.json").is_file()
 
 
 def _assemble(

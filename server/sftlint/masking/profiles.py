@@ -7,6 +7,7 @@ still override its defaults. docs/trainers.md names the upstream function each m
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,16 @@ class Profile:
     # Unsloth: a trained span ends at the next "instruction" marker, or at the first
     # eos/bos/next-message "boundary".
     span_end: str = "instruction"
+    # Whether `{% generation %}` blocks decide the assistant tokens (Axolotl: it finds each
+    # turn itself), and whether the end-of-turn tokens train-on-eos trains are the eos alone
+    # unless eot-tokens says otherwise (Axolotl's default `eot_tokens`).
+    generation_blocks: bool = True
+    eot_is_eos: bool = False
+    # Axolotl: tool-call arguments given as JSON strings are parsed (the template then
+    # writes them back its own way: `{"a":1}` becomes `{"a": 1}`).
+    parse_tool_arguments: bool = False
+    # mistral-finetune: a row with `tools` trains only its last message.
+    tools_train_last_only: bool = False
 
     @property
     def label(self) -> str:
@@ -94,6 +105,19 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
             (("strategy", "markers"),),
             span_end="boundary" if release >= UNSLOTH_BOUNDARY_SPANS else "instruction",
         )
+    if name == "axolotl":
+        return Profile(
+            name,
+            version,
+            (("strategy", "assistant-only"),),
+            generation_blocks=False,
+            eot_is_eos=True,
+            parse_tool_arguments=True,
+        )
+    if name == "llama-factory":
+        return Profile(name, version, (("max_seq_length", 2048),))
+    if name == "mistral-finetune":
+        return Profile(name, version, (("strategy", "assistant-only"),), tools_train_last_only=True)
     return Profile(name, version)
 
 
@@ -101,6 +125,14 @@ def chat_refusal(prof: Profile, messages: list[dict]) -> str | None:
     """Why the profile's trainer refuses or drops a chat row, or None when it takes it."""
     if prof.trainer == "llama-factory":
         return _llamafactory_refusal(messages)
+    if prof.parse_tool_arguments:
+        for i, m in enumerate(messages):
+            for call in m.get("tool_calls") or []:
+                if _string_args(call) and _parsed(call) is call:
+                    return (
+                        f"Axolotl raises on this row: turn {i + 1} has tool-call arguments that "
+                        'are not JSON ("Error parsing tool_calls arguments as JSON")'
+                    )
     if prof.trainer == "trl" and messages and not _trl0_conversational(prof, messages):
         return _TRL0_REFUSAL.format(version=prof.version)
     return None
@@ -162,3 +194,30 @@ def label(trainer: str | None, version: str | None = None) -> str | None:
     except ValueError:
         return None
     return None if prof.trainer == "generic" else prof.label
+
+
+def parse_tool_arguments(messages: list[dict]) -> list[dict]:
+    """Axolotl's `_transform_message`: tool-call arguments that are JSON strings become
+    objects (a string that is not JSON stays: Axolotl raises on it, reported as L016)."""
+    out = []
+    for m in messages:
+        calls = m.get("tool_calls")
+        if isinstance(calls, list) and any(_string_args(c) for c in calls):
+            m = {**m, "tool_calls": [_parsed(c) for c in calls]}
+        out.append(m)
+    return out
+
+
+def _string_args(call: Any) -> bool:
+    fn = call.get("function") if isinstance(call, dict) else None
+    return isinstance(fn, dict) and isinstance(fn.get("arguments"), str)
+
+
+def _parsed(call: Any) -> Any:
+    if not _string_args(call):
+        return call
+    try:
+        args = json.loads(call["function"]["arguments"])
+    except ValueError:
+        return call
+    return {**call, "function": {**call["function"], "arguments": args}}
