@@ -19,6 +19,7 @@ class FileSummary:
     tokens: int = 0
     trained_tokens: int = 0
     rows_training_nothing: int = 0
+    rows_not_tokenized: int = 0  # rendered or tokenized to nothing: each has a finding
     empty_rows: list[int] = field(default_factory=list)  # indices into the results
     issues: list[MaskIssue] = field(default_factory=list)  # file-level (turn is None)
 
@@ -43,6 +44,7 @@ class MaskTotals:
         self._seen += 1
         parts = [r for r in (result, *branches) if r is not None and r.ids]
         if not parts:
+            self.summary.rows_not_tokenized += 1
             return
         result = parts[0]
         s = self.summary

@@ -1,4 +1,4 @@
-"""Mask findings (codes L001-L016) and the rule descriptions the rule registry shows.
+"""Mask findings (codes L001-L016, L015 unused) and the rule descriptions the registry shows.
 
 The engine reports `MaskIssue`s: plain values with a code, a severity, a one-line message
 naming the turn, the turn index (None for the whole row or file) and optional detail/fix.
@@ -285,30 +285,6 @@ Good:
 ```json
 {"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", "type": "function",
   "function": {"name": "get_weather", "arguments": "{}"}}]}
-```
-""",
-    ),
-    MaskRule(
-        "L015",
-        "tool-result-without-call",
-        WARNING,
-        "A tool result's tool_call_id matches no tool call made before it.",
-        """\
-A `tool` message answers a call the assistant made earlier in the row, by its
-`tool_call_id`. When no earlier tool call has that id the result answers nothing: the
-model learns results for calls it never made, and templates that write the id (Mistral's
-`[TOOL_RESULTS]`) train on a dangling reference. Usually the ids were regenerated on one
-side only.
-
-Bad:
-```json
-{"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", ...}]},
-{"role": "tool", "tool_call_id": "zzzzzzzzz", "content": "21"}
-```
-Good:
-```json
-{"role": "assistant", "tool_calls": [{"id": "a1b2c3d4e", ...}]},
-{"role": "tool", "tool_call_id": "a1b2c3d4e", "content": "21"}
 ```
 """,
     ),

@@ -47,13 +47,14 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def fixable(f: Finding) -> bool:
-    return fixes.safe_fix(f) is not None
+def fixable(f: Finding, unsafe: bool = False) -> bool:
+    """`check --fix` (with `unsafe`: `--fix --unsafe-fixes`) would fix it."""
+    return fixes.safe_fix(f, unsafe) is not None
 
 
-def stats(findings: list[Finding]) -> list[dict[str, Any]]:
+def stats(findings: list[Finding], unsafe: bool = False) -> list[dict[str, Any]]:
     counts = Counter(f.code for f in findings)
-    fixable_codes = Counter(f.code for f in findings if fixable(f))
+    fixable_codes = Counter(f.code for f in findings if fixable(f, unsafe))
     rows = []
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         rule = registry.get(code)
@@ -68,11 +69,11 @@ def stats(findings: list[Finding]) -> list[dict[str, Any]]:
     return rows
 
 
-def text_line(f: Finding, *, color: bool) -> str:
+def text_line(f: Finding, *, color: bool, unsafe: bool = False) -> str:
     """`path:row:col: CODE [*] message`, as ruff's concise output prints it."""
     s = f.range.start
     sep = _paint(_CYAN, ":", color)
-    mark = " [*]" if fixable(f) else ""
+    mark = " [*]" if fixable(f, unsafe) else ""
     code = _paint(COLORS[f.severity], f.code, color)
     where = f"{_paint(_BOLD, f.path, color)}{sep}{s.line + 1}{sep}{s.column + 1}{sep}"
     return f"{where} {code}{mark} {f.message}\n"
@@ -86,11 +87,14 @@ def mask_summary(results: list[Any], out: IO[str]) -> None:
     tokens = sum(s["tokens"] for s in stats)
     trained = sum(s["trained_tokens"] for s in stats)
     nothing = sum(s["rows_training_nothing"] for s in stats)
+    skipped = sum(s.get("rows_not_tokenized", 0) for s in stats)
     share = f"{trained / tokens:.1%}" if tokens else "0%"
     out.write(
         f"Tokens: {_plural(sum(s['rows'] for s in stats), 'row')} tokenized, "
         f"{tokens:,} tokens, {trained:,} trained ({share}), "
-        f"{_plural(nothing, 'row')} training nothing.\n"
+        f"{_plural(nothing, 'row')} training nothing"
+        + (f", {_plural(skipped, 'row')} not tokenized" if skipped else "")
+        + ".\n"
     )
 
 
@@ -102,6 +106,7 @@ def summary(
     color: bool,
     fixed: int | None,
     failed: int = 0,
+    unsafe: bool = False,
 ) -> None:
     files = _plural(len(results), "file")
     rows = _plural(sum(r.info.rows for r in results), "row")
@@ -122,9 +127,14 @@ def summary(
     out.write(
         f"Found {_plural(len(findings), 'problem')} ({', '.join(parts)}) in {files}, {rows}.\n"
     )
-    n_fixable = sum(1 for f in findings if fixable(f))
+    n_fixable = sum(1 for f in findings if fixable(f, unsafe))
+    hidden = 0 if unsafe else sum(1 for f in findings if fixable(f, True)) - n_fixable
+    hint = f"{FIX_HINT} --unsafe-fixes" if unsafe else FIX_HINT
     if n_fixable:
-        out.write(f"{_paint(_CYAN, '[*]', color)} {n_fixable} fixable with `{FIX_HINT}`.\n")
+        more = f" ({hidden} more fixable with `--unsafe-fixes`)" if hidden else ""
+        out.write(f"{_paint(_CYAN, '[*]', color)} {n_fixable} fixable with `{hint}`{more}.\n")
+    elif hidden:
+        out.write(f"{hidden} fixable with `{FIX_HINT} --unsafe-fixes`.\n")
 
 
 class ProgressBar:
