@@ -75,7 +75,7 @@ def _to_messages(
 ) -> list[lsp.CodeAction]:
     fields = state.settings.fields
     out: list[lsp.CodeAction] = []
-    row = rows.row_at(state.doc, line)
+    row = rows.row_at(state.doc, line, state.linter.array_rows)
     if row is not None:
         edits = sharegpt.convert_row(row, fields)
         if edits:
@@ -89,7 +89,7 @@ def _to_messages(
     if state.linter.formats.get("sharegpt") or state.linter.is_array:
         all_edits: list[Edit] = []
         converted = 0
-        for r in rows.iter_rows(state.doc):
+        for r in rows.iter_rows(state.doc, index=state.linter.array_rows):
             edits = sharegpt.convert_row(r, fields)
             converted += bool(edits)
             all_edits.extend(edits)

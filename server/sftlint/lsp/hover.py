@@ -141,7 +141,7 @@ async def hover(
     for f in state.linter.findings_between(pos.line, pos.line):
         if _contains(convert.range_(f.range), pos):
             sections.append(rule_section(f))
-    row = rows.row_at(state.doc, pos.line)
+    row = rows.row_at(state.doc, pos.line, state.linter.array_rows)
     if row is not None and row.ok:
         fmt = formats.detect(row.value, state.settings.fields)
         turns = formats.turns(row.value, fmt, state.settings.fields)

@@ -142,10 +142,10 @@ class Linting:
             if array is not None:
                 generation, text = array
                 linter = state.linter
-                found = await asyncio.to_thread(
+                result = await asyncio.to_thread(
                     engine.check_bytes, linter.path, text, linter.settings
                 )
-                linter.array_checked(generation, found.findings)
+                linter.array_checked(generation, text, result)
             if state.doc.version != version:
                 continue  # superseded while linting: lint the newest text instead
             diagnostics = self.diagnostics(state)

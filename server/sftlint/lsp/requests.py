@@ -42,7 +42,8 @@ async def row_tokens(linting: Linting, masks: MaskService, params: Any) -> dict[
     state = linting.documents.get(uri)
     if state is None:
         return None
-    row = rows.row_at(state.doc, line)
+    await linting.current(uri)  # a JSON array's rows are then found in its index
+    row = rows.row_at(state.doc, line, state.linter.array_rows)
     if row is None:
         return None
     view = await masks.view(row, state.settings)

@@ -1,4 +1,8 @@
-"""The rows of an open document, as the engine's `Row`s, found by line."""
+"""The rows of an open document, as the engine's `Row`s, found by line.
+
+A JSON array's rows are found through the index of its last check (`ArrayRows`: a bisect)
+when the caller has one for the current text; else by reading the array from its start.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from itertools import accumulate
 
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
+from sftlint.lsp.arrayrows import ArrayRows
 from sftlint.lsp.documents import LineDocument
 
 
@@ -29,10 +34,13 @@ def _line_row(doc: LineDocument, line: int, offset: int, index: int) -> Row | No
     return row
 
 
-def row_at(doc: LineDocument, line: int) -> Row | None:
-    """The row that spans `line` (None: a blank line, or outside every row)."""
+def row_at(doc: LineDocument, line: int, index: ArrayRows | None = None) -> Row | None:
+    """The row that spans `line` (None: a blank line, or outside every row); `index`: the
+    document's array index for its current text, if there is one."""
     if not 0 <= line < len(doc.lines):
         return None
+    if index is not None:
+        return index.at(line)
     if is_array(doc):
         for row in iter_rows(doc):
             if row.line <= line <= row.end_line:
@@ -44,9 +52,14 @@ def row_at(doc: LineDocument, line: int) -> Row | None:
     return _line_row(doc, line, offset, line)
 
 
-def iter_rows(doc: LineDocument, start: int = 0, stop: int | None = None) -> Iterator[Row]:
-    """Rows starting on lines [start, stop)."""
+def iter_rows(
+    doc: LineDocument, start: int = 0, stop: int | None = None, index: ArrayRows | None = None
+) -> Iterator[Row]:
+    """Rows starting on lines [start, stop) (`index`: as for `row_at`)."""
     stop = len(doc.lines) if stop is None else stop
+    if index is not None:
+        yield from index.starting(start, stop)
+        return
     if is_array(doc):
         for row in reader.read_json_array(doc.path, doc.source, FileInfo()):
             if start <= row.line < stop:

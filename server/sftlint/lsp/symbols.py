@@ -24,7 +24,7 @@ def _preview(content: object) -> str:
 def document_symbols(state: OpenDocument) -> list[lsp.DocumentSymbol]:
     out: list[lsp.DocumentSymbol] = []
     fields = state.settings.fields
-    for n, row in enumerate(rows.iter_rows(state.doc)):
+    for n, row in enumerate(rows.iter_rows(state.doc, index=state.linter.array_rows)):
         if n >= MAX_ROW_SYMBOLS:
             break
         whole = convert.range_(row.rowtext.range(0, len(row.rowtext.text)))
@@ -61,7 +61,8 @@ async def inlay_hints(state: OpenDocument, r: lsp.Range, masks: MaskService) -> 
     if not MaskService.configured(state.settings):
         return []
     out: list[lsp.InlayHint] = []
-    for row in rows.iter_rows(state.doc, r.start.line, r.end.line + 1):
+    index = state.linter.array_rows
+    for row in rows.iter_rows(state.doc, r.start.line, r.end.line + 1, index):
         mask = await masks.analyze(row, state.settings)
         if mask is None or not mask.total_tokens:
             continue

@@ -1,0 +1,85 @@
+"""Rows of a JSON array document found by line through the index of its last check: the
+rows a full read of the array gives, before and after edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+from tests.lsp.conftest import start
+from tests.lsp.test_diagnostics import open_doc
+from tests.lsp.test_requests import call
+
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo
+
+pytestmark = pytest.mark.asyncio
+
+ROW = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}
+
+
+def array_text() -> str:
+    """Rows of one and of many lines, two rows on one line, an invalid row, blank lines."""
+    one = json.dumps(ROW)
+    many = json.dumps(ROW, indent=2).replace("\n", "\n  ")
+    return f'[\n  {one},\n  {many},\n\n  {one}, {one},\n  {{"messages": [}},\n  {many}\n]\n'
+
+
+def expected_rows(path: Path, text: str) -> list[int | None]:
+    """For each line, the 1-based line where the row spanning it starts (None: no row)."""
+    rows = list(reader.read_json_array(str(path), text.encode(), FileInfo()))
+    out: list[int | None] = []
+    for line in range(text.count("\n") + 1):
+        spans = [r for r in rows if r.line <= line <= r.end_line]
+        out.append(spans[0].line + 1 if spans else None)
+    return out
+
+
+async def served_rows(client: LanguageClient, uri: str, lines: int) -> list[int | None]:
+    out: list[int | None] = []
+    for line in range(lines):
+        got = await call(client, "sftlint/rowTokens", {"uri": uri, "line": line})
+        out.append(None if got is None else got["row"])
+    return out
+
+
+async def test_rows_found_by_line(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path)
+    text = array_text()
+    path = tmp_path / "data.json"
+    uri = await open_doc(client, path, text, "json")
+    expected = expected_rows(path, text)
+    assert expected.count(None) == 3  # "[", the blank line, the empty last line
+    assert expected[15] == 16  # two rows on line 16: the first one's
+    assert expected[17:] == [17] * 13 + [None]  # the broken row runs to the end
+    assert await served_rows(client, uri, len(expected)) == expected
+
+
+async def test_rows_found_after_an_edit(client: LanguageClient, tmp_path: Path) -> None:
+    """Lines inserted before a row: the rows after move down, as a fresh read says."""
+    await start(client, tmp_path)
+    text = array_text()
+    path = tmp_path / "data.json"
+    uri = await open_doc(client, path, text, "json")
+    await served_rows(client, uri, 1)
+    start_of_row_2 = lsp.Position(line=2, character=2)
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                lsp.TextDocumentContentChangePartial(
+                    range=lsp.Range(start=start_of_row_2, end=start_of_row_2),
+                    text=json.dumps(ROW, indent=2) + ",\n\n  ",
+                )
+            ],
+        )
+    )
+    lines = text.split("\n")
+    lines[2] = "  " + json.dumps(ROW, indent=2) + ",\n\n  " + lines[2][2:]
+    edited = "\n".join(lines)
+    expected = expected_rows(path, edited)
+    assert expected[1:4] == [2, 3, 3] and expected[26:30] == [16, None, 29, 30]
+    assert await served_rows(client, uri, len(expected)) == expected
