@@ -27,9 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sftlint import registry
-from sftlint.engine import checks, engine, fastpath
+from sftlint.engine import engine, fastpath
 from sftlint.io import formats, reader
 from sftlint.io.reader import FileInfo
+from sftlint.rules import checks
 from sftlint.settings import Settings
 
 DEFAULT = Settings()

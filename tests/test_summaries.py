@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.engine import checks, engine
+from sftlint.engine import engine
 from sftlint.io.positions import NO_WIDTH
+from sftlint.rules import checks
 from sftlint.settings import Settings
 
 ROW = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}'

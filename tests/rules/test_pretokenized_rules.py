@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftlint.engine import checks, engine
+from sftlint.engine import engine
 from sftlint.io import formats, reader
 from sftlint.model import Finding
+from sftlint.rules import checks
 from sftlint.rules.pretokenized_rules import check_vocab
 from sftlint.settings import Settings
 

@@ -15,12 +15,13 @@ from typing import Any
 import orjson
 
 from sftlint import registry
-from sftlint.engine import checks, fastpath, parallel
+from sftlint.engine import fastpath, parallel
 from sftlint.io import formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
 from sftlint.io.positions import NO_WIDTH
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding, Severity
+from sftlint.rules import checks
 from sftlint.settings import Settings
 
 registry.all_rules()  # import the rule families: they register their checks

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from sftlint.engine.checks import RowCheck, RowSummary
 from sftlint.io import formats
 from sftlint.io.formats import Fields
 from sftlint.rules import format_rules
+from sftlint.rules.checks import RowCheck, RowSummary
 from sftlint.rules.content_rules import TOKEN_RE
 
 if TYPE_CHECKING:

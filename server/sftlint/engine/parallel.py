@@ -18,10 +18,10 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from sftlint.engine import checks
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Problem
 from sftlint.model import Finding
+from sftlint.rules import checks
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings

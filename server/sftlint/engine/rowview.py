@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sftlint.engine import checks
 from sftlint.io import formats
 from sftlint.io.reader import Row
 from sftlint.model import Finding
+from sftlint.rules import checks
 from sftlint.settings import Settings
 
 

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftlint.engine import checks
 from sftlint.lsp.linelint import LineResult, Signature, Tallies
 from sftlint.lsp.relative import range_lines
 from sftlint.model import Finding
+from sftlint.rules import checks
 
 
 @dataclass(slots=True)

@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftlint.engine import checks, engine
+from sftlint.engine import engine
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding, Related
+from sftlint.rules import checks
 from sftlint.settings import Settings
 
 CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)

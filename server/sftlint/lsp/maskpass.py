@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftlint.engine import checks
 from sftlint.io import formats, reader
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding
-from sftlint.rules import mask_rules
+from sftlint.rules import checks, mask_rules
 from sftlint.settings import Settings
 
 _CACHE_LIMIT = 200_000  # rows whose outcome is kept (a 100,000-row file, edited)

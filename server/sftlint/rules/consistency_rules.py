@@ -15,12 +15,12 @@ from typing import Any
 
 import orjson
 
-from sftlint.engine.checks import FileContext, RowSummary, file_check
 from sftlint.io import formats, jsonscan
 from sftlint.io.jsonscan import json_type
 from sftlint.io.reader import Row, format_path
 from sftlint.model import Edit, Fix, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, RowSummary, file_check
 
 register(
     Rule(

@@ -10,13 +10,13 @@ from typing import Any
 
 import orjson
 
-from sftlint.engine.checks import RowContext, row_check
 from sftlint.io import formats, jsonscan
 from sftlint.io.formats import Turn
 from sftlint.io.jsonscan import json_type
 from sftlint.io.reader import JsonPath, Row, format_path
 from sftlint.model import Range, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import RowContext, row_check
 from sftlint.rules.conversations import CALL_PART_TYPES, row_conversations, where
 
 register(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sftlint.engine.checks import RowContext
 from sftlint.io import formats
 from sftlint.io.formats import Fields, Turn
 from sftlint.io.reader import format_path
+from sftlint.rules.checks import RowContext
 
 # Content part types that make a tool call (LLaMA-Factory v1, Anthropic-style parts). A
 # tuple, not a set: `in` must not raise when a row's "type" is an (unhashable) list.

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sftlint.engine.checks import FileContext, Reporter, RowSummary, file_check
 from sftlint.io import formats
 from sftlint.io.reader import Row, format_path
 from sftlint.model import Edit, Finding, Fix, Range, Related, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, Reporter, RowSummary, file_check
 from sftlint.rules.consistency_rules import (
     MESSAGE_SYNONYMS,
     ROW_SYNONYMS,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from sftlint.engine.checks import FileContext, RowContext, file_check, row_check
 from sftlint.io import formats, jsonscan
 from sftlint.io.jsonscan import json_type
 from sftlint.model import Fix, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, RowContext, file_check, row_check
 
 register(
     Rule(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sftlint.engine.checks import FileContext, file_check
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, file_check
 
 register(
     Rule(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlint.engine.checks import FileContext, RowContext, file_check, row_check
 from sftlint.io import formats
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, RowContext, file_check, row_check
 
 # (kind, default list key, placeholder, content part types)
 MEDIA = (

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sftlint.engine.checks import FileContext, RowContext, file_check, row_check
 from sftlint.io import formats
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import FileContext, RowContext, file_check, row_check
 
 IGNORE_INDEX = -100  # PyTorch CrossEntropyLoss's default ignore_index, used by every trainer
 # Per-token sequences that must line up with `input_ids`.

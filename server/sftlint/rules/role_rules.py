@@ -11,13 +11,13 @@ from typing import Any
 
 import orjson
 
-from sftlint.engine.checks import RowContext, row_check
 from sftlint.io import formats, jsonscan
 from sftlint.io.formats import Fields, Turn
 from sftlint.io.jsonscan import json_type
 from sftlint.io.reader import format_path
 from sftlint.model import Fix, Severity
 from sftlint.registry import Rule, register
+from sftlint.rules.checks import RowContext, row_check
 from sftlint.rules.conversations import (
     Conversation,
     makes_call,
