@@ -30,6 +30,7 @@ from operator import attrgetter, is_not, itemgetter, not_
 from sftlint.engine import engine
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
+from sftlint.lsp.arrayrows import ArrayRows
 from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries
 from sftlint.lsp.linelint import LineLinter, LineResult, Tallies, gc_paused
 from sftlint.lsp.relative import LineStarts, absolute, move_lines, rel_key, relative
@@ -93,6 +94,7 @@ class IncrementalLinter:
         self._file = FileCheckCache()
         self._generation = 0  # counts splices and resets (an array check is for one)
         self._array_findings: list[Finding] | None = None
+        self._array_rows: ArrayRows | None = None  # where the rows are, for that text
         # Findings computed elsewhere, by source ("splits", "mask"); stored like file findings.
         self._external: dict[str, list[Finding]] = {}
         self._mask = MaskRows.empty(len(lines))
@@ -120,7 +122,7 @@ class IncrementalLinter:
                 start, count = start - 1, count + 1
             elif start == 0 and self.results:
                 stop, count = 1, count + 1
-        self._array_findings = None
+        self._array_findings = self._array_rows = None
         self._generation += 1
         self._starts.invalidate(start)
         delta = count - (stop - start)
@@ -174,7 +176,7 @@ class IncrementalLinter:
         self._tallies = Tallies()
         self._starts.invalidate(0)
         self._file = FileCheckCache()
-        self._array_findings = None
+        self._array_findings = self._array_rows = None
 
     def set_external(self, findings: list[Finding], source: str = "splits") -> None:
         """Findings computed elsewhere for the current text (the split checks, the loss-mask
@@ -231,11 +233,18 @@ class IncrementalLinter:
             return None
         return self._generation, b"\n".join(self.lines)
 
-    def array_checked(self, generation: int, found: list[Finding]) -> None:
-        """The findings of the text `array_text` gave for `generation` (dropped if the
+    def array_checked(self, generation: int, text: bytes, result: engine.FileResult) -> None:
+        """The check of the `text` that `array_text` gave for `generation` (dropped if the
         buffer changed since)."""
         if generation == self._generation and self.is_array:
-            self._array_findings = found
+            self._array_findings = result.findings
+            self._array_rows = ArrayRows(self.path, text, result.summaries)
+
+    @property
+    def array_rows(self) -> ArrayRows | None:
+        """Where the rows of a JSON array are in the current text (None: not checked since
+        the last edit, or not an array)."""
+        return self._array_rows
 
     def _lint_range(self, i: int, end: int) -> int:
         """Lint the lines of [i, end) that have no result; returns how many."""
@@ -314,7 +323,8 @@ class IncrementalLinter:
         if self.is_array:
             if self._array_findings is None:
                 data = b"\n".join(self.lines)
-                self._array_findings = engine.check_bytes(self.path, data, self.settings).findings
+                result = engine.check_bytes(self.path, data, self.settings)
+                self.array_checked(self._generation, data, result)
             found = self._array_findings
             externals = [f for fs in self._external.values() for f in fs]
             if externals:

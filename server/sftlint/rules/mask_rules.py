@@ -41,6 +41,7 @@ def _register() -> None:
                 r.summary.rstrip("."),
                 r.explanation,
                 fix=_FIXES.get(r.code),
+                fix_mode="editor",  # the marker fix edits the config file, not the dataset
             )
             for r in RULES
         )
@@ -298,8 +299,25 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
             path, part = paths[issue.turn], "value"
         else:
             path, part = ((conversation,), "key") if conversation else ((), "value")
+        if issue.code == "L013" and _explained(ctx, issue.turn, path):
+            continue
         ctx.report(issue.code, issue.message, path, part, severity=Severity.parse(issue.severity))
     return (result,)
+
+
+def _explained(ctx: RowContext, turn: int | None, path: Path) -> bool:
+    """Whether a structural error of this row already points into the turn (or key) that
+    keeps the row from being rendered: it is the cause, and L013 would say it twice."""
+    if turn is not None and turn < len(ctx.turns):
+        path = ctx.turns[turn].path
+    span = ctx.row.span(path, "value")
+    lo, hi = span.start.offset, span.end.offset
+    for f in reversed(ctx.reporter.findings):
+        if f.row_line != ctx.row.line:
+            return False  # the row's own findings are the last ones reported
+        if f.severity >= Severity.ERROR and lo <= f.range.start.offset <= hi:
+            return True
+    return False
 
 
 def _report_not_tokenized(ctx: RowContext) -> None:
@@ -418,4 +436,5 @@ def totals_stats(summary: Any) -> dict[str, int]:
         "tokens": summary.tokens,
         "trained_tokens": summary.trained_tokens,
         "rows_training_nothing": summary.rows_training_nothing,
+        "rows_not_tokenized": summary.rows_not_tokenized,
     }
