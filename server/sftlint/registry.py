@@ -49,6 +49,9 @@ class Rule:
     summary: str  # one line
     explanation: str  # Markdown: why it matters, a bad example, a good example
     fix: str | None = None  # what the offered fix does, if any
+    # Who applies the fix: "safe" `check --fix`; "unsafe" `check --fix --unsafe-fixes` (it
+    # changes what is trained on: review it); "editor" only a quick fix (it edits another file).
+    fix_mode: str = "safe"
 
     @property
     def family(self) -> str:

@@ -24,7 +24,7 @@ def test_text_output_as_ruff_prints_it(bad_file: Path) -> None:
         f"bad.jsonl:3:18: {J004}\n"
         f"bad.jsonl:4:17: {J001}\n"
         "Found 3 problems (2 errors, 1 warning) in 1 file, 3 rows.\n"
-        "[*] 1 fixable with `sftlint check --fix`.\n"
+        "[*] 1 fixable with `sftlint check --fix` (1 more fixable with `--unsafe-fixes`).\n"
     )
     assert r.stderr == ""
 
@@ -68,7 +68,7 @@ def test_color_on_a_terminal_or_forced(bad_file: Path) -> None:
 
 def test_select_and_ignore_most_specific_wins(bad_file: Path) -> None:
     r = run(["check", "bad.jsonl", "--ignore", "J", "--select", "J004"], bad_file.parent)
-    assert r.stdout.splitlines()[:-1] == [f"bad.jsonl:3:18: {J004}"]
+    assert r.stdout.splitlines()[:-2] == [f"bad.jsonl:3:18: {J004}"]
     r = run(["check", "bad.jsonl", "--select", "J", "--ignore", "J00,J001"], bad_file.parent)
     assert r.stdout.splitlines()[0] == "All checks passed! (1 file, 3 rows)"
     r = run(["check", "bad.jsonl", "--select", "j0", "--ignore", "J00"], bad_file.parent)
@@ -95,7 +95,7 @@ def test_statistics_replace_the_listing(bad_file: Path) -> None:
         "1\tJ004\t[ ] duplicate-key\n"
         "1\tJ007\t[*] blank-line\n"
         "Found 3 problems (2 errors, 1 warning) in 1 file, 3 rows.\n"
-        "[*] 1 fixable with `sftlint check --fix`.\n"
+        "[*] 1 fixable with `sftlint check --fix` (1 more fixable with `--unsafe-fixes`).\n"
     )
 
 

@@ -36,6 +36,7 @@ def test_fix_removes_only_the_fixed_bytes(tmp_path: Path) -> None:
         "d.jsonl:3:17: J001 invalid JSON: expected a JSON value, found '}'\n"
         "Fixed 4 problems.\n"
         "Found 2 problems (2 errors) in 1 file, 4 rows.\n"
+        "1 fixable with `sftlint check --fix --unsafe-fixes`.\n"
     )
     st = path.stat()
     assert oct(st.st_mode & 0o777) == oct(0o640)
@@ -76,10 +77,51 @@ def test_fix_in_json_array_file(tmp_path: Path) -> None:
     path.write_bytes(BOM + body)
     r = run(["check", "--fix", "a.json", "--select", "J"], tmp_path)
     assert path.read_bytes() == body
-    assert r.stdout.splitlines()[-2:] == [
+    assert r.stdout.splitlines()[-3:] == [
         "Fixed 1 problem.",
         "Found 1 problem (1 error) in 1 file, 2 rows.",
+        "1 fixable with `sftlint check --fix --unsafe-fixes`.",
     ]
+    r = run(["check", "--fix", "--unsafe-fixes", "a.json", "--select", "J"], tmp_path)
+    assert path.read_bytes() == b'[\n  {"text": "a"},\n  {"text": "b"}\n]\n'
+    assert r.stdout == "Fixed 1 problem.\nAll checks passed! (1 file, 2 rows)\n"
+
+
+def test_unsafe_fixes_apply_only_with_the_flag(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    other = GOOD_ROW.replace(b"hi", b"yo")
+    drifted = other.replace(b'"content": "hello"', b'"text": "hello"')
+    path.write_bytes(GOOD_ROW + GOOD_ROW + other + drifted)
+    r = run(["check", "d.jsonl", "--select", "K001,D001"], tmp_path)
+    assert r.stdout == (
+        "d.jsonl:2:1: D001 exact duplicate of the row at line 1\n"
+        'd.jsonl:4:72: K001 turn 2 (messages[1].text): message key "text" where the rest of '
+        'the file uses "content"; did you mean "content"?\n'
+        "Found 2 problems (1 error, 1 warning) in 1 file, 4 rows.\n"
+        "2 fixable with `sftlint check --fix --unsafe-fixes`.\n"
+    )
+    r = run(["check", "d.jsonl", "--select", "K001,D001", "--unsafe-fixes"], tmp_path)
+    assert r.stdout.splitlines()[0] == "d.jsonl:2:1: D001 [*] exact duplicate of the row at line 1"
+    assert r.stdout.splitlines()[-1] == "[*] 2 fixable with `sftlint check --fix --unsafe-fixes`."
+    r = run(["check", "d.jsonl", "--fix", "--select", "K001,D001"], tmp_path)
+    assert path.read_bytes() == GOOD_ROW + GOOD_ROW + other + drifted  # nothing safe to fix
+    r = run(["check", "d.jsonl", "--fix", "--unsafe-fixes", "--select", "K001,D001"], tmp_path)
+    # The renamed row duplicates the one before it: the next pass deletes it too.
+    assert path.read_bytes() == GOOD_ROW + other
+    assert r.stdout == "Fixed 3 problems.\nAll checks passed! (1 file, 2 rows)\n"
+
+
+def test_unsafe_fixes_rename_a_key_across_splits(tmp_path: Path) -> None:
+    (tmp_path / "train.jsonl").write_bytes(b'{"input_ids": [1, 2], "labels": [-100, 2]}\n')
+    (tmp_path / "validation.jsonl").write_bytes(b'{"input_ids": [1, 3], "output_ids": [-100, 3]}\n')
+    r = run(["check", ".", "--fix", "--unsafe-fixes"], tmp_path)
+    assert (r.returncode, r.stdout) == (
+        0,
+        "Fixed 1 problem.\nAll checks passed! (2 files, 2 rows)\n",
+    )
+    assert (tmp_path / "validation.jsonl").read_bytes() == (
+        b'{"input_ids": [1, 3], "labels": [-100, 3]}\n'
+    )
 
 
 # --- the fixes module, on hand-made findings ----------------------------------------------

@@ -17,7 +17,16 @@ def test_rules_lists_every_rule_grouped_by_family(capsys: pytest.CaptureFixture)
     lines = out.splitlines()
     assert lines[0] == "J  file and JSON"
     assert lines[1] == "  J001  error    invalid-json: Row is not valid JSON"
-    assert "  J007  warning  blank-line: Blank line in a JSON Lines file (fix)" in lines
+    # As ruff: [*] what `--fix` applies; the others say what applies them.
+    assert "  J007  warning  blank-line: Blank line in a JSON Lines file [*]" in lines
+    assert (
+        "  D001  warning  duplicate-row: Row is an exact duplicate of an earlier row "
+        "[fix with --unsafe-fixes]"
+    ) in lines
+    assert (
+        "  L001  error    trains-on-nothing: The row trains on zero tokens: every label is -100 "
+        "[fix in the editor]"
+    ) in lines
     listed = [line.split()[0] for line in lines if line.startswith("  ")]
     assert listed == [r.code for r in registry.all_rules()]
     headers = [line for line in lines if line and not line.startswith(" ")]

@@ -214,7 +214,8 @@ def test_rows_under_another_name_are_checked(rows: Path) -> None:
     assert (r.returncode, r.stdout) == (
         1,
         "rows.txt:2:1: D001 exact duplicate of the row at line 1\n"
-        "Found 1 problem (1 warning) in 1 file, 2 rows.\n",
+        "Found 1 problem (1 warning) in 1 file, 2 rows.\n"
+        "1 fixable with `sftlint check --fix --unsafe-fixes`.\n",
     )
 
 
@@ -228,5 +229,6 @@ def test_json_array_on_standard_input_is_read_as_an_array(rows: Path) -> None:
     assert (r.returncode, r.stdout) == (
         1,
         "-:3:3: D001 exact duplicate of the row at line 2\n"
-        "Found 1 problem (1 warning) in 1 file, 2 rows.\n",
+        "Found 1 problem (1 warning) in 1 file, 2 rows.\n"
+        "1 fixable with `sftlint check --fix --unsafe-fixes`.\n",
     )

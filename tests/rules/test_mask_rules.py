@@ -142,20 +142,16 @@ def test_failure_3_extra_space_token_reported_at_the_turn(tmp_path: Path) -> Non
     assert l009[3].startswith("turn 1 (user): transformers gives ␣(29473) [/INST](4) at token")
 
 
-def test_unloadable_tokenizer_is_one_finding(tmp_path: Path) -> None:
+def test_unloadable_tokenizer_is_one_configuration_error(tmp_path: Path) -> None:
     write_rows(tmp_path / "train.jsonl", ROWS)
-    proc = sftlint(
-        "check",
-        "train.jsonl",
-        "--format",
-        "json",
-        "--tokenizer",
-        str(tmp_path / "missing"),
-        cwd=tmp_path,
+    missing = tmp_path / "missing"
+    proc = sftlint("check", "train.jsonl", "--tokenizer", str(missing), cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        f"sftlint: error: unknown tokenizer {str(missing)!r}: not a built-in (mistral-v1, "
+        f"mistral-v3, mistral-tekken), a local folder ({missing} not found) or a Hugging Face "
+        "repo id\n"
     )
-    got = findings(proc)
-    assert [f[0] for f in got] == ["L012"]
-    assert got[0][1:3] == (1, 1)
 
 
 def test_show_json_contract(tmp_path: Path) -> None:
@@ -538,7 +534,9 @@ def test_no_config_fix_when_the_markers_come_from_the_command_line(tmp_path: Pat
     write_rows(tmp_path / "train.jsonl", ROWS)
     proc = sftlint(
         "check", "train.jsonl", "--format", "json", "--tokenizer", str(GEMMA),
-        "--chat-template", "gemma3", "--strategy", "markers", cwd=tmp_path,
+        "--chat-template", "gemma3", "--strategy", "markers",
+        "--instruction-part", "user\n", "--response-part", "model\n", cwd=tmp_path,
     )  # fmt: skip
-    [l012] = json.loads(proc.stdout)
-    assert l012["code"] == "L012" and l012["fix"] is None
+    l001 = [f for f in json.loads(proc.stdout) if f["code"] == "L001"]
+    assert [f["location"]["row"] for f in l001] == [1, 1, 2]  # the file verdict, then rows
+    assert all(f["fix"] is None for f in l001)

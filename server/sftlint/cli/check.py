@@ -97,11 +97,27 @@ class _Run:
             return None
         return text.ProgressBar(str(target), sys.stderr).update
 
+    def fix_splits(self) -> bool:
+        """Apply the fixes of findings across files (a key one split names differently,
+        D002), file by file; True when a file changed (the run must check again)."""
+        changed = False
+        for result in self.results:
+            path = Path(result.path)
+            if result.path == "-" or not path.is_file():
+                continue
+            data = path.read_bytes()
+            applied = fixes.fix_bytes(data, result.findings, self.args.unsafe_fixes)
+            if applied.fixed and applied.data != data:
+                fixes.write_atomic(path, applied.data)
+                self.fixed += applied.fixed
+                changed = True
+        return changed
+
     def _fix(self, name: str, data: bytes, settings: Settings) -> tuple[bytes, engine.FileResult]:
         """Apply safe fixes until none is left; the result is the re-check of the new bytes."""
         result = engine.check_bytes(name, data, settings)
         for _ in range(MAX_FIX_PASSES):
-            applied = fixes.fix_bytes(data, result.findings)
+            applied = fixes.fix_bytes(data, result.findings, self.args.unsafe_fixes)
             if not applied.fixed or applied.data == data:
                 break
             self.fixed += applied.fixed
@@ -134,26 +150,16 @@ def not_a_dataset(path: Path) -> str | None:
 
 def run_check(args: argparse.Namespace) -> int:
     run = _Run(args)
-    named = {Path(p) for p in args.paths if p != "-"}
-    checked_any = False
-    for target in iter_targets(args.paths):
-        checked_any = True
-        if target is None:
-            run.check_stdin()
-        elif target in named and (why := not_a_dataset(target)):
-            run.error(f"{target}: {why}")
-        else:
-            run.check_file(target)
-    if not checked_any:
+    if not _check_all(run):
         where = ", ".join(args.paths)
         line = f"no dataset files found in {where}: nothing was checked"
         print(text.warning_line(line, color=run.err_color), file=sys.stderr)
         return EXIT_ERROR
-    if run.results:  # checks across files: splits of one dataset that disagree (D002-D004)
-        from sftlint.engine import dataset
-
-        first = Path(run.results[0].path).absolute()
-        dataset.add_split_findings(run.results, settings_for(first, run.overrides, args.config))
+    if args.fix and "-" not in args.paths and run.fix_splits():
+        # Keys renamed across files change what every check sees: check again.
+        fixed, run = run.fixed, _Run(args)
+        run.fixed = fixed
+        _check_all(run)
     stdin_fixed = args.fix and "-" in args.paths
     out = sys.stderr if stdin_fixed else sys.stdout
     render.render(
@@ -164,8 +170,31 @@ def run_check(args: argparse.Namespace) -> int:
         statistics=args.statistics,
         fixed=run.fixed if args.fix else None,
         failed=run.io_errors,
+        unsafe_fixes=args.unsafe_fixes,
     )
     if run.io_errors:
         return EXIT_ERROR
     worst = max((r.worst() or Severity.INFO for r in run.results if r.findings), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= Severity.WARNING else EXIT_CLEAN
+
+
+def _check_all(run: _Run) -> bool:
+    """Check every target of the run, then the splits across files; False when there was
+    nothing to check."""
+    args = run.args
+    named = {Path(p) for p in args.paths if p != "-"}
+    checked_any = False
+    for target in iter_targets(args.paths):
+        checked_any = True
+        if target is None:
+            run.check_stdin()
+        elif target in named and (why := not_a_dataset(target)):
+            run.error(f"{target}: {why}")
+        else:
+            run.check_file(target)
+    if run.results:  # checks across files: splits of one dataset that disagree (D002-D004)
+        from sftlint.engine import dataset
+
+        first = Path(run.results[0].path).absolute()
+        dataset.add_split_findings(run.results, settings_for(first, run.overrides, args.config))
+    return checked_any

@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, default=None, help="use this config file")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, also apply the fixes that change what is trained on (review them)",
+    )
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument(
         "--stdin-filename", default=None, help="file name to report for - (decides JSON vs JSONL)"
@@ -174,9 +179,22 @@ def cmd_rules() -> int:
                 print()
             family = rule.code[0]
             print(f"{family}  {rule.family}")
-        fixable = " (fix)" if rule.fix else ""
-        print(f"  {rule.code}  {rule.severity.label:<7}  {rule.name}: {rule.summary}{fixable}")
+        mark = f" {FIX_MARKS[rule.fix_mode]}" if rule.fix else ""
+        print(f"  {rule.code}  {rule.severity.label:<7}  {rule.name}: {rule.summary}{mark}")
     return EXIT_CLEAN
+
+
+# How `sftlint rules` marks a rule with a fix, by who applies it (as ruff: [*] is --fix's).
+FIX_MARKS = {
+    "safe": "[*]",
+    "unsafe": "[fix with --unsafe-fixes]",
+    "editor": "[fix in the editor]",
+}
+APPLIED_BY = {
+    "safe": "`sftlint check --fix`",
+    "unsafe": "`sftlint check --fix --unsafe-fixes` (review it: it changes what is trained on)",
+    "editor": "the editor's quick fix",
+}
 
 
 def find_rule(code: str) -> registry.Rule | None:
@@ -203,7 +221,7 @@ def cmd_rule(code: str) -> int:
     print(f"# {rule.code} {rule.name}\n")
     print(f"{rule.summary}. Default severity: {rule.severity.label}. Family: {rule.family}.")
     if rule.fix:
-        print(f"Fix: {rule.fix}.")
+        print(f"Fix: {rule.fix}, applied by {APPLIED_BY[rule.fix_mode]}.")
     print()
     print(rule.explanation.rstrip())
     return EXIT_CLEAN

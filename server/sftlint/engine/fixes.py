@@ -27,10 +27,15 @@ def _same_file(a: str, b: str) -> bool:
     return a == b or os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
 
 
-def safe_fix(finding: Finding) -> Fix | None:
-    """The fix `--fix` applies for a finding: its first safe fix confined to its own file."""
+def safe_fix(finding: Finding, unsafe: bool = False) -> Fix | None:
+    """The fix `--fix` applies for a finding: its first safe fix (or first fix at all with
+    `unsafe`, `--unsafe-fixes`) confined to its own file."""
     for fix in finding.fixes:
-        if fix.safe and fix.edits and all(_same_file(e.path, finding.path) for e in fix.edits):
+        if (
+            (fix.safe or unsafe)
+            and fix.edits
+            and all(_same_file(e.path, finding.path) for e in fix.edits)
+        ):
             return fix
     return None
 
@@ -39,15 +44,15 @@ def _span(edit: Edit) -> tuple[int, int]:
     return edit.range.start.offset, edit.range.end.offset
 
 
-def choose(findings: Iterable[Finding]) -> list[Fix]:
-    """Safe fixes that do not overlap one another, in file order.
+def choose(findings: Iterable[Finding], unsafe: bool = False) -> list[Fix]:
+    """Safe fixes (any fix with `unsafe`) that do not overlap one another, in file order.
 
     Two insertions at the same offset also count as overlapping: their order would be
     arbitrary. A fix skipped here may apply on the next pass, after a re-check.
     """
     taken: list[tuple[int, int]] = []
     chosen: list[Fix] = []
-    candidates = [f for f in (safe_fix(x) for x in findings) if f is not None]
+    candidates = [f for f in (safe_fix(x, unsafe) for x in findings) if f is not None]
     candidates.sort(key=lambda fix: min(_span(e) for e in fix.edits))
     for fix in candidates:
         spans = sorted(_span(e) for e in fix.edits)
@@ -86,8 +91,8 @@ def apply(data: bytes, fixes: Iterable[Fix]) -> bytes:
     return b"".join(out)
 
 
-def fix_bytes(data: bytes, findings: Iterable[Finding]) -> Applied:
-    fixes = choose(findings)
+def fix_bytes(data: bytes, findings: Iterable[Finding], unsafe: bool = False) -> Applied:
+    fixes = choose(findings, unsafe)
     return Applied(apply(data, fixes), len(fixes))
 
 

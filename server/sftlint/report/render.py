@@ -17,16 +17,18 @@ def render(
     statistics: bool = False,
     fixed: int | None = None,
     failed: int = 0,
+    unsafe_fixes: bool = False,
 ) -> None:
     """Print every finding of `results` in `fmt`.
 
     `fixed`: how many problems `--fix` fixed; `failed`: files that could not be read (their
-    errors are on stderr, so the summary does not claim that all checks passed).
+    errors are on stderr, so the summary does not claim that all checks passed);
+    `unsafe_fixes`: the unsafe fixes count as fixable (`--unsafe-fixes`).
     """
     results = list(results)
     findings = [f for r in results for f in r.findings]
     if statistics and fmt in ("text", "json"):
-        rows = text.stats(findings)
+        rows = text.stats(findings, unsafe_fixes)
         if fmt == "json":
             out.write(json.dumps(rows))
             return
@@ -34,7 +36,9 @@ def render(
         for r in rows:
             mark = "[*]" if r["fixable"] else "[ ]"
             out.write(f"{r['count']:>{width}}\t{r['code']}\t{mark} {r['name']}\n")
-        text.summary(results, findings, out, color=color, fixed=fixed, failed=failed)
+        text.summary(
+            results, findings, out, color=color, fixed=fixed, failed=failed, unsafe=unsafe_fixes
+        )
         return
     if fmt == "json":
         out.write(json.dumps([json.finding_json(f) for f in findings]))
@@ -45,5 +49,7 @@ def render(
             out.write(github.github(f))
     else:
         for f in findings:
-            out.write(text.text_line(f, color=color))
-        text.summary(results, findings, out, color=color, fixed=fixed, failed=failed)
+            out.write(text.text_line(f, color=color, unsafe=unsafe_fixes))
+        text.summary(
+            results, findings, out, color=color, fixed=fixed, failed=failed, unsafe=unsafe_fixes
+        )

@@ -46,6 +46,7 @@ Good:
 ```
 """,
         fix="rename the key in this row, or in every row of the file where it occurs",
+        fix_mode="unsafe",
     ),
     Rule(
         "K002",
@@ -69,6 +70,7 @@ Good:
 ```
 """,
         fix="rename the key in this row, or in every row of the file where it occurs",
+        fix_mode="unsafe",
     ),
     Rule(
         "K003",
@@ -94,6 +96,7 @@ Good:
 ```
 """,
         fix="write the value with the type the other rows use (numbers and booleans in strings)",
+        fix_mode="unsafe",
     ),
 )
 

@@ -51,6 +51,7 @@ Good:
 ```
 """,
         fix="delete the duplicate row",
+        fix_mode="unsafe",
     ),
     Rule(
         "D002",
@@ -77,6 +78,7 @@ Good:
 ```
 """,
         fix="rename the key in this row, in the whole file, or in every file of the dataset",
+        fix_mode="unsafe",
     ),
     Rule(
         "D003",

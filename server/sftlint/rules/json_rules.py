@@ -79,6 +79,7 @@ Good:
 ```
 """,
         fix="Delete the earlier member (keeps what trainers already see)",
+        fix_mode="unsafe",
     ),
     Rule(
         "J005",
@@ -176,6 +177,7 @@ Good:
 ```
 """,
         fix="Delete everything after the array",
+        fix_mode="unsafe",
     ),
     Rule(
         "J011",
