@@ -61,6 +61,11 @@ def chatml():
 
 
 @pytest.fixture(scope="session")
+def llama3():
+    return loaded("llama3")
+
+
+@pytest.fixture(scope="session")
 def gemma():
     return loaded("gemma")
 

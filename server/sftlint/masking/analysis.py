@@ -820,6 +820,19 @@ def _text_changes(
     tok_region: dict[int, tuple[int, int]],
     spans: _Spans,
 ) -> None:
+    dropped = [loc for loc in locs if loc.kind != "trimmed" and _reasoning_dropped(loc)]
+    if dropped:  # one template behaviour: one finding naming every turn that loses it
+        first = dropped[0]
+        if len(dropped) == 1:
+            what = f"{turn_name(first.index, first.role)}: the template drops the <think> block "
+            what += "from this turn"
+        else:
+            numbers = [str(loc.index + 1) for loc in dropped]
+            what = (
+                f"turns {', '.join(numbers[:-1])} and {numbers[-1]} ({first.role}): the "
+                "template drops their <think> blocks"
+            )
+        res.issues.append(MaskIssue("L008", INFO, what, first.index))
     for loc in locs:
         role = loc.role
         name = turn_name(loc.index, role)
@@ -832,15 +845,8 @@ def _text_changes(
                     loc.index,
                 )
             )
-        elif loc.kind == "think" or loc.reasoning_dropped:
-            res.issues.append(
-                MaskIssue(
-                    "L008",
-                    INFO,
-                    f"{name}: the template drops the <think> block from this turn",
-                    loc.index,
-                )
-            )
+        elif _reasoning_dropped(loc):
+            pass  # reported above
         elif (
             loc.kind == "missing"
             and role == "system"
@@ -880,6 +886,10 @@ def _text_changes(
                 None,
             )
         )
+
+
+def _reasoning_dropped(loc: Located) -> bool:
+    return loc.kind == "think" or loc.reasoning_dropped
 
 
 def _check_eot_trained(
@@ -981,14 +991,38 @@ def _double_bos(ctx: _Context, res: MaskResult) -> None:
 
 
 def _llamafactory(ctx: _Context, messages: list[dict]) -> MaskResult:
-    """A chat row as LLaMA-Factory encodes it; a row its converter drops has no tokens."""
-    why = chat_refusal(ctx.settings.profile, messages)
-    if why:
-        res = MaskResult(roles=[str(m.get("role")) for m in messages])
-        _refused(res, why)
-        return res
-    res = llamafactory.analyze(messages, ctx.handle, ctx.settings)
-    _zero(ctx, res, ctx.settings)
+    """A chat row as LLaMA-Factory encodes it (its openai converter on the messages)."""
+    roles = [str(m.get("role")) for m in messages]
+    return analyze_llamafactory(
+        llamafactory.from_messages(messages), ctx.handle, ctx.settings, roles
+    )
+
+
+def analyze_llamafactory(
+    example: llamafactory.Example | str,
+    handle: TokenizerHandle,
+    settings: MaskSettings,
+    roles: list[str],
+) -> MaskResult:
+    """A row LLaMA-Factory's converter produced (or refused: `example` says why)."""
+    if not handle.ok:
+        return _unavailable(handle.error or "tokenizer unavailable")
+    ctx = _context(handle, settings)
+    if ctx.template_error:
+        return _unavailable(ctx.template_error)
+    why = example if isinstance(example, str) else None
+    if not why:
+        try:
+            res = llamafactory.analyze(example, handle, settings, roles)
+        except (ValueError, KeyError, TypeError) as exc:  # LLaMA-Factory raises too
+            why = (
+                f"LLaMA-Factory raises on this row: a function turn is not JSON tool calls ({exc})"
+            )
+        else:
+            _zero(ctx, res, settings)
+            return res
+    res = MaskResult(roles=roles)
+    _refused(res, why)
     return res
 
 

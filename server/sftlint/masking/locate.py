@@ -44,7 +44,7 @@ class Located:
     eot: tuple[int, int] | None = None  # the end-of-turn token's characters
     region: tuple[int, int] | None = None  # header + content + end of turn (+ newline)
     host: int | None = None  # a system message folded into this turn's region
-    reasoning_dropped: bool = False  # its `reasoning_content` is not in the rendered text
+    reasoning_dropped: bool = False  # its `reasoning_content` / `thinking` is not rendered
 
     @property
     def found(self) -> bool:
@@ -126,7 +126,7 @@ def locate_messages(
             s, e, kind = _find(text, m, cursor, n)
         if s >= 0:
             loc.start, loc.end, loc.kind = s, e, kind
-            reasoning = m.get("reasoning_content")
+            reasoning = m.get("reasoning_content") or m.get("thinking")  # gpt-oss: thinking
             if isinstance(reasoning, str) and reasoning.strip(_WS):
                 # Rendered before the content (Qwen 3: "<think>\n…\n</think>\n\n"): the
                 # turn starts at its <think> tag; dropped from earlier turns by some templates.

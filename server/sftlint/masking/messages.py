@@ -145,7 +145,9 @@ def mistral_layout(messages: list[dict], tools: list | None) -> tuple[list[dict]
     for m in messages:
         calls = m.get("tool_calls")
         if m.get("role") == "tool":
-            m = {**m, "content": _json_text(formats.content_text(m.get("content")) or "")}
+            text = formats.content_text(m.get("content"))
+            # An empty result is written as {} (mistral-common's request drops it).
+            m = {**m, "content": _json_text(text) if text else "{}"}
         elif isinstance(calls, list) and calls:
             m = {**m, "tool_calls": [_mistral_call(c) for c in calls]}
         out.append(m)

@@ -25,10 +25,11 @@ def tool_call_checks(handle: TokenizerHandle) -> frozenset[str]:
 
 
 def tool_call_issues(messages: list[dict], checks: frozenset[str]) -> list[MaskIssue]:
-    """L014 for one row's messages, one finding per turn at fault."""
+    """L014 for one row's messages: one finding, at the first turn at fault, counting
+    the others (ids are usually missing or foreign all through a row)."""
     if "L014" not in checks:
         return []
-    issues: list[MaskIssue] = []
+    bad: list[tuple[int, str, str]] = []
     last = len(messages) - 1
     for i, m in enumerate(messages):
         role = m.get("role")
@@ -43,8 +44,13 @@ def tool_call_issues(messages: list[dict], checks: frozenset[str]) -> list[MaskI
             elif not isinstance(ref, str) or not _MISTRAL_ID.match(ref):
                 why = f"tool_call_id {ref!r} is not 9 letters and digits"
         if why:
-            issues.append(MaskIssue("L014", ERROR, f"{turn_name(i, role)}: {why}: {_REJECTS}", i))
-    return issues
+            bad.append((i, str(role), why))
+    if not bad:
+        return []
+    i, role, why = bad[0]
+    more = f" (and {len(bad) - 1} more turns)" if len(bad) > 2 else ""
+    more = " (and 1 more turn)" if len(bad) == 2 else more
+    return [MaskIssue("L014", ERROR, f"{turn_name(i, role)}: {why}{more}: {_REJECTS}", i)]
 
 
 def _bad_call_id(ids: list[Any], is_last: bool) -> str | None:
