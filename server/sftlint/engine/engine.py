@@ -202,9 +202,9 @@ class FileChecker:
                 self.check_row(row)
                 index += 1
                 continue
-            row = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
-            if row is not None:
-                self.check_row(row)
+            read = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
+            if read is not None:
+                self.check_row(read)
                 index += 1
         info.rows = index
         info.lines = line_no + 1

@@ -21,6 +21,15 @@ from typing import Any
 MAX_DEPTH = 512  # deeper rows are reported and not linted further (trainers' parsers fail)
 
 _WS = re.compile(r"[ \t\n\r]*")
+
+
+def _ws_end(text: str, pos: int) -> int:
+    """Where the JSON whitespace at `pos` ends (`_WS` also matches nothing: it never fails)."""
+    m = _WS.match(text, pos)
+    assert m is not None
+    return m.end()
+
+
 _STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"')
 _STRING_PREFIX = re.compile(
     r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*'
@@ -202,7 +211,7 @@ def scan(text: str, *, build_value: bool = True) -> Scan:
     result = Scan()
     try:
         root, value, end = _parse(text, result, build_value)
-        end = _WS.match(text, end).end()
+        end = _ws_end(text, end)
         if end < len(text):
             raise _Fail(f"unexpected {_describe(text[end])} after the JSON value", end, len(text))
         result.root = root
@@ -218,7 +227,7 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
     # Each stack frame: [node, python value, unused, pending (key, start, end) for objects]
     stack: list[list[Any]] = []
     path: list[str | int] = []
-    pos = _WS.match(text, 0).end()
+    pos = _ws_end(text, 0)
     n = len(text)
     root_node: Node | None = None
     root_value: Any = None
@@ -275,11 +284,11 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
                         value = lit
                         break
                 else:
-                    for word, lit in _NONFINITE.items():
+                    for word, number in _NONFINITE.items():
                         if text.startswith(word, pos):
                             node = Node("number", pos)
                             node.end = pos + len(word)
-                            value = lit
+                            value = number
                             result.nonfinite.append((tuple(path), node))
                             break
                     else:
@@ -307,7 +316,7 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
                     result.too_deep = True
                     raise _Fail(f"nested more than {MAX_DEPTH} levels deep", pos)
                 stack.append([node, value, None, None])
-                pos = _WS.match(text, pos + 1).end()
+                pos = _ws_end(text, pos + 1)
                 close = "}" if node.kind == "object" else "]"
                 if pos < n and text[pos] == close:
                     node.end = pos + 1
@@ -329,10 +338,10 @@ def _parse(text: str, result: Scan, build: bool) -> tuple[Node, Any, int]:
                 return root_node, root_value, pos  # type: ignore[return-value]
             frame = stack[-1]
             parent = frame[0]
-            pos = _WS.match(text, pos).end()
+            pos = _ws_end(text, pos)
             close = "}" if parent.kind == "object" else "]"
             if pos < n and text[pos] == ",":
-                pos = _WS.match(text, pos + 1).end()
+                pos = _ws_end(text, pos + 1)
                 if parent.kind == "object":
                     path.pop()
                     if pos < n and text[pos] == "}":
@@ -382,12 +391,12 @@ def _read_key(text: str, pos: int, frame: list[Any], path: list[str | int], resu
         raise _string_error(text, pos)
     key = _decode_string(m.group(), pos, path, result)
     frame[3] = (key, pos, m.end())
-    pos = _WS.match(text, m.end()).end()
+    pos = _ws_end(text, m.end())
     if pos >= n or text[pos] != ":":
         found = _describe(text[pos] if pos < n else "")
         raise _Fail(f"expected ':' after key {key!r}, found {found}", pos)
     path.append(key)
-    return _WS.match(text, pos + 1).end()
+    return _ws_end(text, pos + 1)
 
 
 def duplicates(root: Node) -> list[Duplicate]:

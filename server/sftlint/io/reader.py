@@ -422,6 +422,17 @@ _BSTRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BWS = re.compile(rb"[ \t\r\n]*")
 
 
+def _match_end(pattern: re.Pattern[bytes], data: bytes, pos: int) -> int:
+    """End of `pattern`'s match at `pos`, for patterns that also match nothing."""
+    m = pattern.match(data, pos)
+    assert m is not None
+    return m.end()
+
+
+def _ws_end(data: bytes, pos: int) -> int:
+    return _match_end(_BWS, data, pos)
+
+
 def looks_like_jsonl(data: bytes) -> bool:
     """A `.json` file that really holds JSON Lines (one object per line)."""
     head = data.lstrip(BOM).lstrip()
@@ -456,7 +467,7 @@ def _element_end(data: bytes, pos: int) -> int:
     depth = 0
     n = len(data)
     while pos < n:
-        pos = _SKIP.match(data, pos).end()
+        pos = _match_end(_SKIP, data, pos)
         if pos >= n:
             break
         ch = data[pos]
@@ -491,7 +502,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
     if data.startswith(BOM):
         start = 3
         _bom_problem(path, info, "json.load")
-    pos = _BWS.match(data, start).end()
+    pos = _ws_end(data, start)
     if pos >= len(data):
         return  # no rows: the file check reports the empty file
     if data[pos : pos + 1] != b"[":
@@ -502,7 +513,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         )
         return
     columns = LineColumns(data)
-    pos = _BWS.match(data, pos + 1).end()
+    pos = _ws_end(data, pos + 1)
     index = 0
     closed = False
     while pos < len(data):
@@ -524,7 +535,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
                     "J001", "invalid JSON: expected a row, found ','", file_span(data, pos, pos + 1)
                 )
             )
-            pos = _BWS.match(data, pos + 1).end()
+            pos = _ws_end(data, pos + 1)
             continue
         el_start = pos
         pos = _element_end(data, pos)
@@ -543,7 +554,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             pos += 1
             closed = True
             break
-        pos = _BWS.match(data, pos + 1).end()  # after the comma
+        pos = _ws_end(data, pos + 1)  # after the comma
     info.rows = index
     if not closed:
         info.problems.append(
@@ -554,7 +565,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             )
         )
         return
-    tail = _BWS.match(data, pos).end()
+    tail = _ws_end(data, pos)
     if tail < len(data):
         info.problems.append(
             Problem(

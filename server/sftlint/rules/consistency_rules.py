@@ -407,12 +407,13 @@ def _report_drift(
             paths: list[tuple[str | int, ...]] = [(key,)]
         else:
             mkey = formats.messages_key(value, ctx.fields)
-            messages = value[mkey] if mkey else []
-            paths = [
-                (mkey, i, key)
-                for i, m in enumerate(messages)
-                if isinstance(m, dict) and key in m and json_type(m[key]) == kind
-            ]
+            paths = []
+            if mkey is not None:
+                paths = [
+                    (mkey, i, key)
+                    for i, m in enumerate(value[mkey])
+                    if isinstance(m, dict) and key in m and json_type(m[key]) == kind
+                ]
         for path in paths:
             current: Any = value
             for step in path:

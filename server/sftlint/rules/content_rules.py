@@ -316,15 +316,15 @@ def _calls_tool(turn: Turn) -> bool:
     return turn.role == "assistant" and bool(m.get("tool_calls") or m.get("function_call"))
 
 
-def _part_text(part: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(key, text) of a text-like content part; (None, None) for other parts."""
+def _part_text(part: dict[str, Any]) -> tuple[str, str] | None:
+    """(key, text) of a text-like content part; None for other parts."""
     kind = part.get("type")
     if kind is not None and kind not in _TEXT_PART_TYPES:
-        return None, None
+        return None
     for key in _TEXT_KEYS:
         if isinstance(part.get(key), str):
             return key, part[key]
-    return None, None
+    return None
 
 
 def _strings(slot: Slot) -> Iterator[tuple[JsonPath, str]]:
@@ -335,8 +335,9 @@ def _strings(slot: Slot) -> Iterator[tuple[JsonPath, str]]:
     elif isinstance(value, list) and slot.parts_allowed:
         for i, part in enumerate(value):
             if isinstance(part, dict):
-                key, text = _part_text(part)
-                if key is not None:
+                found = _part_text(part)
+                if found is not None:
+                    key, text = found
                     yield (*slot.path, i, key), text
 
 
@@ -372,10 +373,10 @@ def _check_type(ctx: RowContext, slot: Slot) -> bool:
             )
             ok = False
         elif kind is None:
-            if _part_text(part)[0] is None:
+            if _part_text(part) is None:
                 ctx.report("C003", f'{slot.label}: content part {i + 1} has no "type"', path)
                 ok = False
-        elif kind in _TEXT_PART_TYPES and _part_text(part)[0] is None:
+        elif kind in _TEXT_PART_TYPES and _part_text(part) is None:
             ctx.report(
                 "C003",
                 f'{slot.label}: content part {i + 1} of type "{kind}" has no "text" string',
@@ -398,10 +399,10 @@ def _is_empty(value: Any) -> str | None:
         for part in value:
             if not isinstance(part, dict):
                 return None
-            key, text = _part_text(part)
-            if key is None:
+            found = _part_text(part)
+            if found is None:
                 return None  # an image, audio or tool-call part says something
-            texts.append(text)
+            texts.append(found[1])
         if not texts or not any(texts):
             return "empty"
         return "whitespace only" if all(t.isspace() or not t for t in texts) else None
