@@ -16,6 +16,8 @@ PARITY_VENVS="${PARITY_VENVS:-$PARITY_REPO/.parity-venvs}"
 PARITY_TORCH_WHEEL="${PARITY_TORCH_WHEEL:-/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl}"
 PARITY_PYTHON="${PARITY_PYTHON:-python3.11}"
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+# Fixed hash seed: TRL 0.24 picks the key is_conversational() inspects by set.pop() (see README)
+export PYTHONHASHSEED="${PYTHONHASHSEED:-0}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 parity_venv() {
@@ -36,7 +38,7 @@ parity_venv() {
         return 1
     fi
     local torch_version
-    torch_version="$("$venv/bin/python" -c 'import torch; print(torch.__version__)')" || return 1
+    torch_version="$("$venv/bin/python" -c 'from importlib.metadata import version; print(version("torch"))')" || return 1
     case "$torch_version" in *+cpu) ;; *) echo "parity: torch $torch_version is not a CPU build" >&2; return 1;; esac
     local constraints="$venv/.parity-constraints"
     echo "torch==$torch_version" > "$constraints"
