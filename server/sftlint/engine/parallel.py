@@ -11,26 +11,29 @@ second half run here too, after the first.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from multiprocessing.connection import Connection
+from typing import IO, TYPE_CHECKING
 
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Problem
 from sftlint.model import Finding
 from sftlint.rules import checks
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # engine imports this module: FileChecker is only named here
+    from sftlint.engine.engine import FileChecker
     from sftlint.settings import Settings
 
 MIN_SIZE = 16 << 20  # below this, starting a process costs more than it saves
 Half = tuple[list[Finding], checks.Summaries, dict[str, int], FileInfo, bool]
 
 
-def split_point(data: Any, size: int) -> int | None:
+def split_point(data: bytes | mmap.mmap, size: int) -> int | None:
     """Offset of the first line after the middle of the file, or None if there is none."""
     nl = data.find(b"\n", size // 2)
     if nl < 0 or nl + 1 >= size:
@@ -65,7 +68,7 @@ def lines_of(f: IO[bytes], size: int) -> Iterator[bytes]:
 
 
 def check_half(
-    checker: Any,
+    checker: FileChecker,
     path: str,
     start: int,
     end: int,
@@ -73,7 +76,7 @@ def check_half(
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
 ) -> None:
-    """Feed the rows of bytes [start, end) of `path` to `checker` (an engine.FileChecker).
+    """Feed the rows of bytes [start, end) of `path` to `checker`.
 
     `progress` gets the share of [start, end) done, scaled to `total` (the worker keeps
     pace with this process on the other half).
@@ -86,7 +89,9 @@ def check_half(
         checker.check_lines(lines_of(f, end - start), info, offset=start, progress=report)
 
 
-def _worker(conn: Any, make_checker: Callable[[], Any], path: str, start: int, end: int) -> None:
+def _worker(
+    conn: Connection, make_checker: Callable[[], FileChecker], path: str, start: int, end: int
+) -> None:
     try:
         info = FileInfo()
         checker = make_checker()
@@ -102,7 +107,7 @@ def _worker(conn: Any, make_checker: Callable[[], Any], path: str, start: int, e
 
 
 def start_worker(
-    make_checker: Callable[[], Any], path: str, start: int, end: int
+    make_checker: Callable[[], FileChecker], path: str, start: int, end: int
 ) -> Callable[[], Half | None]:
     """Fork a worker checking bytes [start, end); returns a function awaiting its result."""
     ctx = multiprocessing.get_context("fork")
@@ -124,7 +129,7 @@ def start_worker(
     return result
 
 
-def merge(checker: Any, info: FileInfo, half: Half) -> None:
+def merge(checker: FileChecker, info: FileInfo, half: Half) -> None:
     """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
     findings, summaries, formats, other, _ = half
     lines, rows = info.lines, info.rows
