@@ -137,6 +137,16 @@ def summary(
         out.write(f"{hidden} fixable with `{FIX_HINT} --unsafe-fixes`.\n")
 
 
+def eta_text(seconds: float) -> str:
+    """Time left, as a person reads it: 7s, 1m05s, 1h02m."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
 class ProgressBar:
     """A one-line progress bar on stderr for long files (terminals only)."""
 
@@ -152,7 +162,8 @@ class ProgressBar:
         bar = "━" * filled + "╺" * (filled < width) + " " * max(0, width - filled - 1)
         elapsed = time.monotonic() - self.start
         size = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
-        self.stream.write(f"\r{self.label} {bar} {frac:4.0%} {size} {elapsed:4.1f}s")
+        eta = f" ETA {eta_text(elapsed * (total - done) / done)}" if 0 < done < total else ""
+        self.stream.write(f"\r{self.label} {bar} {frac:4.0%} {size} {elapsed:4.1f}s{eta}\x1b[K")
         if done >= total:
             self.stream.write("\r\x1b[2K")
         self.stream.flush()
