@@ -56,7 +56,9 @@ def _tool_call_pieces(message: dict) -> list[str]:
     for tc in message.get("tool_calls") or []:
         if not isinstance(tc, dict):
             continue
-        f = tc.get("function") if isinstance(tc.get("function"), dict) else tc
+        f = tc.get("function")
+        if not isinstance(f, dict):
+            f = tc
         name = f.get("name")
         if isinstance(name, str) and name:
             pieces.append(name)

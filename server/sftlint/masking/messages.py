@@ -83,13 +83,14 @@ def _split_parts(content: Any) -> tuple[str | None, str | None, list[dict] | Non
     if not reasoning and not call_parts:
         return formats.content_text(content), None, []
     rest = [p for p in content if not any(p is q for q in (*reasoning, *call_parts))]
-    calls: list[dict] | None = []
+    found: list[dict] = []
+    calls: list[dict] | None = found
     for part in call_parts:
         parsed = _parse_calls(formats.content_text([part]))
         if parsed is None:
             calls = None
             break
-        calls.extend(parsed)
+        found.extend(parsed)
     text = formats.content_text(rest) if rest or not call_parts else None
     return text, formats.content_text(reasoning) if reasoning else None, calls
 
@@ -166,7 +167,9 @@ def _json_text(value: Any) -> str:
 def _mistral_call(call: Any) -> Any:
     if not isinstance(call, dict):
         return call
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
+    function = call.get("function")
+    if not isinstance(function, dict):
+        function = call
     out = {
         "type": "function",
         "function": {
@@ -182,7 +185,9 @@ def _mistral_call(call: Any) -> Any:
 def _mistral_tool(tool: Any) -> Any:
     if not isinstance(tool, dict):
         return tool
-    function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    function = tool.get("function")
+    if not isinstance(function, dict):
+        function = tool
     return {
         "type": "function",
         "function": {
