@@ -551,6 +551,7 @@ def _fields(table: dict[str, Any]) -> formats.Fields:
     columns: dict[str, str] = dict(table.get("columns", {}))
     tags: dict[str, str] = dict(table.get("tags", {}))
     f.columns = columns
+    f.tags = tags
     if fmt := table.get("format"):
         f.forced_format = None if fmt == "auto" else fmt
     messages = table.get("field-messages") or columns.get("messages")

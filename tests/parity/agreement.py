@@ -1,7 +1,7 @@
 """The agreement table of docs/trainers.md, from the same comparison the parity tests make.
 
-    python3 tests/parity/agreement.py            # print the table
-    python3 tests/parity/agreement.py --write    # replace it in docs/trainers.md
+python3 tests/parity/agreement.py            # print the table
+python3 tests/parity/agreement.py --write    # replace it in docs/trainers.md
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from parity_cases import GOLDEN_FILES, GOLDENS, ROOT
-from test_parity import ids_and_labels, sftlint_view
+from test_parity import ids_and_labels, recorded_day, sftlint_view
 
+from sftlint.masking import llamafactory
 from sftlint.model import Severity
 
 DOC = ROOT / "docs" / "trainers.md"
@@ -36,6 +37,8 @@ def agreement() -> str:
         c: Counter[str] = Counter()
         for line in path.read_text(encoding="utf-8").splitlines():
             golden = json.loads(line)
+            if day := recorded_day(golden):
+                llamafactory.today = lambda day=day: day  # the day the trainer ran
             view = sftlint_view(golden)
             if golden["status"] != "ok":
                 c["refused"] += 1

@@ -52,7 +52,7 @@ def llamafactory(golden: dict[str, Any]) -> dict[str, Any]:
     }
     info = s.get("dataset_info") or {}
     formatting = info.get("formatting")
-    table["format"] = formatting if formatting in ("sharegpt", "alpaca") else "auto"
+    table["format"] = {"openai": "messages"}.get(formatting, formatting)
     if info.get("columns"):
         table["columns"] = info["columns"]
     if info.get("tags"):

@@ -83,6 +83,7 @@ class Fields:
     extra_roles: dict[str, str] = field(default_factory=dict)  # raw name -> canonical
     forced_format: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  # LLaMA-Factory `columns`
+    tags: dict[str, str] = field(default_factory=dict)  # LLaMA-Factory `tags`, as written
 
     def column(self, name: str, default: str) -> str:
         return self.columns.get(name, default)

@@ -123,8 +123,6 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
 
 def chat_refusal(prof: Profile, messages: list[dict]) -> str | None:
     """Why the profile's trainer refuses or drops a chat row, or None when it takes it."""
-    if prof.trainer == "llama-factory":
-        return _llamafactory_refusal(messages)
     if prof.parse_tool_arguments:
         for i, m in enumerate(messages):
             for call in m.get("tool_calls") or []:

@@ -222,6 +222,26 @@ def analyze_branches(ctx: RowContext, st: MaskState) -> list[tuple[Branch, Any]]
     return out
 
 
+# Row formats -> LLaMA-Factory's `formatting` (its converter reads the raw row).
+_LLAMAFACTORY_LAYOUTS = {
+    formats.MESSAGES: "openai",
+    formats.SHAREGPT: "sharegpt",
+    formats.ALPACA: "alpaca",
+}
+
+
+def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]]:
+    from sftlint.masking import llamafactory
+    from sftlint.masking.analysis import analyze_llamafactory
+
+    fields = ctx.fields
+    layout = _LLAMAFACTORY_LAYOUTS[ctx.format]
+    example = llamafactory.convert(ctx.value, layout, fields.columns, fields.tags)
+    roles = [str(t.role) for t in ctx.turns]
+    result = analyze_llamafactory(example, st.handle, st.settings, roles)
+    return result, [t.content_path for t in ctx.turns]
+
+
 def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]] | None:
     """Mask result of the row plus the JSON path of each turn index it reports (for a
     preference row, its chosen branch)."""
@@ -232,6 +252,8 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
     if fmt == formats.PREFERENCE:
         branches = analyze_branches(ctx, st)
         return (branches[0][1], branches[0][0].paths) if branches else None
+    if st.settings.profile.trainer == "llama-factory" and fmt in _LLAMAFACTORY_LAYOUTS:
+        return _llamafactory(ctx, st)
     if fmt in (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE):
         turns = ctx.turns
         paths = [t.content_path for t in turns]
