@@ -357,8 +357,8 @@ def analyze_conversations(
             out[i] = hit
             continue
         if settings.profile.trainer == "llama-factory":  # its own templates, not jinja
-            out[i] = _llamafactory(ctx, messages)
-            _remember(ctx, key, out[i])
+            res = out[i] = _llamafactory(ctx, messages)
+            _remember(ctx, key, res)
             continue
         if settings.profile.parse_tool_arguments:
             messages = parse_tool_arguments(messages)
@@ -1011,7 +1011,7 @@ def analyze_llamafactory(
     if ctx.template_error:
         return _unavailable(ctx.template_error)
     why = example if isinstance(example, str) else None
-    if not why:
+    if not isinstance(example, str):
         try:
             res = llamafactory.analyze(example, handle, settings, roles)
         except (ValueError, KeyError, TypeError) as exc:  # LLaMA-Factory raises too
@@ -1274,7 +1274,7 @@ def analyze_prompt_completion(
             a, b = spans_.tokens(s, e)
             in_gen[a:b] = [True] * (b - a)
         trained = [t and g for t, g in zip(trained, in_gen, strict=True)]
-    turn_of: list[int | None] = [0] * min(np_, n) + [1] * max(0, n - np_)
+    turn_of: list[int | None] = [0 if i < np_ else 1 for i in range(n)]
     reason = (
         (["full"] * n) if full else (["prompt"] * min(np_, n) + ["completion"] * max(0, n - np_))
     )

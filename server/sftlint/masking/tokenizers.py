@@ -74,7 +74,8 @@ class TokenizerHandle:
 
             # finetuning mode: rows end with an assistant turn, which serving mode rejects.
             self._mistral = MistralTokenizer.from_file(
-                self.mistral_file, mode=ValidationMode.finetuning
+                self.mistral_file,
+                mode=ValidationMode.finetuning,  # type: ignore[arg-type]  # typed as auto()
             )
         return self._mistral
 
@@ -115,7 +116,7 @@ def _slow_source(target: str, is_dir: bool) -> tuple[str | None, bool]:
     if is_dir:
         folder = Path(target)
         model = folder / "tokenizer.model"
-        config = folder / "tokenizer_config.json"
+        config: Path | None = folder / "tokenizer_config.json"
         sp = str(model) if model.is_file() else None
     else:
         try:
