@@ -1,9 +1,15 @@
-"""`sftlint show PATH:ROW`: one row as the trainer sees it, token by token."""
+"""`sftlint show PATH[:ROW|:A-B]`: rows as the trainer sees them, token by token.
+
+One row (`PATH:ROW`), the rows starting in lines A-B, or every row (`PATH`); with
+`--json`, one row is one indented object and several are JSON Lines (one object a line),
+all in one process (the tokenizer loads once)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,8 +32,12 @@ _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 
 
 def add_parser(sub: Any) -> None:
-    show = sub.add_parser("show", help="show one row's tokens and loss mask")
-    show.add_argument("target", metavar="PATH:ROW", help="file and the line where the row starts")
+    show = sub.add_parser("show", help="show rows' tokens and loss mask")
+    show.add_argument(
+        "target",
+        metavar="PATH[:ROW|:A-B]",
+        help="file, and the line where the row starts or a range of lines (default: every row)",
+    )
     show.add_argument("--config", type=Path, default=None, help="use this config file")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
@@ -45,12 +55,41 @@ def find_row(path: Path, line: int) -> Row | None:
     return None
 
 
+_LINES = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def parse_target(target: str) -> tuple[Path, tuple[int, int] | None, bool] | None:
+    """(file, (first, last) 1-based lines or None for every row, a single row?)."""
+    if Path(target).is_file():
+        return Path(target), None, False
+    head, _, tail = target.rpartition(":")
+    m = _LINES.fullmatch(tail)
+    if not head or m is None:
+        return None
+    first = int(m.group(1))
+    last = int(m.group(2)) if m.group(2) else first
+    return Path(head), (first, max(first, last)), m.group(2) is None
+
+
+def rows_in(path: Path, lines: tuple[int, int] | None) -> Iterator[Row]:
+    """The rows overlapping the 1-based `lines` (every row when None), in file order."""
+    info = FileInfo()
+    for row in engine.iter_file_rows(str(path), info):
+        if lines is not None and row.line > lines[1] - 1:
+            return
+        if lines is None or row.end_line >= lines[0] - 1:
+            yield row
+
+
 def run_show(args: argparse.Namespace) -> int:
-    target, _, row_text = args.target.rpartition(":")
-    if not target or not row_text.isdigit():
-        print("sftlint: error: expected PATH:ROW, e.g. data/train.jsonl:12", file=sys.stderr)
+    parsed = parse_target(args.target)
+    if parsed is None:
+        print(
+            "sftlint: error: expected PATH, PATH:ROW or PATH:A-B, e.g. data/train.jsonl:12",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
-    path = Path(target)
+    path, lines, single = parsed
     if path.is_dir():
         print(f"sftlint: error: {path} is a directory; show takes FILE:ROW", file=sys.stderr)
         return EXIT_ERROR
@@ -60,19 +99,37 @@ def run_show(args: argparse.Namespace) -> int:
     overrides = mask_overrides(args)
     settings = settings_for(path, overrides, args.config)
     require_mask(settings, bool(overrides), status_stream(False))
-    row = find_row(path, int(row_text))
-    if row is None:
-        print(f"sftlint: error: {path}: no row at line {row_text}", file=sys.stderr)
-        return EXIT_ERROR
-    view = rowview.inspect_row(row, settings)
-    findings = view.findings
-    if args.json:
-        payload = report_json.row_json(str(path), view)
-        sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if single:
+        assert lines is not None
+        row = find_row(path, lines[0])
+        if row is None:
+            print(f"sftlint: error: {path}: no row at line {lines[0]}", file=sys.stderr)
+            return EXIT_ERROR
+        selected: Iterator[Row] = iter([row])
     else:
-        color = text.use_color(args.color, sys.stdout)
-        print_row(sys.stdout, path, row, view.format, settings.mask, view.result, findings, color)
-    return EXIT_FINDINGS if any(f.severity >= Severity.WARNING for f in findings) else EXIT_CLEAN
+        selected = rows_in(path, lines)
+    color = text.use_color(args.color, sys.stdout)
+    worst = Severity.INFO
+    shown = 0
+    for row in selected:
+        view = rowview.inspect_row(row, settings)
+        findings = view.findings
+        worst = max([worst, *(f.severity for f in findings)])
+        if args.json:
+            payload = report_json.row_json(str(path), view)
+            option = orjson.OPT_INDENT_2 if single else 0
+            sys.stdout.write(orjson.dumps(payload, option=option).decode() + "\n")
+        else:
+            if shown:
+                sys.stdout.write("\n")
+            print_row(
+                sys.stdout, path, row, view.format, settings.mask, view.result, findings, color
+            )
+        shown += 1
+    if not shown and lines is not None:
+        print(f"sftlint: error: {path}: no row in lines {lines[0]}-{lines[1]}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_FINDINGS if worst >= Severity.WARNING and shown else EXIT_CLEAN
 
 
 def print_row(
@@ -110,6 +167,8 @@ def print_row(
         total, trained = result.total_tokens, result.trained_tokens
         share = f"{trained / total:.0%}" if total else "0%"
         out.write(f"{total} tokens, {trained} trained ({share})\n")
+        if why := rowview.no_tokens_reason(result):
+            out.write(f"No tokens: {why}\n")
         if not color:
             out.write("legend: [token] trained, token masked (-100), ␣ space, ↵ newline\n")
         roles = {t.index: t for t in result.turns}

@@ -52,6 +52,21 @@ def _mask_result(ctx: checks.RowContext) -> Any:
     return analysed[0] if analysed else None
 
 
+# The findings that explain a row without tokens, most specific first.
+_NO_TOKENS = ("L013", "L016", "L003", "L012")
+
+
+def no_tokens_reason(result: Any) -> str | None:
+    """Why a row that went through the mask pass has no tokens (None when it has some)."""
+    if result is None or result.ids:
+        return None
+    for code in _NO_TOKENS:
+        for issue in result.issues:
+            if issue.code == code:
+                return issue.message
+    return "the row renders to no tokens"
+
+
 def totals(result: Any) -> dict[str, int] | None:
     if result is None:
         return None

@@ -8,7 +8,7 @@ import orjson
 
 from sftlint import registry
 from sftlint.engine import fixes
-from sftlint.engine.rowview import RowView, totals
+from sftlint.engine.rowview import RowView, no_tokens_reason, totals
 from sftlint.model import Finding, Fix, Range
 
 
@@ -65,7 +65,7 @@ def dumps(value: Any) -> str:
 def row_json(filename: str, view: RowView) -> dict[str, Any]:
     """The `sftlint show --json` payload (`row` is the 1-based line where the row starts)."""
     result = view.result
-    return {
+    payload = {
         "filename": filename,
         "row": view.row.line + 1,
         "format": view.format,
@@ -75,3 +75,7 @@ def row_json(filename: str, view: RowView) -> dict[str, Any]:
         "totals": totals(result),
         "findings": [finding_json(f) for f in view.findings],
     }
+    why = no_tokens_reason(result)
+    if why:  # the row was analysed but has no tokens: say why (the preview shows it)
+        payload["message"] = why
+    return payload
