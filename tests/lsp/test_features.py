@@ -259,3 +259,26 @@ async def test_turn_hover_html_chips(client: LanguageClient, tmp_path: Path) -> 
             "\u2009".join(chips),
         ]
     )
+
+
+async def test_hover_names_the_trainer_profile(client: LanguageClient, tmp_path: Path) -> None:
+    options = {"tokenizer": str(CHATML), "trainer": "unsloth", "trainerVersion": "2026.9.6"}
+    await start(client, tmp_path, options=options)
+    row = (
+        '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}'
+    )
+    uri = await open_doc(client, tmp_path / "train.jsonl", row + "\n")
+    doc = lsp.TextDocumentIdentifier(uri=uri)
+    turn = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc, position=lsp.Position(line=0, character=85))
+    )
+    assert turn.contents.value.startswith(
+        "**turn 2** · assistant · `messages[1]` · as unsloth 2026.9.6 trains it\n\n"
+    )
+    whole = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc, position=lsp.Position(line=0, character=0))
+    )
+    assert whole.contents.value.startswith(
+        "**row at line 1** · format `messages` · 2 turns (user, assistant) · "
+        "as unsloth 2026.9.6 trains it\n\n"
+    )

@@ -178,3 +178,13 @@ def test_show_names_the_profile(tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[0] == (
         f"{data}:1  messages  (as unsloth 2026.9.6 trains it · tokenizer {FIXTURES / 'chatml'})"
     )
+
+
+def test_axolotl_empty_turns_train_nothing() -> None:
+    handle = loaded("chatml")
+    axolotl = settings(tokenizer="chatml", trainer="axolotl")
+    empty_answer = [CHAT[0], {"role": "assistant", "content": ""}]
+    assert trained_text(analyze_conversation(empty_answer, handle, axolotl)) == ""
+    both = settings(tokenizer="chatml", trainer="axolotl", roles_to_train=["user", "assistant"])
+    empty_question = [{"role": "user", "content": ""}, {"role": "assistant", "content": "Yo"}]
+    assert trained_text(analyze_conversation(empty_question, handle, both)) == "Yo<|im_end|>"
