@@ -1,4 +1,4 @@
-"""Mask findings (codes L001-L016, L015 unused) and the rule descriptions the registry shows.
+"""Mask findings (codes L001-L017, L015 unused) and the rule descriptions the registry shows.
 
 The engine reports `MaskIssue`s: plain values with a code, a severity, a one-line message
 naming the turn, the turn index (None for the whole row or file) and optional detail/fix.
@@ -310,6 +310,26 @@ Good:
 {"messages": [{"role": "user", "content": "First. Second."},
               {"role": "assistant", "content": "Both answered."}]}
 ```
+""",
+    ),
+    MaskRule(
+        "L017",
+        "control-token-split",
+        ERROR,
+        "The chat template writes control tokens the tokenizer does not have, so they are "
+        "split into pieces.",
+        """\
+A chat template's control tokens (`<|eot_id|>`, `<|im_start|>`, `<start_of_turn>`) must
+be special tokens of the tokenizer: one id each, the ids the model learned turn boundaries
+and the end of a turn with. A template of another model family writes them as text, which
+the tokenizer cuts into ordinary pieces (`<|eot_id|>` becomes `<` `|` `e` `ot` `_` `id`
+`|` `>` with a Mistral tokenizer): the model never sees a turn boundary it knows and never
+learns to stop. Reported once per file, naming the tokens and the tokenizer.
+
+Bad: `tokenizer = "mistral-v3"` with `chat-template = "llama3"`.
+
+Good: `tokenizer = "mistral-v3"` with its own template (`chat-template = "mistral-v3"`, or
+no `chat-template`), or a Llama 3 tokenizer with `chat-template = "llama3"`.
 """,
     ),
 ]

@@ -392,10 +392,14 @@ def mask_totals(ctx: FileContext) -> None:
 
 def report_totals(reporter: Reporter, path: str, totals: Any, st: MaskState) -> Any:
     """The file-level verdict of `totals` (a `MaskTotals`): its findings (L001 "N of M rows
-    train on nothing" with the marker fix) reported at 1:1; returns the `FileSummary`."""
+    train on nothing" with the marker fix, L017 control tokens the tokenizer splits)
+    reported at 1:1; returns the `FileSummary`."""
+    from sftlint.masking.controltokens import control_token_issue
+
     summary = totals.finish(st.settings, st.handle)
     config = reporter.settings.config_path
-    for issue in summary.issues:
+    split = control_token_issue(st.settings, st.handle)
+    for issue in [*summary.issues, *([split] if split else [])]:
         if reporter.enabled(issue.code):
             fix = marker_fix(config, issue.fix) if config and issue.fix else None
             reporter.add(
