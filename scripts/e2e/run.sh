@@ -16,6 +16,8 @@ VSIX=$ROOT/vscode-extension/sftlint.vsix
 # sys.executable, not `command -v python3`: a venv's python or a pyenv shim's target. The
 # extension host starts from a login shell whose PATH may lead to another python3.
 PYTHON=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}
+"$PYTHON" -c 'import sftlint' 2>/dev/null || {
+  echo "e2e: $PYTHON has no sftlint: run scripts/setup.sh with it, or set PYTHON=..." >&2; exit 2; }
 CS=$CS_HOME/node_modules/.bin/code-server
 PROFILE=$E2E/profile WS=$E2E/workspace
 rm -rf "$E2E"; mkdir -p "$PROFILE/user-data/User" "$E2E/out" "$SHOTS"
