@@ -302,9 +302,8 @@ class IncrementalLinter:
             *(((rel_key(f), None, f) for f in found) for found in externals),
             key=itemgetter(0),
         )
-        if limit is not None:
-            merged = islice(merged, limit)
-        return [(line, f) for _, line, f in merged], total
+        taken = merged if limit is None else islice(merged, limit)
+        return [(line, f) for _, line, f in taken], total
 
     def _row_stream(self) -> Iterator[tuple[tuple[int, int, str], int, Finding]]:
         results = self.results
@@ -326,6 +325,7 @@ class IncrementalLinter:
                 result = engine.check_bytes(self.path, data, self.settings)
                 self.array_checked(self._generation, data, result)
             found = self._array_findings
+            assert found is not None  # array_checked has just set it
             externals = [f for fs in self._external.values() for f in fs]
             if externals:
                 starts = self._starts

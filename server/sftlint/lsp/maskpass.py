@@ -144,7 +144,7 @@ class MaskPass:
     ) -> list[Any]:
         """The full results of the rows the totals sampled (the first `size` with tokens),
         which the marker fix tries its candidates on; rows not kept are analysed again."""
-        out = []
+        out: list[Any] = []
         for i, outcome in counted:
             if len(out) >= size:
                 break

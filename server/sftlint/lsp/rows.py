@@ -68,9 +68,9 @@ def iter_rows(
                 return
         return
     sums = list(accumulate(map(len, doc.lines[:stop]), initial=0))
-    index = 0
+    n = 0
     for line in range(max(0, start), min(stop, len(doc.lines))):
-        row = _line_row(doc, line, sums[line] + line, index)
-        if row is not None:
-            index += 1
-            yield row
+        found = _line_row(doc, line, sums[line] + line, n)
+        if found is not None:
+            n += 1
+            yield found

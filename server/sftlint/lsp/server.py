@@ -51,7 +51,7 @@ class SftlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("sftlint", __version__, protocol_cls=Protocol, max_workers=2)
         self.linting = Linting(self._publish, self._warn)
-        self.linting.refresh = lambda: self.workspace_diagnostic_refresh(None)
+        self.linting.refresh = self._refresh_diagnostics
         self.masks = MaskService(
             self.thread_pool,
             lambda title, fn: run_with_progress(self, title, lambda report: fn()),
@@ -72,6 +72,10 @@ class SftlintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
+
+    def _refresh_diagnostics(self) -> None:
+        """Ask a pull client to pull diagnostics again."""
+        self.workspace_diagnostic_refresh(None)
 
     def _warn(self, message: str) -> None:
         self.window_show_message(
