@@ -101,7 +101,7 @@ class MaskConfig:
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> MaskConfig:
         """From kebab-case keys (others are ignored); lists become tuples (hashable)."""
-        values = {}
+        values: dict[str, Any] = {}
         for key in MASK_KEYS:
             if key in table:
                 value = table[key]
@@ -219,11 +219,12 @@ def load_config(path: Path) -> dict[str, Any]:
     return _load_config(path, st.st_mtime_ns, st.st_size)
 
 
-# Cached by (path, mtime, size), so an edited config is read again; the language server
-# may still clear the cache when it is told a config file changed.
-load_config.cache_clear = lambda: _load_config.cache_clear()  # type: ignore[attr-defined]
+def clear_config_cache() -> None:
+    """Forget the configs read (the language server, told a config file changed)."""
+    _load_config.cache_clear()
 
 
+# Cached by (path, mtime, size), so an edited config is read again.
 @lru_cache(maxsize=64)
 def _load_config(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
     try:

@@ -149,7 +149,7 @@ def did_change_watched_files(ls: SftlintServer, params: lsp.DidChangeWatchedFile
 
     paths = [uris.to_fs_path(c.uri) or c.uri for c in params.changes]
     if {Path(p).name for p in paths} & set(config.CONFIG_NAMES):
-        config.load_config.cache_clear()
+        config.clear_config_cache()
         ls.linting.reconfigure(ls.linting.client)
     ls.linting.files_changed(paths)  # split checks read sibling files from disk
 
