@@ -260,7 +260,8 @@ def _arrow_unified(values: list[Any]) -> list[Any]:
         ]
     if dicts and all(isinstance(v, list) for v in dicts):
         flat = _arrow_unified([x for v in dicts for x in v])
-        out, pos = [], 0
+        out: list[list[Any] | None] = []
+        pos = 0
         for v in values:
             if v is None:
                 out.append(None)

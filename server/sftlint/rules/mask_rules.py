@@ -160,9 +160,9 @@ def preference_branches(value: dict[str, Any], fields: formats.Fields) -> list[B
     if isinstance(prompt, str) and all(isinstance(value.get(k), str) for k in keys):
         pairs = zip(names, keys, strict=True)
         return [Branch(n, prompt, value[k], [("prompt",), (k,)]) for n, k in pairs]
-    if prompt is not None or conversation is not None:
-        base = ("prompt",) if prompt is not None else (conversation,)
-        found = _messages_at(prompt if prompt is not None else value[conversation], base, fields)
+    key = "prompt" if prompt is not None else conversation
+    if key is not None:
+        found = _messages_at(value[key], (key,), fields)
         if found is None:
             return []
         for n, k in zip(names, keys, strict=True):
@@ -185,11 +185,11 @@ def preference_branches(value: dict[str, Any], fields: formats.Fields) -> list[B
             answer = [{"role": "assistant", "content": value[k]}]
             out.append(Branch(n, user, answer, [(fields.column("prompt", "instruction"),), (k,)]))
         return out
-    full = [_messages_at(value.get(k), (k,), fields) for k in keys]
-    if full[0] is None or full[1] is None:
+    chosen, rejected = (_messages_at(value.get(k), (k,), fields) for k in keys)
+    if chosen is None or rejected is None:
         return []
-    cut = _split(full[0], full[1])
-    for n, found in zip(names, full, strict=True):
+    cut = _split(chosen, rejected)
+    for n, found in zip(names, (chosen, rejected), strict=True):
         if not cut:  # nothing shared: each branch is a conversation of its own
             out.append(Branch(n, [], [m for m, _ in found], [path for _, path in found]))
             continue
