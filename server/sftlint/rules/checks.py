@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sftlint.io import formats
 from sftlint.io.positions import NO_WIDTH
@@ -170,7 +170,13 @@ class Summaries(Sequence[RowSummary]):
             t.types, digest,
         )  # fmt: skip
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> RowSummary: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[RowSummary]: ...
+
+    def __getitem__(self, i: int | slice) -> RowSummary | list[RowSummary]:
         if isinstance(i, slice):
             return [self._get(j) for j in range(*i.indices(len(self)))]
         if i < 0:

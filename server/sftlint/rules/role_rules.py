@@ -7,14 +7,14 @@ reports them all (`check_roles`: a message's keys, its role, the order, the tool
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from collections.abc import Callable
 
 import orjson
 
 from sftlint.io import formats, jsonscan
 from sftlint.io.formats import Fields, Turn
 from sftlint.io.jsonscan import json_type
-from sftlint.io.reader import format_path
+from sftlint.io.reader import JsonPath, format_path
 from sftlint.model import Fix, Severity
 from sftlint.registry import Rule, register
 from sftlint.rules.checks import RowContext, row_check
@@ -473,7 +473,7 @@ def _check_order(
 ) -> None:
     """R005-R012 on a conversation whose turns all have a known role."""
 
-    def report(code: str, message: str, path: tuple, part: str = "value") -> None:
+    def report(code: str, message: str, path: JsonPath, part: str = "value") -> None:
         if (code, path) not in seen:  # a shared prompt is checked once per side
             seen.add((code, path))
             ctx.report(code, message, path, part)
@@ -542,7 +542,11 @@ def _check_order(
         before = turns[i]
 
 
-def _check_call_id(turn: Turn, earlier: list[Turn], report: Any) -> None:
+# How _check_order reports: (code, message, path, part), each (code, path) once.
+Report = Callable[[str, str, JsonPath, str], None]
+
+
+def _check_call_id(turn: Turn, earlier: list[Turn], report: Report) -> None:
     m = turn.message
     cid = m.get("tool_call_id")
     if not isinstance(cid, str):
@@ -567,6 +571,7 @@ def _check_call_id(turn: Turn, earlier: list[Turn], report: Any) -> None:
         f"{where(turn, path)}: tool_call_id {orjson.dumps(cid).decode()} matches no "
         f"earlier tool call ({known})",
         path,
+        "value",
     )
 
 
