@@ -23,6 +23,7 @@ from typing import Any
 
 from sftlint import registry
 from sftlint.io import formats
+from sftlint.io.lines import DEFAULT_MAX_LINE_BYTES
 from sftlint.model import Severity
 
 if sys.version_info >= (3, 11):
@@ -124,6 +125,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     max_problems: int = 1000
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES  # a longer JSON Lines line is J013
     fields: formats.Fields = field(default_factory=formats.Fields)
     mask: MaskConfig = field(default_factory=MaskConfig)
     dataset_files: list[Path] = field(default_factory=list)
@@ -237,6 +239,8 @@ def _load_config(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise _toml_error(path, err) from err
+    except RecursionError as err:  # tomllib recurses once per nested array or table
+        raise ConfigError(path, "invalid TOML: arrays or tables nested too deeply") from err
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         prefix = ("tool", "sftlint")
@@ -506,6 +510,7 @@ def resolve(
         k.upper(): Severity.parse(v) for k, v in table.get("severity", {}).items()
     }
     s.max_problems = int(table.get("max-problems", s.max_problems))
+    s.max_line_bytes = int(table.get("max-line-bytes", s.max_line_bytes))
     merged = {**table, **{k: v for k, v in overrides.items() if k not in _SELECTION_KEYS}}
     s.fields = _fields(merged)
     mask = {k: table[k] for k in MASK_KEYS if k in table}
@@ -535,8 +540,10 @@ def _existing_path(value: str, base: Path) -> str:
     p = Path(os.path.expanduser(value))
     if p.is_absolute():
         return str(p)
-    candidate = base / p
-    return str(candidate.resolve()) if candidate.exists() else value
+    try:  # a name too long for a path, or a symlink loop, stays as written
+        return str((base / p).resolve()) if (base / p).exists() else value
+    except (OSError, RuntimeError):
+        return value
 
 
 def _relative(target: Path, base: Path) -> str:

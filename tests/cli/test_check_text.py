@@ -116,7 +116,7 @@ def test_unreadable_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     finally:
         server.close()
     assert r.returncode == 2
-    assert r.stderr == "sftlint: error: sock.jsonl: cannot read: No such device or address\n"
+    assert r.stderr == "sftlint: error: sock.jsonl: is a socket, not a regular file\n"
     assert r.stdout == ""
 
 

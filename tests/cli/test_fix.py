@@ -178,10 +178,11 @@ def test_apply_refuses_overlapping_edits() -> None:
         fixes.apply(b"abcdef", [Fix("a", (_edit(0, 3, ""), _edit(2, 4, "")), safe=True)])
 
 
-def test_write_atomic_keeps_mode(tmp_path: Path) -> None:
+def test_write_fixed_keeps_mode(tmp_path: Path) -> None:
     path = tmp_path / "f.jsonl"
     path.write_bytes(b"old")
     os.chmod(path, 0o600)
-    fixes.write_atomic(path, b"new")
+    _, snapshot = fixes.read_for_fix(path)
+    fixes.write_fixed(path, snapshot, b"new")
     assert path.read_bytes() == b"new"
     assert path.stat().st_mode & 0o777 == 0o600

@@ -12,6 +12,8 @@ from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, fixes
 from sftlint.engine.discovery import is_dataset_file, iter_targets
 from sftlint.io import reader
+from sftlint.io.lines import LineTooLong, read_bounded
+from sftlint.io.regular import FileChangedError, why_not_regular
 from sftlint.model import Severity
 from sftlint.report import render, text
 from sftlint.settings import Settings, settings_for
@@ -59,7 +61,11 @@ class _Run:
         name = self.args.stdin_filename or "-"
         where = Path(name).absolute() if name != "-" else Path.cwd()
         settings = self.settings(where)
-        data = sys.stdin.buffer.read()
+        try:
+            data = read_bounded(sys.stdin.buffer, settings.max_line_bytes)
+        except LineTooLong as err:
+            self.error(f"{name}: {err}")
+            return
         if not self.args.fix:
             self.results.append(engine.check_bytes(name, data, settings))
             return
@@ -73,14 +79,20 @@ class _Run:
         settings = self.settings(target)
         try:
             if self.args.fix:
-                data = target.read_bytes()
+                data, snapshot = fixes.read_for_fix(target)
                 fixed, result = self._fix(str(target), data, settings)
                 if fixed != data:
-                    fixes.write_atomic(target, fixed)
+                    fixes.write_fixed(target, snapshot, fixed)
             else:
                 result = engine.check_path(target, settings, progress=self._progress(target))
         except FileNotFoundError:
             self.error(f"{target}: no such file or directory")
+            return
+        except FileChangedError:
+            self.error(f"{target}: file changed while it was read; {self._left_alone()}")
+            return
+        except fixes.FixRefused as err:
+            self.error(f"{target}: {err.strerror}")
             return
         except IsADirectoryError:
             self.error(f"{target}: is a directory")
@@ -89,6 +101,9 @@ class _Run:
             self.error(f"{target}: cannot read: {err.strerror or err}")
             return
         self.results.append(result)
+
+    def _left_alone(self) -> str:
+        return "it was left alone, run again" if self.args.fix else "check it again"
 
     def _progress(self, target: Path) -> Any:
         if self.args.no_progress or not sys.stderr.isatty():
@@ -105,12 +120,17 @@ class _Run:
             path = Path(result.path)
             if result.path == "-" or not path.is_file():
                 continue
-            data = path.read_bytes()
-            applied = fixes.fix_bytes(data, result.findings, self.args.unsafe_fixes)
-            if applied.fixed and applied.data != data:
-                fixes.write_atomic(path, applied.data)
-                self.fixed += applied.fixed
-                changed = True
+            try:
+                data, snapshot = fixes.read_for_fix(path)
+                applied = fixes.fix_bytes(data, result.findings, self.args.unsafe_fixes)
+                if applied.fixed and applied.data != data:
+                    fixes.write_fixed(path, snapshot, applied.data)
+                    self.fixed += applied.fixed
+                    changed = True
+            except FileChangedError:
+                self.error(f"{path}: file changed while it was read; {self._left_alone()}")
+            except OSError as err:  # read-only, hard-linked, unreadable
+                self.error(f"{path}: {err.strerror or err}")
         return changed
 
     def _fix(self, name: str, data: bytes, settings: Settings) -> tuple[bytes, engine.FileResult]:
@@ -184,11 +204,13 @@ def _check_all(run: _Run) -> bool:
     args = run.args
     named = {Path(p) for p in args.paths if p != "-"}
     checked_any = False
-    for target in iter_targets(args.paths):
+    for target in iter_targets(args.paths, run.error):
         checked_any = True
         if target is None:
             run.check_stdin()
-        elif target in named and (why := not_a_dataset(target)):
+        elif (why := why_not_regular(target)) or (
+            target in named and (why := not_a_dataset(target))
+        ):
             run.error(f"{target}: {why}")
         else:
             run.check_file(target)

@@ -30,6 +30,7 @@ from sftlint.engine import engine
 from sftlint.engine.discovery import is_dataset_file
 from sftlint.io import formats, reader
 from sftlint.io.reader import FileInfo
+from sftlint.io.regular import is_regular
 from sftlint.model import Finding
 from sftlint.rules.dataset_rules import SplitFile, check_split_group
 from sftlint.settings import Settings
@@ -171,7 +172,7 @@ def _file(
                 data = Path(result.path).read_bytes()
             load = engine.loader_for_bytes(result.path, data)
             file = SplitFile(result.path, result.summaries, result.formats, load, True)
-        else:
+        elif is_regular(p):  # never a FIFO or a device (`dataset-files = ["/dev/zero"]`)
             name = _display(p, checked)
             file = _read(name, p.read_bytes(), settings, False)
     except OSError:

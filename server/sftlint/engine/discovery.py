@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sftlint.io import reader
+from sftlint.io.regular import is_regular
 from sftlint.settings import find_config, load_config
 
 
 def is_dataset_file(path: Path) -> bool:
-    """Files a folder walk checks: JSON Lines always; .json when it holds rows."""
+    """Files a folder walk checks: JSON Lines always; .json when it holds rows.
+    Never a FIFO or a device (opening one blocks, reading one never ends)."""
     name = path.name.lower()
+    if not name.endswith((*reader.JSONL_SUFFIXES, *reader.JSON_SUFFIXES)) or not is_regular(path):
+        return False
     if name.endswith(reader.JSONL_SUFFIXES):
         return True
-    if not name.endswith(reader.JSON_SUFFIXES):
-        return False
     try:
         with open(path, "rb") as f:
             head = f.read(1 << 16)
@@ -27,11 +30,16 @@ def is_dataset_file(path: Path) -> bool:
     return stripped.startswith(b"[") or reader.looks_like_jsonl(head)
 
 
-def iter_targets(paths: list[str]) -> Iterator[Path | None]:
+def iter_targets(
+    paths: list[str], on_error: Callable[[str], None] | None = None
+) -> Iterator[Path | None]:
     """Files to check; None stands for standard input (`-`).
 
     Folders are walked in sorted order, skipping hidden folders and the config's
     `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
+    Only regular files are taken from folders; a walked name that cannot be resolved
+    (a symlink loop) is yielded so that its check says why, and a folder that cannot be
+    listed is passed to `on_error` as one line.
     """
     for p in paths:
         if p == "-":
@@ -45,7 +53,12 @@ def iter_targets(paths: list[str]) -> Iterator[Path | None]:
         table = load_config(config) if config else {}
         base = config.parent if config else path.absolute()
         include, exclude = table.get("include", []), table.get("exclude", [])
-        for root, dirs, files in os.walk(path):
+
+        def walk_error(err: OSError) -> None:
+            if on_error is not None:
+                on_error(f"{err.filename}: cannot read folder: {err.strerror or err}")
+
+        for root, dirs, files in os.walk(path, onerror=walk_error):
             dirs[:] = sorted(
                 d
                 for d in dirs
@@ -55,10 +68,25 @@ def iter_targets(paths: list[str]) -> Iterator[Path | None]:
             )
             for name in sorted(files):
                 candidate = Path(root) / name
-                if _matches(candidate, base, exclude):
+                if _matches(candidate, base, exclude) or _special(candidate):
                     continue
                 if is_dataset_file(candidate) or _matches(candidate, base, include):
                     yield candidate
+                elif _dangling_dataset_name(candidate):
+                    yield candidate  # a symlink loop or unreadable: its check says so
+
+
+def _special(path: Path) -> bool:
+    """A FIFO, device or socket (after symlinks): never read from a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _dangling_dataset_name(path: Path) -> bool:
+    return path.name.lower().endswith(reader.JSONL_SUFFIXES) and not os.path.exists(path)
 
 
 def _matches(path: Path, base: Path, patterns: list[str]) -> bool:

@@ -6,7 +6,6 @@ again (by its byte offset) only when a file-level finding must be located in it.
 
 from __future__ import annotations
 
-import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from sftlint import registry
 from sftlint.engine import fastpath, parallel
 from sftlint.io import formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
+from sftlint.io.lines import LongLine, bounded_lines
 from sftlint.io.positions import NO_WIDTH
 from sftlint.io.reader import FileInfo, Row
+from sftlint.io.regular import FileBytes
 from sftlint.model import Finding, Severity
 from sftlint.rules import checks
 from sftlint.settings import Settings
@@ -205,6 +206,9 @@ class FileChecker:
                 self.check_row(row)
                 index += 1
                 continue
+            if line.__class__ is LongLine:
+                offset += reader.long_line(info, line, line_no, start)
+                continue
             read = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
             if read is not None:
                 self.check_row(read)
@@ -252,7 +256,7 @@ def _related(path: str, related: list) -> list:
     return [Related(path, r, msg) for r, msg in related]
 
 
-def loader_for_bytes(path: str, data: bytes | mmap.mmap) -> Callable[[checks.RowSummary], Row]:
+def loader_for_bytes(path: str, data: bytes | FileBytes) -> Callable[[checks.RowSummary], Row]:
     def load(s: checks.RowSummary) -> Row:
         row = Row(
             path,
@@ -271,7 +275,7 @@ def loader_for_bytes(path: str, data: bytes | mmap.mmap) -> Callable[[checks.Row
 
 def check_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     """Check an in-memory file (stdin, an editor buffer)."""
-    info = FileInfo()
+    info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, loader_for_bytes(path, data))
     for row in reader.read_bytes(path, data, info):
         checker.check_row(row)
@@ -279,14 +283,14 @@ def check_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
 
 
 def iter_file_rows(path: str, info: FileInfo) -> Iterator[Row]:
-    """Rows of a file on disk, streamed: JSONL line by line, JSON arrays from an mmap."""
+    """Rows of a file on disk, streamed: JSONL line by line, JSON arrays read whole."""
     if path.lower().endswith(reader.JSON_SUFFIXES):
         with open(path, "rb") as f:
             data = f.read()
         yield from reader.read_bytes(path, data, info)
         return
     with open(path, "rb", buffering=1 << 20) as f:
-        yield from reader.read_jsonl(path, f, info)
+        yield from reader.read_jsonl(path, bounded_lines(f, info.max_line), info)
 
 
 def check_path(
@@ -301,10 +305,10 @@ def check_path(
     `jobs`: processes to use; None picks 2 for large JSON Lines files (see `parallel`).
     """
     name = os.fspath(path)
-    size = os.path.getsize(name)
-    info = FileInfo()
+    info = FileInfo(max_line=settings.max_line_bytes)
     with open(name, "rb") as f:
-        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        data = FileBytes(f.fileno(), name)
+        size = data.size
         load = loader_for_bytes(name, data)
         checker = FileChecker(name, settings, load)
         split = None
@@ -313,8 +317,10 @@ def check_path(
         if split is not None:
             result = _check_halves(name, settings, load, split, size, progress)
             if result is not None:
+                data.check_unchanged()
                 return result
-            info = FileInfo()  # the worker failed: check the whole file here
+            # The worker failed: check the whole file here.
+            info = FileInfo(max_line=settings.max_line_bytes)
             checker = FileChecker(name, settings, load)
         if name.lower().endswith(reader.JSON_SUFFIXES):
             step = 0
@@ -324,10 +330,12 @@ def check_path(
                     progress(row.offset, size)
                     step = row.offset + checker.progress_step
         else:
-            with open(name, "rb", buffering=1 << 20) as lines:
+            with open(name, "rb", buffering=1 << 20) as f:
                 report = None if progress is None else (lambda done: progress(done, size))
+                lines = bounded_lines(f, settings.max_line_bytes)
                 checker.check_lines(lines, info, progress=report)
         result = checker.finish(info)
+        data.check_unchanged()  # rows read from a file that moved under us mean nothing
         if progress is not None:
             progress(size, size)
     return result
@@ -343,7 +351,7 @@ def _check_halves(
 ) -> FileResult | None:
     """Check [0, split) here and [split, size) in a worker; None if that did not work."""
     wait = parallel.start_worker(lambda: FileChecker(name, settings, load), name, split, size)
-    info = FileInfo()
+    info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(name, settings, load)
     parallel.check_half(checker, name, 0, split, info, progress, size)
     half = wait()

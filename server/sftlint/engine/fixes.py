@@ -3,17 +3,23 @@
 `check --fix` takes the first safe fix of each finding whose edits all stay in the
 finding's own file, drops fixes that overlap one already taken, applies the rest in
 one pass, and writes the file atomically (a temporary file in the same folder, then
-`os.replace`), keeping its permissions.
+`os.replace`) only if it is still byte for byte what was read, keeping its mode, owner,
+group and user xattrs (SECURITY.md says what else it guards against).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sftlint.io.regular import FileChangedError
 from sftlint.model import Edit, Finding, Fix
 
 
@@ -96,21 +102,123 @@ def fix_bytes(data: bytes, findings: Iterable[Finding], unsafe: bool = False) ->
     return Applied(apply(data, fixes), len(fixes))
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace the file's contents in one step; a crash leaves the old or the new file."""
+class FixRefused(OSError):
+    """A file `--fix` will not write (read-only, hard-linked); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a file was when it was read for fixing: compared again right before the write."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    digest: bytes
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def read_for_fix(path: str | os.PathLike[str]) -> tuple[bytes, Snapshot]:
+    """The file's bytes and a snapshot of them; also removes temporary files a killed
+    `--fix` left in its folder."""
+    remove_stale_temps(os.path.dirname(os.path.realpath(path)) or ".")
+    with open(path, "rb") as f:
+        before = os.fstat(f.fileno())
+        data = f.read()
+        if _stamp(os.fstat(f.fileno())) != _stamp(before) or len(data) != before.st_size:
+            raise FileChangedError(os.fspath(path))
+    return data, Snapshot(*_stamp(before), hashlib.sha256(data).digest())
+
+
+TEMP_NAME = re.compile(r"^\..+\.sftlint-(\d+)-[A-Za-z0-9_]+\.tmp$")
+
+
+def _temp_prefix(name: str) -> str:
+    return f".{name}.sftlint-{os.getpid()}-"
+
+
+def remove_stale_temps(folder: str) -> None:
+    """Remove our temporary files whose process is gone (a kill -9 during a write)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = TEMP_NAME.match(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
+def write_fixed(path: str | os.PathLike[str], read: Snapshot, data: bytes) -> None:
+    """Replace the file's contents with `data` in one step, if it is still as `read`.
+
+    A temporary file in the same folder gets the file's mode, owner, group and user
+    xattrs, then replaces it; a crash leaves the old or the new file. Raises
+    FileChangedError when the file changed since it was read (it is left alone), and
+    FixRefused for a read-only or hard-linked file.
+    """
     path = os.fspath(path)
     real = os.path.realpath(path)  # write through a symlink, keep the link
+    st = os.stat(real)
+    if not st.st_mode & 0o222:
+        raise FixRefused(errno.EACCES, "read-only file, not fixed", path)
+    if st.st_nlink > 1:
+        raise FixRefused(
+            errno.EMLINK,
+            f"has {st.st_nlink} hard links; replacing it would split them, not fixed",
+            path,
+        )
     folder = os.path.dirname(real) or "."
-    mode = stat.S_IMODE(os.stat(real).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(
+        prefix=_temp_prefix(os.path.basename(real)), suffix=".tmp", dir=folder
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            _copy_metadata(st, real, f.fileno())
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
+        with open(real, "rb") as old:
+            # Last look before the replace: the same size, time and bytes as when read.
+            now = os.fstat(old.fileno())
+            if _stamp(now) != (read.size, read.mtime_ns, read.ino) or (
+                hashlib.sha256(old.read()).digest() != read.digest
+            ):
+                raise FileChangedError(path)
+            os.replace(tmp, real)
+            # A writer that appended in the instant between that look and the replace
+            # wrote to the old file: carry its bytes over.
+            grown = os.fstat(old.fileno()).st_size
+            if grown > read.size:
+                with open(real, "ab") as new:
+                    new.write(os.pread(old.fileno(), grown - read.size, read.size))
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _copy_metadata(st: os.stat_result, source: str, fd: int) -> None:
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    with contextlib.suppress(PermissionError):  # only root may give a file away
+        os.fchown(fd, st.st_uid, st.st_gid)
+    if not hasattr(os, "listxattr"):
+        return
+    with contextlib.suppress(OSError):  # a file system without xattrs
+        for name in os.listxattr(source):
+            if name.startswith("user."):
+                os.setxattr(fd, name, os.getxattr(source, name))

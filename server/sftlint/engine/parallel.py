@@ -11,7 +11,6 @@ second half run here too, after the first.
 
 from __future__ import annotations
 
-import mmap
 import multiprocessing
 import os
 import threading
@@ -21,7 +20,9 @@ from multiprocessing.connection import Connection
 from typing import IO, TYPE_CHECKING
 
 from sftlint.io import reader
+from sftlint.io.lines import bounded_lines, line_length
 from sftlint.io.reader import FileInfo, Problem
+from sftlint.io.regular import FileBytes
 from sftlint.model import Finding
 from sftlint.rules import checks
 
@@ -33,7 +34,7 @@ MIN_SIZE = 16 << 20  # below this, starting a process costs more than it saves
 Half = tuple[list[Finding], checks.Summaries, dict[str, int], FileInfo, bool]
 
 
-def split_point(data: bytes | mmap.mmap, size: int) -> int | None:
+def split_point(data: bytes | FileBytes, size: int) -> int | None:
     """Offset of the first line after the middle of the file, or None if there is none."""
     nl = data.find(b"\n", size // 2)
     if nl < 0 or nl + 1 >= size:
@@ -56,13 +57,13 @@ def usable(path: str, size: int, settings: Settings) -> bool:
     )
 
 
-def lines_of(f: IO[bytes], size: int) -> Iterator[bytes]:
+def lines_of(f: IO[bytes], size: int, max_line: int) -> Iterator[bytes]:
     """The lines of the next `size` bytes of `f` (which end at a line boundary)."""
     if size <= 0:
         return
-    for line in f:
+    for line in bounded_lines(f, max_line):
         yield line
-        size -= len(line)
+        size -= line_length(line)
         if size <= 0:
             return
 
@@ -86,15 +87,16 @@ def check_half(
         report = lambda done: progress((done - start) * total // (end - start), total)  # noqa: E731
     with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
-        checker.check_lines(lines_of(f, end - start), info, offset=start, progress=report)
+        lines = lines_of(f, end - start, checker.settings.max_line_bytes)
+        checker.check_lines(lines, info, offset=start, progress=report)
 
 
 def _worker(
     conn: Connection, make_checker: Callable[[], FileChecker], path: str, start: int, end: int
 ) -> None:
     try:
-        info = FileInfo()
         checker = make_checker()
+        info = FileInfo(max_line=checker.settings.max_line_bytes)
         check_half(checker, path, start, end, info)
         stateful = bool(checker.reporter.state or checker.reporter.stats)
         packed = checks.Summaries() if stateful else checker.summaries

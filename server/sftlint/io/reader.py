@@ -4,6 +4,9 @@ Rows are parsed with orjson (fast path). Positions are computed lazily, only for
 need them, by the locating parser in `jsonscan`. Problems of the input itself (bad JSON,
 bad UTF-8, BOM, blank lines, NUL bytes, duplicate keys, NaN, ...) are attached to the
 row (or to the file) as `Problem`s for the engine to report: nothing is skipped silently.
+
+Over 600 lines: both layouts share the row, its problems and their positions here; the
+line splitting lives in `lines`, the locating parser in `jsonscan`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 
 from sftlint.io import jsonscan
 from sftlint.io.jsonscan import json_type
+from sftlint.io.lines import DEFAULT_MAX_LINE_BYTES, LongLine, bounded_lines, line_length
 from sftlint.io.positions import (
     BOM,
     NO_WIDTH,
@@ -348,6 +352,7 @@ class FileInfo:
     first_crlf: Range | None = None
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
+    max_line: int = DEFAULT_MAX_LINE_BYTES  # longer lines are J013, not read
 
 
 def read_jsonl(
@@ -363,6 +368,9 @@ def read_jsonl(
     for line_no, line in enumerate(lines):
         start = offset
         offset += len(line)
+        if line.__class__ is LongLine:
+            offset += long_line(info, line, line_no, start)
+            continue
         row = read_jsonl_line(path, line, line_no, start, index, info)
         if row is not None:
             index += 1
@@ -370,6 +378,14 @@ def read_jsonl(
     info.rows = index
     info.lines = line_no + 1
     info.bytes = offset
+
+
+def long_line(info: FileInfo, line: bytes, line_no: int, start: int) -> int:
+    """Record a line too long to read (J013); returns its length in bytes."""
+    length, here = line_length(line), Position(line_no, 0, 0, start)
+    limit = f"longer than max-line-bytes ({info.max_line:,}): not read"
+    info.problems.append(Problem("J013", f"line of {length:,} bytes is {limit}", Range(here, here)))
+    return length
 
 
 def read_jsonl_line(
@@ -590,4 +606,5 @@ def read_bytes(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         return read_json_array(path, data, info)
     if path == "-" and data.lstrip(BOM).lstrip().startswith(b"["):
         return read_json_array(path, data, info)
-    return read_jsonl(path, io.BytesIO(data), info)  # splits on b"\n" only, like trainers
+    lines = bounded_lines(io.BytesIO(data), info.max_line)  # on b"\n" only, like trainers
+    return read_jsonl(path, lines, info)

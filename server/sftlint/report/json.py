@@ -9,6 +9,7 @@ import orjson
 from sftlint import registry
 from sftlint.engine import fixes
 from sftlint.engine.rowview import RowView, no_tokens_reason, totals
+from sftlint.io.reader import BOM
 from sftlint.model import Finding, Fix, Range
 
 
@@ -42,6 +43,16 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
+def _edit_loc(r: Range) -> tuple[dict[str, int], dict[str, int]]:
+    start, end = _loc(r)
+    if r.start.offset == 0 and r.end.offset == len(BOM) and r.end.column == 0:
+        # The byte order mark: columns of line 1 start after it (as editors show the
+        # line), but removing it removes U+FEFF, one character when the file is read as
+        # UTF-8, so the edit spans column 1 to 2: exactly the 3 bytes `--fix` removes.
+        end = {"row": 1, "column": 2}
+    return start, end
+
+
 def fix_json(fix: Fix) -> dict[str, Any]:
     return {
         "message": fix.title,
@@ -50,8 +61,8 @@ def fix_json(fix: Fix) -> dict[str, Any]:
             {
                 "filename": e.path,
                 "content": e.new_text,
-                "location": _loc(e.range)[0],
-                "end_location": _loc(e.range)[1],
+                "location": _edit_loc(e.range)[0],
+                "end_location": _edit_loc(e.range)[1],
             }
             for e in fix.edits
         ],

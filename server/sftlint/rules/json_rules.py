@@ -204,6 +204,20 @@ an empty evaluation set.
 Fix: fill the file, or remove it from the dataset.
 """,
     ),
+    Rule(
+        "J013",
+        "line-too-long",
+        Severity.ERROR,
+        "Line longer than max-line-bytes",
+        """\
+A JSON Lines line is longer than `max-line-bytes` (default 64 MB). sftlint does not read
+it (a file without newlines, or a device, would otherwise be read whole into memory), so
+no other rule looks at it. A loader reading it line by line holds it in memory whole.
+
+Fix: check that the file really is JSON Lines; raise `max-line-bytes` if such rows are
+intended.
+""",
+    ),
 )
 
 
