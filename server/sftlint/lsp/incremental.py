@@ -207,7 +207,11 @@ class IncrementalLinter:
     # --- linting -------------------------------------------------------------------------
 
     def pending(self) -> bool:
-        return bool(self._unlinted) or (self.is_array and self._array_findings is None)
+        """Whether findings are still to be computed (an array's lines are never linted
+        one by one: only its whole check counts)."""
+        if self.is_array:
+            return self._array_findings is None
+        return bool(self._unlinted)
 
     def lint_steps(self, chunk: int = 2000) -> Iterator[int]:
         """Lint every line that has no result, yielding (lines done) every `chunk` lines so

@@ -1,8 +1,10 @@
-"""Rows of a JSON array document found by line through the index of its last check: the
-rows a full read of the array gives, before and after edits."""
+"""JSON array documents in the server: rows found by line through the index of the last
+check (the rows a full read of the array gives, before and after edits); diagnostics
+published once a version."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -83,3 +85,19 @@ async def test_rows_found_after_an_edit(client: LanguageClient, tmp_path: Path) 
     expected = expected_rows(path, edited)
     assert expected[1:4] == [2, 3, 3] and expected[26:30] == [16, None, 29, 30]
     assert await served_rows(client, uri, len(expected)) == expected
+
+
+async def test_diagnostics_published_once(client: LanguageClient, tmp_path: Path) -> None:
+    """Once checked, an array is not published again and again while nothing changes."""
+    published: list[int | None] = []
+
+    def publish(params: lsp.PublishDiagnosticsParams) -> None:
+        client.diagnostics[params.uri] = params.diagnostics
+        published.append(params.version)
+
+    client.protocol.fm.features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    await start(client, tmp_path)
+    uri = await open_doc(client, tmp_path / "data.json", array_text(), "json")
+    await served_rows(client, uri, 3)  # each waits for the current diagnostics
+    await asyncio.sleep(0.2)  # what the server would publish meanwhile arrives
+    assert published == [1]
