@@ -7,7 +7,7 @@ inlay hints), so every face shows the same tokens for the same row and settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sftlint.io import formats
 from sftlint.io.reader import Row
@@ -15,12 +15,15 @@ from sftlint.model import Finding
 from sftlint.rules import checks
 from sftlint.settings import Settings
 
+if TYPE_CHECKING:  # the masking engine is imported only when a tokenizer is configured
+    from sftlint.masking.results import MaskResult
+
 
 @dataclass(slots=True)
 class RowView:
     row: Row
     format: str | None  # None: the row is not a parsed object
-    result: Any  # masking.MaskResult; None without a tokenizer or anything to tokenize
+    result: MaskResult | None  # None without a tokenizer or anything to tokenize
     findings: list[Finding]  # the row checks' findings (file checks need the whole file)
 
 
@@ -40,7 +43,7 @@ def inspect_row(row: Row, settings: Settings) -> RowView:
     return RowView(row, fmt, result, sorted(reporter.findings, key=lambda f: f.sort_key))
 
 
-def _mask_result(ctx: checks.RowContext) -> Any:
+def _mask_result(ctx: checks.RowContext) -> MaskResult | None:
     from sftlint.rules import mask_rules
 
     if not mask_rules.active(ctx):
@@ -56,7 +59,7 @@ def _mask_result(ctx: checks.RowContext) -> Any:
 _NO_TOKENS = ("L013", "L016", "L003", "L012")
 
 
-def no_tokens_reason(result: Any) -> str | None:
+def no_tokens_reason(result: MaskResult | None) -> str | None:
     """Why a row that went through the mask pass has no tokens (None when it has some)."""
     if result is None or result.ids:
         return None
@@ -67,7 +70,7 @@ def no_tokens_reason(result: Any) -> str | None:
     return "the row renders to no tokens"
 
 
-def totals(result: Any) -> dict[str, int] | None:
+def totals(result: MaskResult | None) -> dict[str, int] | None:
     if result is None:
         return None
     return {"tokens": result.total_tokens, "trained": result.trained_tokens}

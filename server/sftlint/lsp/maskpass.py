@@ -96,7 +96,9 @@ class MaskPass:
             if outcome.findings:
                 rows[i] = outcome.findings
             if outcome.tallies:
-                totals.add(*outcome.tallies)
+                # A Tally has what MaskTotals.add reads of a result; the sample of real
+                # results the marker fix needs is taken again below.
+                totals.add(*outcome.tallies)  # type: ignore[arg-type]
                 counted.append((i, outcome))
         if totals.summary.rows_training_nothing and st.settings.strategy == "markers":
             totals.sample = self._sample(lines, counted, settings, st, len(totals.sample))

@@ -12,7 +12,7 @@ import json
 import pathlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sftlint.io import formats
 from sftlint.io.positions import point, utf16_len
@@ -21,6 +21,11 @@ from sftlint.registry import Rule, register
 from sftlint.rules.checks import FileContext, Reporter, RowContext, file_check, row_check
 from sftlint.rules.pretokenized_rules import check_vocab
 from sftlint.settings import Settings
+
+if TYPE_CHECKING:  # the masking engine is imported only when a tokenizer is configured
+    from sftlint.masking.aggregate import FileSummary, MaskTotals
+    from sftlint.masking.settings import MaskSettings
+    from sftlint.masking.tokenizers import TokenizerHandle
 
 # What the offered fixes do, by code (the masking engine's rules carry no fix text).
 _FIXES = {
@@ -53,9 +58,9 @@ _register()
 
 @dataclass(slots=True)
 class MaskState:
-    settings: Any  # masking.MaskSettings
-    handle: Any  # masking.TokenizerHandle
-    totals: Any  # masking.MaskTotals
+    settings: MaskSettings
+    handle: TokenizerHandle
+    totals: MaskTotals
 
 
 def mask_state(settings: Settings) -> MaskState | str:
@@ -390,7 +395,7 @@ def mask_totals(ctx: FileContext) -> None:
     ctx.reporter.stats["mask"] = totals_stats(summary)
 
 
-def report_totals(reporter: Reporter, path: str, totals: Any, st: MaskState) -> Any:
+def report_totals(reporter: Reporter, path: str, totals: MaskTotals, st: MaskState) -> FileSummary:
     """The file-level verdict of `totals` (a `MaskTotals`): its findings (L001 "N of M rows
     train on nothing" with the marker fix, L017 control tokens the tokenizer splits)
     reported at 1:1; returns the `FileSummary`."""
@@ -456,7 +461,7 @@ def _text_range(text: str, start: int, end: int) -> Range:
     return Range(position(start), position(end))
 
 
-def totals_stats(summary: Any) -> dict[str, int]:
+def totals_stats(summary: FileSummary) -> dict[str, int]:
     return {
         "rows": summary.rows,
         "tokens": summary.tokens,
