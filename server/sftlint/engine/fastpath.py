@@ -7,7 +7,8 @@ per shape, with the real functions, and cached; what depends on values (empty co
 control tokens, tool calls, their ids and JSON arguments) is tested here with C-speed
 operations. A row the fast path cannot prove clean goes through every row check, so the
 findings are exactly those of the full checks; the fast path only ever says "nothing to
-report", never reports.
+report", never reports. What "nothing" covers is `PROVED_ABSENT`: the codes of the
+checks it skips (`covered_checks`).
 """
 
 from __future__ import annotations
