@@ -33,6 +33,8 @@ from .messages import mistral_layout
 from .profiles import chat_refusal, parse_tool_arguments, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
+from .templatebounds import bounded
+from .templatebounds import install as install_bounds
 from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
 from .tokenizers import TokenizerHandle, quiet_transformers
 from .toolcalls import tool_call_checks, tool_call_issues
@@ -281,22 +283,24 @@ def _render(
     convo = normalize(messages) if normalize else messages
     render = getattr(ctu, "render_jinja_template", None)
     if render is None:  # an older/newer transformers: the public API, without spans
-        text = ctx.handle.tokenizer.apply_chat_template(
-            convo,
+        with bounded(ctx.template):
+            text = ctx.handle.tokenizer.apply_chat_template(
+                convo,
+                tools=tools,
+                chat_template=ctx.template,
+                tokenize=False,
+                add_generation_prompt=add_generation_prompt,
+            )
+        return text, None
+    with bounded(ctx.template):  # the repository's template is untrusted: time and size
+        rendered, gen = render(
+            conversations=[convo],
             tools=tools,
             chat_template=ctx.template,
-            tokenize=False,
+            return_assistant_tokens_mask=ctx.has_gen,
             add_generation_prompt=add_generation_prompt,
+            **ctx.template_kwargs,
         )
-        return text, None
-    rendered, gen = render(
-        conversations=[convo],
-        tools=tools,
-        chat_template=ctx.template,
-        return_assistant_tokens_mask=ctx.has_gen,
-        add_generation_prompt=add_generation_prompt,
-        **ctx.template_kwargs,
-    )
     spans = [tuple(x) for x in gen[0]] if ctx.has_gen and gen else None
     return rendered[0], spans
 
@@ -310,6 +314,7 @@ def _ctu() -> Any:
         with quiet_transformers():
             from transformers.utils import chat_template_utils
 
+        install_bounds(chat_template_utils)
         _CTU = chat_template_utils
     return _CTU
 
