@@ -170,9 +170,16 @@ def convert(
     if layout == "alpaca":
         return _convert_alpaca(value, columns)
     t = {**DEFAULT_TAGS, **tags}
-    messages = value.get(columns.get("messages", "conversations"))
+    column = columns.get("messages", "conversations")
+    messages = value.get(column)
+    if column not in value:
+        return (
+            f'LLaMA-Factory raises on this row: it reads the turns from the "{column}" column '
+            "(dataset_info columns.messages), which the row does not have; set `columns` in "
+            "the config as in dataset_info.json"
+        )
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-        return "LLaMA-Factory raises on this row: its messages column is not a list of objects"
+        return f'LLaMA-Factory raises on this row: "{column}" is not a list of message objects'
     offset = 0
     if messages and messages[0].get(t["role_tag"]) == t["system_tag"]:
         system = messages[0].get(t["content_tag"])
