@@ -81,19 +81,19 @@ async def test_row_tokens_equal_sftlint_show(client: LanguageClient, tmp_path: P
     got = await call(client, "sftlint/rowTokens", {"uri": uri, "line": 2})
     assert got == show_json(path, 3, str(CHATML))
     assert got["row"] == 3 and got["format"] == "messages" and got["findings"] == []
-    assistant = [(t["text"], t["trained"], t["reason"]) for t in got["tokens"] if t["turn"] == 2]
+    assistant = [(t["text"], t["trained"], t["reason"]) for t in got["tokens"] if t["turn"] == 3]
     assert assistant == [
         ("<|im_start|>", False, "turn header"),
         ("assistant", False, "turn header"),
-        ("↵", False, "turn header"),
+        ("\n", False, "turn header"),
         ("4", True, "assistant"),
         ("<|im_end|>", True, "end of turn"),
-        ("↵", False, "assistant"),
+        ("\n", False, "assistant"),
     ]
     assert got["turns"] == [
-        {"index": 0, "role": "system", "tokens": 8, "trained": 0},
-        {"index": 1, "role": "user", "tokens": 9, "trained": 0},
-        {"index": 2, "role": "assistant", "tokens": 6, "trained": 2},
+        {"turn": 1, "role": "system", "tokens": 8, "trained": 0},
+        {"turn": 2, "role": "user", "tokens": 9, "trained": 0},
+        {"turn": 3, "role": "assistant", "tokens": 6, "trained": 2},
     ]
     assert got["totals"] == {"tokens": 23, "trained": 2}
     # Any line of the row answers for it; a blank line and lines past the end do not.
@@ -158,7 +158,11 @@ async def test_broken_tokenizer_says_why(client: LanguageClient, tmp_path: Path)
     uri = await open_doc(client, tmp_path / "data.jsonl", ROWS)
     got = await call(client, "sftlint/rowTokens", {"uri": uri, "line": 0})
     assert got["tokens"] == [] and got["totals"] is None
-    assert got["message"] == f"tokenizer folder not found: {tmp_path / 'missing'}"
+    missing = tmp_path / "missing"
+    assert got["message"] == (
+        f"unknown tokenizer {str(missing)!r}: not a built-in (mistral-v1, mistral-v3, "
+        f"mistral-tekken), a local folder ({missing} not found) or a Hugging Face repo id"
+    )
     assert [f["code"] for f in got["findings"]] == ["L012"]
     stats = await call(client, "sftlint/fileStats", {"uri": uri})
     assert (stats["tokens"], stats["trainedTokens"]) == (None, None)

@@ -200,7 +200,7 @@ def test_double_bos(gemma):
 
 def test_rules_cover_codes():
     codes = [r.code for r in RULES]
-    assert codes == [f"L{n:03d}" for n in range(1, 17) if n != 15]
+    assert codes == [f"L{n:03d}" for n in range(1, 18) if n != 15]
     for r in RULES:
         assert r.severity in ("error", "warning", "info")
         assert "Bad" in r.explanation and "Good" in r.explanation

@@ -175,7 +175,7 @@ def test_show_json_contract(tmp_path: Path) -> None:
     assert {"id", "text", "trained", "turn"} <= set(tokens[0])
     trained = "".join(t["text"] for t in tokens if t["trained"])
     assert trained == "Paris.<end_of_turn>"
-    assert {t["turn"] for t in tokens if t["trained"]} == {1}
+    assert {t["turn"] for t in tokens if t["trained"]} == {2}  # 1-based, as "turn 2" reads
     assert data["totals"] == {"tokens": len(tokens), "trained": sum(t["trained"] for t in tokens)}
 
 
@@ -468,8 +468,8 @@ def test_llamafactory_reasoning_parts_dropped_from_earlier_turns(tmp_path: Path)
     assert line[127:].startswith('[{"type": "reasoning", "value": "Small primes."}')
     proc = sftlint("show", "train.jsonl:1", "--json", *args, cwd=tmp_path)
     tokens = json.loads(proc.stdout)["tokens"]
-    trained = "".join(t["text"] for t in tokens if t["trained"] and t["turn"] == 3)
-    assert trained == "<think>↵Next␣ones.↵</think>↵↵7␣and␣11.<|im_end|>"
+    trained = "".join(t["text"] for t in tokens if t["trained"] and t["turn"] == 4)
+    assert trained == "<think>\nNext ones.\n</think>\n\n7 and 11.<|im_end|>"
 
 
 def test_slow_and_fast_tokenizers_disagree_at_the_turn(tmp_path: Path) -> None:

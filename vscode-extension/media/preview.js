@@ -53,9 +53,9 @@
     for (const s of sections(tokens)) {
       const sec = el("section", "turn");
       const n = s.tokens.filter((t) => t.trained).length;
-      const turn = s.turn === null ? undefined : (d.turns || []).find((x) => x.index === s.turn);
+      const turn = s.turn === null ? undefined : (d.turns || []).find((x) => x.turn === s.turn);
       const role = turn ? turn.role : null;
-      const name = s.turn === null ? "template" : `turn ${s.turn + 1}${role ? ` · ${role}` : ""}`;
+      const name = s.turn === null ? "template" : `turn ${s.turn}${role ? ` · ${role}` : ""}`;
       const head = el("h2", "turn-header");
       head.append(el("span", "turn-name", name),
         el("span", "turn-counts", `${s.tokens.length} tokens · ${n} trained`));

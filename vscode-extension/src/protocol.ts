@@ -10,13 +10,13 @@ export interface RowTokensParams {
 
 export interface RowToken {
   id: number;
-  /** The token's text, whitespace made visible (␣ space, ↵ newline). */
+  /** The token's own text (the preview makes its whitespace visible). */
   text: string;
   /** Code-point offsets of the token in `rendered`. */
   start: number;
   end: number;
   trained: boolean;
-  /** Index of the turn (0-based), null for template scaffolding outside turns. */
+  /** The turn (1-based, as `turn 2` in messages), null for template scaffolding. */
   turn: number | null;
   /** Why it is trained or masked ("assistant", "turn header", "end of turn", ...). */
   reason: string;
@@ -36,8 +36,8 @@ export interface RowTokensResult {
   /** The row's detected format; null when the row is not a JSON object. */
   format: string | null;
   tokens: RowToken[];
-  /** Per-turn summaries; `index` is the `turn` of the tokens. */
-  turns: { index: number; role: string | null; tokens: number; trained: number }[];
+  /** Per-turn summaries; `turn` is the `turn` of the tokens (1-based). */
+  turns: { turn: number; role: string | null; tokens: number; trained: number }[];
   /** The text the tokenizer saw (chat template applied); null without tokens. */
   rendered: string | null;
   totals: { tokens: number; trained: number } | null;

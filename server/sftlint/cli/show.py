@@ -169,15 +169,21 @@ def print_row(
         out.write(f"{total} tokens, {trained} trained ({share})\n")
         if why := rowview.no_tokens_reason(result):
             out.write(f"No tokens: {why}\n")
-        if not color:
-            out.write("legend: [token] trained, token masked (-100), ␣ space, ↵ newline\n")
+        out.write(_legend(color))
         roles = {t.index: t for t in result.turns}
+        seen: set[int] = set()
         for turn, tokens in _groups(result.tokens):
             if turn is None:
                 title = "template"
+            elif turn in seen:  # the rest of a turn a folded system prompt interrupted
+                summary = roles.get(turn)
+                title = f"turn {turn + 1} · {summary.role if summary else '?'} (continued)"
             else:
+                seen.add(turn)
                 summary = roles.get(turn)
                 role = summary.role if summary else "?"
+                if tokens[0].reason.startswith("system prompt folded"):
+                    role = tokens[0].reason  # inside another turn's header, as the template puts it
                 counts = f"{summary.tokens} tokens, {summary.trained} trained" if summary else ""
                 title = f"turn {turn + 1} · {role} · {counts}"
             out.write("\n" + c(_DIM, title) + "\n  ")
@@ -190,6 +196,15 @@ def print_row(
                 f"{path}:{s.line + 1}:{s.column + 1}: "
                 f"{c(text.COLORS[f.severity], f.code)} {f.message}\n"
             )
+
+
+def _legend(color: bool) -> str:
+    """What the token view's marks mean, with colour or without."""
+    if not color:
+        return "legend: [token] trained, token masked (-100), ␣ space, ↵ newline\n"
+    trained = f"{_TRAINED[0]}trained{_RESET}"
+    masked = f"{_MASKED[0]}masked (-100){_RESET}"
+    return f"legend: {trained} {masked}, ␣ space, ↵ newline\n"
 
 
 def _groups(tokens: list[Any]) -> list[tuple[int | None, list[Any]]]:

@@ -508,8 +508,12 @@ def _finish_chat(
     tok_region: dict[int, tuple[int, int]] = {}
     tok_content: dict[int, tuple[int, int]] = {}
     tok_eot: dict[int, tuple[int, int]] = {}
-    for loc in locs:
+    # A folded system prompt lies inside its host turn's header: placed last, so the
+    # host's header does not claim its tokens.
+    for loc in sorted(locs, key=lambda loc: loc.host is not None):
         why = _ROLE_REASON.get(loc.role, loc.role)
+        if loc.host is not None:
+            why = f"system prompt folded into turn {loc.host + 1}"
         ca = cb = None
         if loc.end > loc.start:
             ca, cb = tok_content[loc.index] = spans.tokens(loc.start, loc.end)

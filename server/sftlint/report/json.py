@@ -73,6 +73,39 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
+# The text view's whitespace glyphs, back to the characters they show.
+_GLYPHS = str.maketrans({"␣": " ", "↵": "\n", "⇥": "\t", "␍": "\r"})
+
+
+def tokens_json(result: Any) -> list[dict[str, Any]]:
+    """A row's tokens: `text` is the token's own text (the glyphs `Token.text` shows
+    whitespace with are the text view's), `turn` 1-based as everywhere people read it."""
+    tokens = result.tokens
+    rendered = result.rendered or ""
+    spans = [(t.start, t.end) for t in tokens]
+    out = []
+    for k, t in enumerate(tokens):
+        shared = spans[k] in (
+            spans[k - 1] if k else None,
+            spans[k + 1] if k + 1 < len(spans) else None,
+        )
+        own = t.end > t.start and not shared
+        out.append(
+            {
+                "id": t.id,
+                # A token with no span of its own (an added BOS, a byte-fallback piece of
+                # one character) is its vocabulary piece.
+                "text": rendered[t.start : t.end] if own else t.text.translate(_GLYPHS),
+                "start": t.start,
+                "end": t.end,
+                "turn": None if t.turn is None else t.turn + 1,
+                "trained": t.trained,
+                "reason": t.reason,
+            }
+        )
+    return out
+
+
 def row_json(filename: str, view: RowView) -> dict[str, Any]:
     """The `sftlint show --json` payload (`row` is the 1-based line where the row starts)."""
     result = view.result
@@ -80,8 +113,13 @@ def row_json(filename: str, view: RowView) -> dict[str, Any]:
         "filename": filename,
         "row": view.row.line + 1,
         "format": view.format,
-        "tokens": [t.as_dict() for t in result.tokens] if result else [],
-        "turns": [t.as_dict() for t in result.turns] if result else [],
+        "tokens": tokens_json(result) if result else [],
+        "turns": [
+            {"turn": t.index + 1, "role": t.role, "tokens": t.tokens, "trained": t.trained}
+            for t in result.turns
+        ]
+        if result
+        else [],
         "rendered": result.rendered if result else None,
         "totals": totals(result),
         "findings": [finding_json(f) for f in view.findings],
