@@ -12,8 +12,8 @@ is `axolotl.cli.preprocess.do_cli` up to its datasets:
                                  #   sample_packing ("Dropped N samples with no trainable tokens")
 Each row is its own one-line JSONL file (carrying every top-level key of its rows file, null where
 the row lacks it, as `datasets` gives the row when it loads the whole file) and its own run, so a
-row the pipeline removes is known by index. When a case has no erroring row, the whole rows file is
-also run in one go and must give the same rows (as a multiset: shuffle_merged_datasets, on by
+row the pipeline removes is known by index. The rows file minus the rows that raise is also run in
+one go and must give the same rows (as a multiset: shuffle_merged_datasets, on by
 default, shuffles even a single dataset) (meta.json: whole_file_check). save_preprocessed_dataset,
 which only writes the final dataset to dataset_prepared_path, is replaced by a no-op (datasets 4.8.4
 starts a spawn-mode process pool for each save: ~6 s a row).
@@ -138,7 +138,6 @@ def main() -> int:
             p = d / f"r{i}.jsonl"
             p.write_text(json.dumps({k: row.get(k) for k in keys}, ensure_ascii=False) + "\n", encoding="utf-8")
             paths.append(p)
-        shutil.copy(rows_path(rows_file), d / "all.jsonl")
         row_files[rows_file] = paths
 
     run_no = 0
@@ -204,15 +203,24 @@ def main() -> int:
                 rec["warnings"] = sorted(set(capture.messages))
             mine.append(rec)
         # the whole rows file in one run must give the per-row results, in order
-        if any(r["status"] == "error" for r in mine):
-            whole[case] = "skipped: some rows raise"
+        raising = [r["row"] for r in mine if r["status"] == "error"]
+        if len(raising) == len(mine):
+            whole[case] = "skipped: every row raises"
         else:
+            # the rows that do not raise, as one file, in one run
+            whole_path = work / "rows" / rows_file.replace(".", "_") / f"all-{run_no}.jsonl"
+            with open(whole_path, "w", encoding="utf-8") as f:
+                for i, line in enumerate(rows_path(rows_file).read_text(encoding="utf-8").splitlines()):
+                    if i not in raising:
+                        f.write(line + "\n")
             try:
-                train, _, _ = run(tok, work / "rows" / rows_file.replace(".", "_") / "all.jsonl", top, ds)
+                train, _, _ = run(tok, whole_path, top, ds)
                 # shuffle_merged_datasets (default true) shuffles even one dataset: compare as multisets
                 got = sorted((list(x["input_ids"]), list(x["labels"])) for x in train)
                 want = sorted((r["input_ids"], r["labels"]) for r in mine if r["status"] == "ok")
                 whole[case] = "match" if got == want else f"MISMATCH: {len(got)} rows vs {len(want)} per row"
+                if raising:
+                    whole[case] += f" (rows {raising} left out: they raise)"
             except Exception as err:
                 whole[case] = f"whole file raises {type(err).__name__}: {' '.join(str(err).split())[:200]}"
         out += mine
