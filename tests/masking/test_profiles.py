@@ -188,3 +188,13 @@ def test_axolotl_empty_turns_train_nothing() -> None:
     both = settings(tokenizer="chatml", trainer="axolotl", roles_to_train=["user", "assistant"])
     empty_question = [{"role": "user", "content": ""}, {"role": "assistant", "content": "Yo"}]
     assert trained_text(analyze_conversation(empty_question, handle, both)) == "Yo<|im_end|>"
+
+
+def test_axolotl_drops_rows_over_sequence_len() -> None:
+    handle = loaded("chatml")
+    axolotl = settings(tokenizer="chatml", trainer="axolotl", max_seq_length=8)
+    res = analyze_conversation(CHAT, handle, axolotl)
+    assert [(i.code, i.message) for i in res.issues] == [
+        ("L016", f"Axolotl drops this row: {len(res.ids)} tokens, more than sequence_len 8")
+    ]
+    assert res.truncated_at is None

@@ -73,6 +73,14 @@ def axolotl(golden: dict[str, Any]) -> dict[str, Any]:
         table["eot-tokens"] = s["eot_tokens"]
     if s.get("sequence_len") is not None:
         table["max-seq-length"] = s["sequence_len"]
+    if s.get("message_field_training"):
+        table["message-field-training"] = s["message_field_training"]
+    if s.get("field_messages"):
+        table["field-messages"] = s["field_messages"]
+    if s.get("train_on_inputs"):
+        table["train-on-prompt"] = True
+    if s.get("chat_template") not in (None, "tokenizer_default"):
+        table["chat-template"] = s["chat_template"]  # Axolotl's built-in of that name
     return table
 
 

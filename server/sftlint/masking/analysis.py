@@ -543,6 +543,12 @@ def _finish_chat(
     if strategy == "completion-only" and settings.profile.chat_completion_is_full:
         strategy = "full"  # TRL: completion_only_loss masks prompt/completion rows only
     trainable = [_trainable(m, settings) for m in messages]
+    train_on_prompt = settings.train_on_prompt
+    if train_on_prompt and not settings.profile.generation_blocks:
+        # Axolotl's train_on_inputs: every turn is trained as a turn (content and end of
+        # turn), the template's headers are not.
+        trainable = [(True, "") for _ in messages]
+        train_on_prompt = False
     if tools and settings.profile.tools_train_last_only:  # mistral-finetune
         last_i = len(messages) - 1
         trainable = [
@@ -563,7 +569,7 @@ def _finish_chat(
         trainable = [(i == last, "prompt" if i != last else "") for i in range(len(messages))]
 
     trained_turns: list[int] = []
-    if strategy == "full" or settings.train_on_prompt:
+    if strategy == "full" or train_on_prompt:
         trained = [True] * n
         for k in range(n):
             reason[k] = "full" if strategy == "full" else "train-on-prompt"
@@ -930,6 +936,10 @@ def _truncate(res: MaskResult, settings: MaskSettings) -> None:
     limit = settings.max_seq_length
     n = len(res.ids)
     if not limit or n <= limit:
+        return
+    if settings.profile.drops_long_rows:  # Axolotl: excess_length_strategy drop (default)
+        why = f"Axolotl drops this row: {n} tokens, more than sequence_len {limit}"
+        res.issues.append(MaskIssue("L016", WARNING, why, None))
         return
     before = sum(res.trained_mask)
     cut_trained = sum(res.trained_mask[limit:])

@@ -57,6 +57,8 @@ class Profile:
     # Axolotl: tool-call arguments given as JSON strings are parsed (the template then
     # writes them back its own way: `{"a":1}` becomes `{"a": 1}`).
     parse_tool_arguments: bool = False
+    # Axolotl: a row longer than sequence_len (max-seq-length) is dropped, not cut.
+    drops_long_rows: bool = False
     # mistral-finetune: a row with `tools` trains only its last message.
     tools_train_last_only: bool = False
 
@@ -109,10 +111,11 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
         return Profile(
             name,
             version,
-            (("strategy", "assistant-only"),),
+            (("strategy", "assistant-only"), ("max_seq_length", 512)),
             generation_blocks=False,
             eot_is_eos=True,
             parse_tool_arguments=True,
+            drops_long_rows=True,
         )
     if name == "llama-factory":
         return Profile(name, version, (("max_seq_length", 2048),))
