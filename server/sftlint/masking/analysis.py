@@ -54,7 +54,11 @@ _EOT_CANDIDATES = (
 )
 _ROLE_REASON = {"user": "user turn", "system": "system", "tool": "tool turn"}
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
-_CACHE_MAX = 50_000
+# Results kept for rows analysed again unchanged (hover, preview, show of a recent row). A
+# file check analyses each row once and the server keeps its own per-row outcomes, so a
+# larger cache only holds memory: a result keeps its ids, mask and tokenizer encoding,
+# ~60 bytes a token (50,000 rows of 550 tokens held 1.6 GB).
+_CACHE_MAX = 64
 # Whitespace runs whose splitting differs between tokenizers (probed, not scanned: cheap).
 _WS_PROBES = ("  ", "\n\n", "\n ", " \n", "\t", "\r", "\xa0", "\u3000")
 
