@@ -51,8 +51,9 @@ class LineTooLong(ValueError):
 
 
 def read_bounded(f: IO[bytes], limit: int = DEFAULT_MAX_LINE_BYTES) -> bytes:
-    """All of `f` (standard input), or LineTooLong as soon as one line passes `limit`
-    bytes: `- < /dev/zero` stops there instead of filling memory."""
+    """All of `f` (standard input), or LineTooLong as soon as the line still being read
+    passes `limit` bytes: `- < /dev/zero` stops there instead of filling memory. (A long
+    line that ended is read; the reader reports it, J013.)"""
     chunks: list[bytes] = []
     since_newline = 0
     while chunk := f.read(1 << 20):
