@@ -20,6 +20,8 @@ BUILTIN_TEMPLATES = (
     "mistral-v3",
     "mistral-tekken",
 )
+# Axolotl's built-ins that the axolotl profile's `chat-template` names (templates/axolotl).
+AXOLOTL_TEMPLATES = ("chatml", "llama3", "gemma3")
 # The built-ins that render tools as mistral-common encodes them (messages.mistral_layout).
 MISTRAL_TEMPLATES = ("mistral-v3", "mistral-tekken")
 _GENERATION = re.compile(r"\{\%-?\s*generation\s*-?\%\}")
@@ -48,6 +50,8 @@ def resolve_template(settings: MaskSettings, tokenizer: object, default: str | N
             f"templates sftlint knows ({', '.join(TEMPLATES)})"
         )
     if spec:
+        if settings.trainer == "axolotl" and spec in AXOLOTL_TEMPLATES:  # Axolotl's own
+            return (TEMPLATE_DIR / "axolotl" / f"{spec}.jinja").read_text(encoding="utf-8")
         if spec in BUILTIN_TEMPLATES:
             return builtin_template(spec)
         if "{%" in spec or "{{" in spec:
