@@ -138,6 +138,19 @@ def main() -> int:
     from llamafactory.hparams import get_train_args
     from llamafactory.model import load_tokenizer
 
+    # Llama3ToolUtils writes "Today Date: <datetime.now()>" into the system turn of rows with
+    # tools: the day is pinned so that re-recording gives the same goldens (see meta "date_pinned").
+    import datetime as _dt
+
+    import llamafactory.data.tool_utils as lf_tool_utils
+
+    class _PinnedDatetime(_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 5, 12, 0, 0, tzinfo=tz)
+
+    lf_tool_utils.datetime = _PinnedDatetime
+
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
     transformers.logging.set_verbosity_error()
@@ -284,8 +297,8 @@ def main() -> int:
         "whole_file_check": whole,
         "rows": len(out),
         "recorded_at": time.strftime("%Y-%m-%d", time.gmtime()),
-        "date_dependent": "template llama3 with tools writes 'Today Date: <recording day>' into the system "
-        "turn (tool_utils.Llama3ToolUtils uses datetime.now()); those rows change with the day recorded",
+        "date_pinned": "template llama3 with tools writes 'Today Date: <datetime.now()>' into the system turn "
+        "(tool_utils.Llama3ToolUtils); record.py pins now() to 2026-12-05, so those rows read 'Today Date: 05 Dec 2026'",
         "seconds": round(time.time() - started, 1),
     }
     (GOLDENS / f"{name}.meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
