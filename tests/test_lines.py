@@ -58,3 +58,12 @@ def test_file_bytes_that_shrank_raise_file_changed(tmp_path: Path) -> None:
             _ = data[44:54]
         with pytest.raises(FileChangedError):
             data.check_unchanged()
+
+
+def test_check_path_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    from sftlint.engine.engine import check_path
+    from sftlint.settings import Settings
+
+    os.mkfifo(tmp_path / "f.jsonl")
+    with pytest.raises(OSError, match=r"is a FIFO \(named pipe\), not a regular file"):
+        check_path(tmp_path / "f.jsonl", Settings())

@@ -20,7 +20,7 @@ from sftlint.io.jsonscan import JSON_TYPES
 from sftlint.io.lines import LongLine, bounded_lines
 from sftlint.io.positions import NO_WIDTH
 from sftlint.io.reader import FileInfo, Row
-from sftlint.io.regular import FileBytes
+from sftlint.io.regular import FileBytes, open_regular
 from sftlint.model import Finding, Severity
 from sftlint.rules import checks
 from sftlint.settings import Settings
@@ -306,7 +306,7 @@ def check_path(
     """
     name = os.fspath(path)
     info = FileInfo(max_line=settings.max_line_bytes)
-    with open(name, "rb") as f:
+    with open_regular(name) as f:  # a FIFO or a device is an OSError, not a hang
         data = FileBytes(f.fileno(), name)
         size = data.size
         load = loader_for_bytes(name, data)

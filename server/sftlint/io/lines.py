@@ -26,7 +26,7 @@ class LongLine(bytes):
 
 
 def line_length(line: bytes) -> int:
-    return line.length if line.__class__ is LongLine else len(line)  # type: ignore[attr-defined]
+    return line.length if isinstance(line, LongLine) else len(line)
 
 
 def bounded_lines(f: IO[bytes], limit: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import BinaryIO
 
 
 class FileChangedError(OSError):
@@ -88,3 +89,18 @@ class FileBytes:
         st = os.fstat(self.fd)
         if (st.st_size, st.st_mtime_ns, st.st_ino) != self._stamp:
             raise FileChangedError(self.path)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """`open(path, "rb")` that never blocks on a FIFO and refuses anything but a regular
+    file (OSError with the reason `why_not_regular` gives)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, _kind(mode), path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

@@ -136,7 +136,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         self.globals[_STEPS] = _steps
         self.globals[_CONCAT] = _concat
 
-    def concat(self, pieces: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, pieces: Iterable[str]) -> str:
         out = []
         for piece in pieces:
             _output(piece)
@@ -173,9 +173,10 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _call(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
+def _call(name: str, args: list[Any], lineno: int) -> nodes.Call:
     call = nodes.Call(nodes.Name(name, "load"), list(args), [], None, None)
-    return call.set_lineno(lineno)
+    call.set_lineno(lineno)
+    return call
 
 
 def _replace(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:
