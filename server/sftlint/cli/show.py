@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -20,10 +20,13 @@ from sftlint.cli.masksetup import add_mask_options, mask_overrides, require_mask
 from sftlint.engine import engine, rowview
 from sftlint.io.reader import FileInfo, Row
 from sftlint.masking import profiles
-from sftlint.model import Severity
+from sftlint.model import Finding, Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
 from sftlint.settings import MaskConfig, settings_for
+
+if TYPE_CHECKING:
+    from sftlint.masking.results import MaskResult
 
 # Alternating backgrounds make token boundaries visible; green = trained, grey = masked.
 _TRAINED = ("\x1b[30;42m", "\x1b[30;102m")
@@ -31,7 +34,7 @@ _MASKED = ("\x1b[2;37;100m", "\x1b[2;37;40m")
 _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show = sub.add_parser("show", help="show rows' tokens and loss mask")
     show.add_argument(
         "target",
@@ -138,8 +141,8 @@ def print_row(
     row: Row,
     fmt: str | None,
     mask: MaskConfig,
-    result: Any,
-    findings: list[Any],
+    result: MaskResult | None,
+    findings: list[Finding],
     color: bool,
 ) -> None:
     def c(code: str, text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -11,6 +11,9 @@ from sftlint.engine import fixes
 from sftlint.engine.rowview import RowView, no_tokens_reason, totals
 from sftlint.io.reader import BOM
 from sftlint.model import Finding, Fix, Range
+
+if TYPE_CHECKING:
+    from sftlint.masking.results import MaskResult
 
 
 def _loc(r: Range) -> tuple[dict[str, int], dict[str, int]]:
@@ -77,7 +80,7 @@ def dumps(value: Any) -> str:
 _GLYPHS = str.maketrans({"␣": " ", "↵": "\n", "⇥": "\t", "␍": "\r"})
 
 
-def tokens_json(result: Any) -> list[dict[str, Any]]:
+def tokens_json(result: MaskResult) -> list[dict[str, Any]]:
     """A row's tokens: `text` is the token's own text (the glyphs `Token.text` shows
     whitespace with are the text view's), `turn` 1-based as everywhere people read it."""
     tokens = result.tokens
