@@ -250,10 +250,10 @@ try {
     assert.ok(headers.some((h) => /turn 2/.test(h)), "a header for the assistant turn");
     // Per-turn counts as the CLI reports them.
     for (const t of truth.turns) {
-      const head = frame.locator(`.turn-header[data-turn="${t.index}"]`);
-      assert.equal(await head.count(), 1, `one header for turn ${t.index + 1}`);
-      assert.equal(Number(await head.getAttribute("data-tokens")), t.tokens, `turn ${t.index + 1} tokens`);
-      assert.equal(Number(await head.getAttribute("data-trained")), t.trained, `turn ${t.index + 1} trained`);
+      const head = frame.locator(`.turn-header[data-turn="${t.turn}"]`);
+      assert.equal(await head.count(), 1, `one header for turn ${t.turn}`);
+      assert.equal(Number(await head.getAttribute("data-tokens")), t.tokens, `turn ${t.turn} tokens`);
+      assert.equal(Number(await head.getAttribute("data-trained")), t.trained, `turn ${t.turn} trained`);
     }
     await shot("preview");
   });
