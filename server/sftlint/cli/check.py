@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ class _Run:
     def _left_alone(self) -> str:
         return "it was left alone, run again" if self.args.fix else "check it again"
 
-    def _progress(self, target: Path) -> Any:
+    def _progress(self, target: Path) -> Callable[[int, int], None] | None:
         if self.args.no_progress or not sys.stderr.isatty():
             return None
         if target.stat().st_size < PROGRESS_MIN_BYTES:
