@@ -57,6 +57,8 @@ class Profile:
     # Axolotl: tool-call arguments given as JSON strings are parsed (the template then
     # writes them back its own way: `{"a":1}` becomes `{"a": 1}`).
     parse_tool_arguments: bool = False
+    # Axolotl: a row's `system` key opens the conversation (its field_system).
+    system_column: bool = False
     # Axolotl: a row longer than sequence_len (max-seq-length) is dropped, not cut.
     drops_long_rows: bool = False
     # mistral-finetune: a row with `tools` trains only its last message.
@@ -116,6 +118,7 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
             eot_is_eos=True,
             parse_tool_arguments=True,
             drops_long_rows=True,
+            system_column=True,
         )
     if name == "llama-factory":
         return Profile(name, version, (("max_seq_length", 2048),))

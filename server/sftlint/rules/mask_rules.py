@@ -235,6 +235,20 @@ _LLAMAFACTORY_LAYOUTS = {
 }
 
 
+def _with_system_column(
+    value: Any, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
+) -> tuple[list[dict[str, Any]], list[tuple[str | int, ...]]]:
+    """Axolotl's `get_conversation_thread`: a row's `system` key (field_system) becomes the
+    first turn when the conversation does not start with one."""
+    if not isinstance(value, dict) or "system" not in value:
+        return messages, paths
+    if messages and messages[0].get("role") == "system":
+        return messages, paths
+    system = value["system"]
+    turn = {"role": "system", "content": system if isinstance(system, str) else ""}
+    return [turn, *messages], [("system",), *paths]
+
+
 def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]]:
     from sftlint.masking import llamafactory
     from sftlint.masking.analysis import analyze_llamafactory
@@ -272,6 +286,8 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
             return masking.not_tokenized(tools.reason, len(turns), roles), paths
         if not messages:
             return None
+        if st.settings.profile.system_column:
+            messages, paths = _with_system_column(value, messages, paths)
         result = masking.analyze_conversation(messages, st.handle, st.settings, tools=tools)
         return result, paths
     if fmt == formats.PROMPT_COMPLETION:
