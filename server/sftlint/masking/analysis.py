@@ -33,8 +33,6 @@ from .messages import mistral_layout
 from .profiles import chat_refusal, parse_tool_arguments, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
-from .templatebounds import bounded
-from .templatebounds import install as install_bounds
 from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
 from .tokenizers import TokenizerHandle, quiet_transformers
 from .toolcalls import tool_call_checks, tool_call_issues
@@ -283,6 +281,8 @@ def _render(
 ) -> tuple[str, list[tuple[int, int]] | None]:
     """Render like `apply_chat_template(tokenize=False)`, plus the generation spans."""
     ctu = _ctu()
+    from .templatebounds import bounded  # jinja2: imported with transformers, not before
+
     normalize = getattr(ctu, "_normalize_chat_messages", None)
     convo = normalize(messages) if normalize else messages
     render = getattr(ctu, "render_jinja_template", None)
@@ -318,7 +318,9 @@ def _ctu() -> Any:
         with quiet_transformers():
             from transformers.utils import chat_template_utils
 
-        install_bounds(chat_template_utils)
+        from .templatebounds import install
+
+        install(chat_template_utils)
         _CTU = chat_template_utils
     return _CTU
 
