@@ -57,6 +57,10 @@ def test_bad_trainer_values_say_why() -> None:
         "trainer: trainer-version 'latest' is not a release number such as 1.16.0"
     )
     with pytest.raises(SettingsError) as err:
+        settings(trainer="trl", trainer_version=1.16)
+    assert str(err.value) == "trainer: trainer and trainer-version: expected strings"
+    assert profiles.label("trl", 1.16) is None  # type: ignore[arg-type]
+    with pytest.raises(SettingsError) as err:
         settings(trainer="unsloth", instruction_part="<|im_start|>user\n")
     assert str(err.value) == "strategy markers needs both instruction-part and response-part"
 

@@ -85,6 +85,8 @@ def normalize(trainer: str) -> str:
 def profile(trainer: str | None, version: str | None = None) -> Profile:
     """The profile of `trainer` at `version` (its current release when None); ValueError
     for an unknown trainer or a version that is not dotted numbers."""
+    if not isinstance(trainer, str | None) or not isinstance(version, str | None):
+        raise ValueError("trainer and trainer-version: expected strings")
     name = normalize(trainer or "generic")
     if name not in TRAINERS:
         raise ValueError(f"unknown value {trainer!r} (expected one of {', '.join(TRAINERS)})")
