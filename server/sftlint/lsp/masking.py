@@ -121,6 +121,10 @@ class MaskService:
         self._handles: dict[tuple, asyncio.Future] = {}
         self._totals: OrderedDict[tuple, tuple[int, int] | None] = OrderedDict()
         self.on_loaded: Callable[[], None] = lambda: None  # the server re-lints
+        # A tokenizer, template or strategy that cannot load: the server tells the user
+        # once (each file still gets its structural lint and one L012).
+        self.on_unusable: Callable[[str], None] = lambda why: None
+        self._told: set[str] = set()
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -144,7 +148,8 @@ class MaskService:
             return settings
         try:
             future = self.handle(settings)
-        except SettingsError:
+        except SettingsError as err:
+            self._unusable(f"masking settings: {err}")
             return settings  # reported by the engine (L012) without loading anything
         if future.done():
             return settings
@@ -176,7 +181,14 @@ class MaskService:
             return handle
 
         handle = await self._progress(f"sftlint: loading tokenizer {mask.tokenizer}", load)
+        if why := handle.error or _template_error(mask, handle):
+            self._unusable(why)
         return mask, handle
+
+    def _unusable(self, why: str) -> None:
+        if why not in self._told:
+            self._told.add(why)
+            self.on_unusable(why)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in the executor (off the thread that reads client messages)."""
@@ -234,3 +246,14 @@ class MaskService:
             return tokens, trained
 
         return await self.run(run)
+
+
+def _template_error(mask: Any, handle: Any) -> str | None:
+    """Why the chat template of `mask` cannot load (None when it can)."""
+    from sftlint.masking.templates import resolve_template
+
+    try:
+        resolve_template(mask, handle.tokenizer, handle.default_template)
+    except (ValueError, OSError) as err:
+        return str(err)
+    return None

@@ -57,6 +57,7 @@ class SftlintServer(LanguageServer):
             lambda title, fn: run_with_progress(self, title, lambda report: fn()),
         )
         self.masks.on_loaded = self._tokenizer_loaded
+        self.masks.on_unusable = self._mask_unusable
         self.linting.masks = self.masks  # the loss-mask passes run on its pass thread
         self.show_ids = False
         self.html_hovers = False  # the client renders <span style> in hovers
@@ -67,6 +68,13 @@ class SftlintServer(LanguageServer):
         self.linting.reconfigure(self.linting.client)
         if not self.linting.push:
             self.workspace_diagnostic_refresh(None)
+
+    def _mask_unusable(self, why: str) -> None:
+        """A setting of the loss mask cannot load: say so once, in the log and to the user
+        (files are still linted, without the L rules)."""
+        message = f"sftlint: {why}; files are checked without the loss mask"
+        self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
+        self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=message))
 
     def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
