@@ -6,6 +6,15 @@ is dropped when the document changed meanwhile: only the newest version is publi
 A JSON array is checked whole, in a thread (`asyncio.to_thread`): the event loop answers
 other requests meanwhile.
 
+A big `didOpen` takes the same path: its text split into lines, linted in chunks. A
+reader that cut the text out of the raw JSON-RPC message and a helper process forked at
+start that linted part of it made a 128 MB open ~0.5 s faster and its peak memory ~4x
+smaller, for ~1,000 lines; VS Code hands no file over 50 MB to an extension, and a 40 MB
+open is within 2.5x `sftlint check` without them (benchmarks/README.md), so they were
+retired. One process forked at start for the array checks was tried too: a hover on
+another document right after an edit of a 30 MB array took 210 ms p95 against 259 ms with
+the thread (a loaded machine), not worth the fork-before-threads rule it brings back.
+
 The loss-mask rules (which tokenize) are not part of that lint: once a version's
 diagnostics are out, the mask pass (`sftlint.lsp.maskpass`) runs on the masking service's
 pass thread over a snapshot of the lines, and its findings are merged into the diagnostics
