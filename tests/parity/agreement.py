@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from parity_cases import GOLDEN_FILES, GOLDENS, ROOT
+from parity_cases import GOLDEN_FILES, GOLDENS, ROOT, ROWS
 from test_parity import ids_and_labels, recorded_day, sftlint_view
 
 from sftlint.masking import llamafactory
@@ -37,6 +37,9 @@ def agreement() -> str:
         c: Counter[str] = Counter()
         for line in path.read_text(encoding="utf-8").splitlines():
             golden = json.loads(line)
+            if not (ROWS / golden["rows_file"]).is_file():
+                print(f"{name}: rows file {golden['rows_file']} absent", file=sys.stderr)
+                continue
             if day := recorded_day(golden):
                 llamafactory.today = lambda day=day: day  # the day the trainer ran
             view = sftlint_view(golden)

@@ -41,7 +41,9 @@ def _params() -> list[Any]:
 
 @cache
 def _rows(rows_file: str) -> tuple[Row, ...]:
-    return tuple(engine.iter_file_rows(str(ROWS / rows_file), FileInfo()))
+    path = ROWS / rows_file
+    assert path.is_file(), f"the golden's rows file {path} is absent"
+    return tuple(engine.iter_file_rows(str(path), FileInfo()))
 
 
 def sftlint_view(golden: dict[str, Any]) -> rowview.RowView:
