@@ -202,3 +202,32 @@ def test_axolotl_drops_rows_over_sequence_len() -> None:
         ("L016", f"Axolotl drops this row: {len(res.ids)} tokens, more than sequence_len 8")
     ]
     assert res.truncated_at is None
+
+
+def test_axolotl_refuses_tools_that_are_not_json(tmp_path: Path) -> None:
+    data = tmp_path / "chat.jsonl"
+    row = '{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]'
+    data.write_text(row + ', "tools": ""}\n', encoding="utf-8")
+    tokenizer = str(FIXTURES / "chatml")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sftlint",
+            "check",
+            str(data),
+            "--no-progress",
+            "--tokenizer",
+            tokenizer,
+            "--trainer",
+            "axolotl",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.stdout.splitlines()[0] == (
+        f'{data}:1:96: L016 Axolotl raises on this row: its "tools" value is a string that is '
+        'not JSON ("Error parsing tool parameters as JSON")'
+    )

@@ -1051,6 +1051,14 @@ def analyze_llamafactory(
     return res
 
 
+def refused(why: str, roles: list[str], turn: int | None = None) -> MaskResult:
+    """The result of a row the profile's trainer refuses before tokenizing it (L016), at
+    `turn` (an index past the turns names a key of the row, as the caller's paths say)."""
+    res = MaskResult(roles=roles)
+    res.issues.append(MaskIssue("L016", WARNING, why, turn))
+    return res
+
+
 def _refused(res: MaskResult, why: str | None) -> None:
     """L016: the profile's trainer refuses or drops the row."""
     if why:

@@ -227,3 +227,17 @@ def _parsed(call: Any) -> Any:
     except ValueError:
         return call
     return {**call, "function": {**call["function"], "arguments": args}}
+
+
+def tools_refusal(prof: Profile, tools: Any) -> str | None:
+    """Axolotl's `_get_tools`: a `tools` value given as a string must be JSON."""
+    if not prof.parse_tool_arguments or not isinstance(tools, str):
+        return None
+    try:
+        json.loads(tools)
+    except ValueError:
+        return (
+            'Axolotl raises on this row: its "tools" value is a string that is not JSON '
+            '("Error parsing tool parameters as JSON")'
+        )
+    return None

@@ -265,6 +265,8 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
     """Mask result of the row plus the JSON path of each turn index it reports (for a
     preference row, its chosen branch)."""
     from sftlint import masking
+    from sftlint.masking import profiles
+    from sftlint.masking.analysis import refused
     from sftlint.masking.messages import NotRendered, row_tools, template_messages
 
     value, fmt = ctx.value, ctx.format
@@ -279,6 +281,9 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         messages = template_messages(turns, fmt)
         tools = row_tools(value, ctx.fields)
         roles = [str(t.role) for t in turns]
+        tools_key = ctx.fields.column("tools", "tools")
+        if why := profiles.tools_refusal(st.settings.profile, value.get(tools_key)):
+            return refused(why, roles, len(turns)), [*paths, (tools_key,)]
         if isinstance(messages, NotRendered):
             return masking.not_tokenized(messages.reason, messages.turn, roles), paths
         if isinstance(tools, NotRendered):  # reported at the tools key
