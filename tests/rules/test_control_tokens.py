@@ -42,3 +42,16 @@ def test_own_family_template_has_no_finding(tmp_path: Path) -> None:
     for name in ("chatml", "llama3"):
         r = _check(tmp_path, "--tokenizer", str(TOKENIZERS / name), "--chat-template", name)
         assert "L017" not in r.stdout, r.stdout
+
+
+def test_show_names_the_split_control_tokens_too(tmp_path: Path) -> None:
+    (tmp_path / "chat.jsonl").write_bytes(ROWS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sftlint", "show", "chat.jsonl:1", "--tokenizer",
+         str(TOKENIZERS / "chatml"), "--chat-template", "llama3"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[-1].startswith(
+        "chat.jsonl:1:1: L017 chat template llama3 writes control tokens that tokenizer "
+    )

@@ -18,12 +18,13 @@ import orjson
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import add_mask_options, mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, rowview
+from sftlint.io.positions import point
 from sftlint.io.reader import FileInfo, Row
 from sftlint.masking import profiles
 from sftlint.model import Finding, Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
-from sftlint.settings import MaskConfig, settings_for
+from sftlint.settings import MaskConfig, Settings, settings_for
 
 if TYPE_CHECKING:
     from sftlint.masking.results import MaskResult
@@ -102,6 +103,7 @@ def run_show(args: argparse.Namespace) -> int:
     overrides = mask_overrides(args)
     settings = settings_for(path, overrides, args.config)
     require_mask(settings, bool(overrides), status_stream(False))
+    file_findings = _file_mask_findings(path, settings)
     if single:
         assert lines is not None
         row = find_row(path, lines[0])
@@ -116,6 +118,7 @@ def run_show(args: argparse.Namespace) -> int:
     shown = 0
     for row in selected:
         view = rowview.inspect_row(row, settings)
+        view.findings[:0] = file_findings
         findings = view.findings
         worst = max([worst, *(f.severity for f in findings)])
         if args.json:
@@ -133,6 +136,22 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"sftlint: error: {path}: no row in lines {lines[0]}-{lines[1]}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if worst >= Severity.WARNING and shown else EXIT_CLEAN
+
+
+def _file_mask_findings(path: Path, settings: Settings) -> list[Finding]:
+    """Findings about the settings every row shares (L017: control tokens the tokenizer
+    splits), which `check` reports once at 1:1 and a row's view would not show."""
+    from sftlint.masking.controltokens import control_token_issue
+    from sftlint.rules import mask_rules
+
+    if not settings.mask.tokenizer or not settings.enabled("L017"):
+        return []
+    state = mask_rules.mask_state(settings)
+    issue = None if isinstance(state, str) else control_token_issue(state.settings, state.handle)
+    if issue is None:
+        return []
+    severity = Severity.parse(issue.severity)
+    return [Finding(issue.code, severity, issue.message, str(path), point(0, 0, 0, 0))]
 
 
 def print_row(
