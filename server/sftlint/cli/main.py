@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,15 @@ def _address(text: str) -> str:
     if not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
     return text
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     transport.add_argument(
         "--ws", type=_address, metavar="HOST:PORT", help="listen for WebSocket clients"
     )
+    serve.add_argument(
+        "--host",
+        metavar="HOST",
+        help="the address --tcp/--ws may bind when it is not loopback (the network can reach it)",
+    )
+    serve.add_argument(
+        "--token",
+        default=os.environ.get("SFTLINT_TOKEN"),
+        help="socket transports: the client's initializationOptions.token must equal it "
+        "(default: $SFTLINT_TOKEN)",
+    )
     return parser
 
 
@@ -146,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from sftlint.lsp.server import serve  # lazy: pygls only for the server
 
-            return serve(tcp=args.tcp, ws=args.ws)
+            host = (args.tcp or args.ws or "").rpartition(":")[0]
+            if host and not _loopback(host) and host != args.host:
+                _commands(parser)["serve"].error(
+                    f"{host} can be reached from the network: pass --host {host} to mean it"
+                )
+            return serve(tcp=args.tcp, ws=args.ws, token=args.token or None)
         if args.command == "check":
             from sftlint.cli.check import run_check
 

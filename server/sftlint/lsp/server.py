@@ -1,16 +1,22 @@
 """`sftlint serve`: the language server, a thin list of handlers over the engine.
 
 LSP types in, engine calls (through the modules beside this one), LSP types out.
+Messages are read by `framing` (strict headers, a size limit) over the transports in
+`transports` (stdio; TCP and WebSocket with one client, an `initialize` first, a token).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls import uris
+from pygls.exceptions import JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -29,22 +35,37 @@ TEST_CRASH = "sftlint.test.crash"  # only with SFTLINT_TEST_COMMANDS=1: proves "
 
 
 class Protocol(LanguageServerProtocol):
-    """pygls's protocol without its own text store: documents live in `LineDocument`s."""
+    """pygls's protocol without its own text store: documents live in `LineDocument`s.
+
+    The document notifications call sftlint's handler directly: pygls keeps one Future
+    per notification whose handler is a generator (its own did_open/did_change/did_close
+    are) and only a request's reply removes it, about 2 KB an edit never returned.
+    """
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
+            handler(params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> None:
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+            handler(params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> None:
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
+            handler(params)
+
+    def handle_message(self, message: Any) -> None:
+        """After `shutdown` a request is refused with InvalidRequest (pygls drops it unanswered,
+        so the client would wait for ever)."""
+        method = getattr(message, "method", None)
+        if self._server.shut_down and hasattr(message, "id") and method not in (None, lsp.EXIT):
+            refused = JsonRpcInvalidRequest(f"{method}: the server is shut down")
+            self._send_response(message.id, error=refused.to_response_error())
+            return
+        super().handle_message(message)
 
 
 class SftlintServer(LanguageServer):
@@ -62,6 +83,7 @@ class SftlintServer(LanguageServer):
         self.show_ids = False
         self.html_hovers = False  # the client renders <span style> in hovers
         self.roots: tuple[str, ...] = ()
+        self.shut_down = False  # `shutdown` answered: every later request is refused
 
     def _tokenizer_loaded(self) -> None:
         """A tokenizer finished loading: lint again, now with the L rules."""
@@ -132,6 +154,11 @@ def initialize(ls: SftlintServer, params: lsp.InitializeParams) -> None:
     folders = [f.uri for f in params.workspace_folders or []] or [params.root_uri or ""]
     ls.roots = tuple(p for p in (uris.to_fs_path(u) for u in folders if u) if p)
     ls.configure(params.initialization_options or {})
+
+
+@feature(lsp.SHUTDOWN)
+def on_shutdown(ls: SftlintServer, params: Any) -> None:
+    ls.shut_down = True
 
 
 @feature(lsp.INITIALIZED, request=False)
@@ -272,12 +299,21 @@ if os.environ.get("SFTLINT_TEST_COMMANDS") == "1":
         run()
 
 
-def serve(tcp: str | None = None, ws: str | None = None) -> int:
-    """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket (pygls's own loops)."""
+def serve(tcp: str | None = None, ws: str | None = None, token: str | None = None) -> int:
+    """Serve over stdio, or on `HOST:PORT` over TCP or WebSocket; the process's exit code.
+
+    The process ends with `os._exit`: a mask pass still running on a pool thread, or the
+    stdin thread blocked in a read, must not keep a server the client told to exit alive.
+    """
+    from sftlint.lsp import transports
+
     if tcp or ws:
         host, _, port = (tcp or ws or "").rpartition(":")
-        start = server.start_tcp if tcp else server.start_ws
-        start(host or "127.0.0.1", int(port))
+        run = transports.run_tcp if tcp else transports.run_ws
+        code = run(server, host or "127.0.0.1", int(port), token)
     else:
-        server.start_io()
-    return 0
+        code = transports.run_stdio(server)
+    logging.shutdown()
+    with contextlib.suppress(ValueError, OSError):  # `exit` closed stdout already
+        sys.stdout.flush()
+    os._exit(code)
