@@ -53,18 +53,42 @@ CASES = [
     ("roles_assistant/eos_all/chatml", "chatml", "chat.jsonl", {}, {"train_on_eos": "all"}),
     ("roles_assistant/eos_last/chatml", "chatml", "chat.jsonl", {}, {"train_on_eos": "last"}),
     ("roles_assistant/eos_none/chatml", "chatml", "chat.jsonl", {}, {"train_on_eos": "none"}),
-    ("roles_user_assistant/eos_turn/chatml", "chatml", "chat.jsonl", {}, {"roles_to_train": ["user", "assistant"]}),
+    (
+        "roles_user_assistant/eos_turn/chatml",
+        "chatml",
+        "chat.jsonl",
+        {},
+        {"roles_to_train": ["user", "assistant"]},
+    ),
     ("train_on_inputs/eos_turn/chatml", "chatml", "chat.jsonl", {"train_on_inputs": True}, {}),
     ("sequence_len_48/chatml", "chatml", "chat.jsonl", {"sequence_len": 48}, {}),
     ("sample_packing/chatml", "chatml", "chat.jsonl", {"sample_packing": True}, {}),
     ("builtin_template_chatml/chatml", "chatml", "chat.jsonl", {}, {"chat_template": "chatml"}),
-    ("message_field_training/chatml", "chatml", "rows_train_flags.jsonl", {}, {"message_field_training": "train"}),
+    (
+        "message_field_training/chatml",
+        "chatml",
+        "rows_train_flags.jsonl",
+        {},
+        {"message_field_training": "train"},
+    ),
     ("sharegpt_mapping/chatml", "chatml", "sharegpt.jsonl", {}, dict(SHAREGPT_MAP)),
     ("roles_assistant/eos_turn/llama3", "llama3", "chat.jsonl", {}, {}),
     ("roles_assistant/eos_all/llama3", "llama3", "chat.jsonl", {}, {"train_on_eos": "all"}),
-    ("roles_user_assistant/eos_turn/llama3", "llama3", "chat.jsonl", {}, {"roles_to_train": ["user", "assistant"]}),
+    (
+        "roles_user_assistant/eos_turn/llama3",
+        "llama3",
+        "chat.jsonl",
+        {},
+        {"roles_to_train": ["user", "assistant"]},
+    ),
     ("builtin_template_llama3/llama3", "llama3", "chat.jsonl", {}, {"chat_template": "llama3"}),
-    ("message_field_training/llama3", "llama3", "rows_train_flags.jsonl", {}, {"message_field_training": "train"}),
+    (
+        "message_field_training/llama3",
+        "llama3",
+        "rows_train_flags.jsonl",
+        {},
+        {"message_field_training": "train"},
+    ),
     ("roles_assistant/eos_turn/gemma", "gemma", "chat.jsonl", {}, {}),
     ("roles_assistant/eos_all/gemma", "gemma", "chat.jsonl", {}, {"train_on_eos": "all"}),
     ("roles_assistant/eos_last/gemma", "gemma", "chat.jsonl", {}, {"train_on_eos": "last"}),
@@ -91,6 +115,10 @@ def rows_path(rows_file: str) -> Path:
 
 def main() -> int:
     os.environ["AXOLOTL_IS_PREPROCESS"] = "1"
+    # save_preprocessed_dataset only writes the final (already filtered) dataset to
+    # dataset_prepared_path; datasets 4.8.4 starts a spawn-mode process pool for every save
+    # (~6 s a row here), so it is replaced by a no-op. Nothing read back depends on it.
+    import axolotl.utils.data.sft as axolotl_sft
     import datasets
     import tokenizers
     import torch
@@ -98,11 +126,6 @@ def main() -> int:
     from axolotl.cli.config import load_cfg
     from axolotl.common.datasets import load_datasets
     from axolotl.utils.dict import DictDefault
-
-    # save_preprocessed_dataset only writes the final (already filtered) dataset to
-    # dataset_prepared_path; datasets 4.8.4 starts a spawn-mode process pool for every save
-    # (~6 s a row here), so it is replaced by a no-op. Nothing read back depends on it.
-    import axolotl.utils.data.sft as axolotl_sft
 
     axolotl_sft.save_preprocessed_dataset = lambda *args, **kwargs: None
 
@@ -119,15 +142,26 @@ def main() -> int:
         d = work / "models" / tok
         shutil.copytree(TOKENIZERS / tok, d)
         (d / "config.json").write_text(
-            json.dumps({"model_type": mtype, "vocab_size": 1024, "hidden_size": 64, "num_hidden_layers": 1,
-                        "num_attention_heads": 2, "num_key_value_heads": 2, "intermediate_size": 128}),
+            json.dumps(
+                {
+                    "model_type": mtype,
+                    "vocab_size": 1024,
+                    "hidden_size": 64,
+                    "num_hidden_layers": 1,
+                    "num_attention_heads": 2,
+                    "num_key_value_heads": 2,
+                    "intermediate_size": 128,
+                }
+            ),
             encoding="utf-8",
         )
         models[tok] = d
 
     row_files: dict[str, list[Path]] = {}
     for rows_file in sorted({c[2] for c in CASES}):
-        parsed = [json.loads(x) for x in rows_path(rows_file).read_text(encoding="utf-8").splitlines()]
+        parsed = [
+            json.loads(x) for x in rows_path(rows_file).read_text(encoding="utf-8").splitlines()
+        ]
         keys: list[str] = []
         for row in parsed:
             keys += [k for k in row if k not in keys]
@@ -136,7 +170,10 @@ def main() -> int:
         paths = []
         for i, row in enumerate(parsed):
             p = d / f"r{i}.jsonl"
-            p.write_text(json.dumps({k: row.get(k) for k in keys}, ensure_ascii=False) + "\n", encoding="utf-8")
+            p.write_text(
+                json.dumps({k: row.get(k) for k in keys}, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
             paths.append(p)
         row_files[rows_file] = paths
 
@@ -159,9 +196,22 @@ def main() -> int:
         }
         cfg = load_cfg(DictDefault(raw), is_preprocess=True)
         cfg.is_preprocess = True
-        resolved = {k: cfg.get(k) for k in ("sequence_len", "train_on_inputs", "sample_packing", "min_sample_len",
-                                            "excess_length_strategy", "eot_tokens")}
-        ds_resolved = {k: v for k, v in dict(cfg.datasets[0]).items() if k not in ("path", "ds_type", "trust_remote_code")}
+        resolved = {
+            k: cfg.get(k)
+            for k in (
+                "sequence_len",
+                "train_on_inputs",
+                "sample_packing",
+                "min_sample_len",
+                "excess_length_strategy",
+                "eot_tokens",
+            )
+        }
+        ds_resolved = {
+            k: v
+            for k, v in dict(cfg.datasets[0]).items()
+            if k not in ("path", "ds_type", "trust_remote_code")
+        }
         meta = load_datasets(cfg=cfg)
         return meta.train_dataset, resolved, ds_resolved
 
@@ -175,31 +225,60 @@ def main() -> int:
         mine = []
         for i, path in enumerate(row_files[rows_file]):
             capture.messages.clear()
-            rec = {"trainer": "axolotl", "trainer_version": version, "case": case, "tokenizer": tok,
-                   "settings": {**top, "datasets": [{"type": "chat_template", **ds}]},
-                   "rows_file": rows_file, "row": i}
+            rec = {
+                "trainer": "axolotl",
+                "trainer_version": version,
+                "case": case,
+                "tokenizer": tok,
+                "settings": {**top, "datasets": [{"type": "chat_template", **ds}]},
+                "rows_file": rows_file,
+                "row": i,
+            }
             try:
                 train, resolved, ds_resolved = run(tok, path, top, ds)
                 rec["settings"] = {**resolved, "datasets": [ds_resolved]}
                 warnings = sorted(set(capture.messages))
                 if len(train) == 1:
-                    rec.update(status="ok", reason=None, input_ids=list(train[0]["input_ids"]),
-                               labels=list(train[0]["labels"]))
+                    rec.update(
+                        status="ok",
+                        reason=None,
+                        input_ids=list(train[0]["input_ids"]),
+                        labels=list(train[0]["labels"]),
+                    )
                 else:
-                    rec.update(status="dropped", reason="; ".join(m for m in warnings if m.startswith("Dropped"))
-                               or "; ".join(warnings) or None, input_ids=None, labels=None)
+                    rec.update(
+                        status="dropped",
+                        reason="; ".join(m for m in warnings if m.startswith("Dropped"))
+                        or "; ".join(warnings)
+                        or None,
+                        input_ids=None,
+                        labels=None,
+                    )
                 rec["warnings"] = warnings
             except ValueError as err:
                 if "no samples left after dropping samples with no trainable tokens" in str(err):
                     why = [m for m in capture.messages if m.startswith("Dropped")]
-                    rec.update(status="dropped", reason="; ".join(why) or str(err)[:200], input_ids=None, labels=None)
+                    rec.update(
+                        status="dropped",
+                        reason="; ".join(why) or str(err)[:200],
+                        input_ids=None,
+                        labels=None,
+                    )
                 else:
-                    rec.update(status="error", reason=f"ValueError: {' '.join(str(err).split())[:300]}",
-                               input_ids=None, labels=None)
+                    rec.update(
+                        status="error",
+                        reason=f"ValueError: {' '.join(str(err).split())[:300]}",
+                        input_ids=None,
+                        labels=None,
+                    )
                 rec["warnings"] = sorted(set(capture.messages))
             except Exception as err:  # the trainer raised on this row
-                rec.update(status="error", reason=f"{type(err).__name__}: {' '.join(str(err).split())[:300]}",
-                           input_ids=None, labels=None)
+                rec.update(
+                    status="error",
+                    reason=f"{type(err).__name__}: {' '.join(str(err).split())[:300]}",
+                    input_ids=None,
+                    labels=None,
+                )
                 rec["warnings"] = sorted(set(capture.messages))
             mine.append(rec)
         # the whole rows file in one run must give the per-row results, in order
@@ -210,7 +289,9 @@ def main() -> int:
             # the rows that do not raise, as one file, in one run
             whole_path = work / "rows" / rows_file.replace(".", "_") / f"all-{run_no}.jsonl"
             with open(whole_path, "w", encoding="utf-8") as f:
-                for i, line in enumerate(rows_path(rows_file).read_text(encoding="utf-8").splitlines()):
+                for i, line in enumerate(
+                    rows_path(rows_file).read_text(encoding="utf-8").splitlines()
+                ):
                     if i not in raising:
                         f.write(line + "\n")
             try:
@@ -218,17 +299,24 @@ def main() -> int:
                 # shuffle_merged_datasets (default true) shuffles even one dataset: compare as multisets
                 got = sorted((list(x["input_ids"]), list(x["labels"])) for x in train)
                 want = sorted((r["input_ids"], r["labels"]) for r in mine if r["status"] == "ok")
-                whole[case] = "match" if got == want else f"MISMATCH: {len(got)} rows vs {len(want)} per row"
+                whole[case] = (
+                    "match" if got == want else f"MISMATCH: {len(got)} rows vs {len(want)} per row"
+                )
                 if raising:
                     whole[case] += f" (rows {raising} left out: they raise)"
             except Exception as err:
-                whole[case] = f"whole file raises {type(err).__name__}: {' '.join(str(err).split())[:200]}"
+                whole[case] = (
+                    f"whole file raises {type(err).__name__}: {' '.join(str(err).split())[:200]}"
+                )
         out += mine
         stats: dict[str, int] = {}
         for r in mine:
             stats[r["status"]] = stats.get(r["status"], 0) + 1
-        print(f"PARITY {case}: {stats} whole file: {whole[case][:80]} ({time.time() - t0:.1f}s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"PARITY {case}: {stats} whole file: {whole[case][:80]} ({time.time() - t0:.1f}s)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     GOLDENS.mkdir(parents=True, exist_ok=True)
     name = f"axolotl-{version}"
@@ -264,7 +352,9 @@ def main() -> int:
         "rows": len(out),
         "seconds": round(time.time() - started, 1),
     }
-    (GOLDENS / f"{name}.meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (GOLDENS / f"{name}.meta.json").write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {len(out)} goldens in {time.time() - started:.0f}s", file=sys.stderr)
     return 0

@@ -62,9 +62,16 @@ class GoldenWriter:
         self.t0 = time.time()
 
     def case(self, case: str, tokenizer: str, settings: dict, rows_file: str, **extra) -> None:
-        self.cases[case] = {"tokenizer": tokenizer, "settings": settings, "rows_file": rows_file, **extra}
+        self.cases[case] = {
+            "tokenizer": tokenizer,
+            "settings": settings,
+            "rows_file": rows_file,
+            **extra,
+        }
 
-    def add(self, case: str, row: int, status: str, reason=None, input_ids=None, labels=None) -> None:
+    def add(
+        self, case: str, row: int, status: str, reason=None, input_ids=None, labels=None
+    ) -> None:
         c = self.cases[case]
         if status == "ok":
             assert input_ids is not None and labels is not None

@@ -83,34 +83,123 @@ BASE = {"train_on_prompt": False, "mask_history": False, "cutoff_len": 2048}
 
 # (case name, tokenizer fixture, rows file, dataset_info entry, settings)
 CASES = [
-    ("sharegpt_openai_tags/default/qwen", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "qwen"}),
-    ("sharegpt_openai_tags/train_on_prompt/qwen", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "qwen", "train_on_prompt": True}),
-    ("sharegpt_openai_tags/mask_history/qwen", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "qwen", "mask_history": True}),
-    ("sharegpt_openai_tags/cutoff_len_32/qwen", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "qwen", "cutoff_len": 32}),
-    ("sharegpt_openai_tags/default/llama3", "llama3", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "llama3"}),
-    ("sharegpt_openai_tags/train_on_prompt/llama3", "llama3", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "llama3", "train_on_prompt": True}),
-    ("sharegpt_openai_tags/mask_history/llama3", "llama3", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "llama3", "mask_history": True}),
-    ("sharegpt_openai_tags/default/gemma", "gemma", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "gemma"}),
-    ("sharegpt_openai_tags/default/gemma3", "gemma", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "gemma3"}),
-    ("sharegpt_openai_tags/cutoff_len_32/gemma", "gemma", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT,
-     {"template": "gemma", "cutoff_len": 32}),
-    ("sharegpt_openai_tags/default/empty", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "empty"}),
-    ("sharegpt_openai_tags/default/default", "chatml", "chat.jsonl", OPENAI_TAGS_AS_SHAREGPT, {"template": "default"}),
+    (
+        "sharegpt_openai_tags/default/qwen",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "qwen"},
+    ),
+    (
+        "sharegpt_openai_tags/train_on_prompt/qwen",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "qwen", "train_on_prompt": True},
+    ),
+    (
+        "sharegpt_openai_tags/mask_history/qwen",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "qwen", "mask_history": True},
+    ),
+    (
+        "sharegpt_openai_tags/cutoff_len_32/qwen",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "qwen", "cutoff_len": 32},
+    ),
+    (
+        "sharegpt_openai_tags/default/llama3",
+        "llama3",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "llama3"},
+    ),
+    (
+        "sharegpt_openai_tags/train_on_prompt/llama3",
+        "llama3",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "llama3", "train_on_prompt": True},
+    ),
+    (
+        "sharegpt_openai_tags/mask_history/llama3",
+        "llama3",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "llama3", "mask_history": True},
+    ),
+    (
+        "sharegpt_openai_tags/default/gemma",
+        "gemma",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "gemma"},
+    ),
+    (
+        "sharegpt_openai_tags/default/gemma3",
+        "gemma",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "gemma3"},
+    ),
+    (
+        "sharegpt_openai_tags/cutoff_len_32/gemma",
+        "gemma",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "gemma", "cutoff_len": 32},
+    ),
+    (
+        "sharegpt_openai_tags/default/empty",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "empty"},
+    ),
+    (
+        "sharegpt_openai_tags/default/default",
+        "chatml",
+        "chat.jsonl",
+        OPENAI_TAGS_AS_SHAREGPT,
+        {"template": "default"},
+    ),
     ("openai/default/qwen", "chatml", "chat.jsonl", OPENAI_FORMATTING, {"template": "qwen"}),
     ("openai/default/llama3", "llama3", "chat.jsonl", OPENAI_FORMATTING, {"template": "llama3"}),
     ("sharegpt/default/qwen", "chatml", "sharegpt.jsonl", SHAREGPT, {"template": "qwen"}),
-    ("sharegpt/train_on_prompt/qwen", "chatml", "sharegpt.jsonl", SHAREGPT, {"template": "qwen", "train_on_prompt": True}),
-    ("sharegpt/mask_history/qwen", "chatml", "sharegpt.jsonl", SHAREGPT, {"template": "qwen", "mask_history": True}),
+    (
+        "sharegpt/train_on_prompt/qwen",
+        "chatml",
+        "sharegpt.jsonl",
+        SHAREGPT,
+        {"template": "qwen", "train_on_prompt": True},
+    ),
+    (
+        "sharegpt/mask_history/qwen",
+        "chatml",
+        "sharegpt.jsonl",
+        SHAREGPT,
+        {"template": "qwen", "mask_history": True},
+    ),
     ("sharegpt/default/llama3", "llama3", "sharegpt.jsonl", SHAREGPT, {"template": "llama3"}),
     ("sharegpt/default/gemma", "gemma", "sharegpt.jsonl", SHAREGPT, {"template": "gemma"}),
-    ("alpaca/default/qwen", "chatml", "prompt_completion.jsonl", ALPACA_FROM_PROMPT_COMPLETION, {"template": "qwen"}),
-    ("alpaca/default/llama3", "llama3", "prompt_completion.jsonl", ALPACA_FROM_PROMPT_COMPLETION,
-     {"template": "llama3"}),
+    (
+        "alpaca/default/qwen",
+        "chatml",
+        "prompt_completion.jsonl",
+        ALPACA_FROM_PROMPT_COMPLETION,
+        {"template": "qwen"},
+    ),
+    (
+        "alpaca/default/llama3",
+        "llama3",
+        "prompt_completion.jsonl",
+        ALPACA_FROM_PROMPT_COMPLETION,
+        {"template": "llama3"},
+    ),
 ]
 
 
@@ -130,19 +219,18 @@ def short(text: str, limit: int = 300) -> str:
 
 
 def main() -> int:
+    # Llama3ToolUtils writes "Today Date: <datetime.now()>" into the system turn of rows with
+    # tools: the day is pinned so that re-recording gives the same goldens (see meta "date_pinned").
+    import datetime as _dt
+
     import datasets
+    import llamafactory.data.tool_utils as lf_tool_utils
     import tokenizers
     import torch
     import transformers
     from llamafactory.data import get_dataset, get_template_and_fix_tokenizer
     from llamafactory.hparams import get_train_args
     from llamafactory.model import load_tokenizer
-
-    # Llama3ToolUtils writes "Today Date: <datetime.now()>" into the system turn of rows with
-    # tools: the day is pinned so that re-recording gives the same goldens (see meta "date_pinned").
-    import datetime as _dt
-
-    import llamafactory.data.tool_utils as lf_tool_utils
 
     class _PinnedDatetime(_dt.datetime):
         @classmethod
@@ -174,7 +262,9 @@ def main() -> int:
         d.mkdir(parents=True)
         for i, row in enumerate(parsed):
             full = {k: row.get(k) for k in keys}
-            (d / f"r{i}.jsonl").write_text(json.dumps(full, ensure_ascii=False) + "\n", encoding="utf-8")
+            (d / f"r{i}.jsonl").write_text(
+                json.dumps(full, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         row_counts[rows_file] = len(lines)
 
     out: list[dict] = []
@@ -188,7 +278,10 @@ def main() -> int:
         n = row_counts[rows_file]
         (data_dir / "dataset_info.json").write_text(
             json.dumps(
-                {"all": {"file_name": "all.jsonl", **info}, **{f"r{i}": {"file_name": f"r{i}.jsonl", **info} for i in range(n)}},
+                {
+                    "all": {"file_name": "all.jsonl", **info},
+                    **{f"r{i}": {"file_name": f"r{i}.jsonl", **info} for i in range(n)},
+                },
                 indent=1,
             ),
             encoding="utf-8",
@@ -225,19 +318,40 @@ def main() -> int:
             }
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    module = get_dataset(template, model_args, data_args, training_args, stage="sft", **tokenizer_module)
+                    module = get_dataset(
+                        template,
+                        model_args,
+                        data_args,
+                        training_args,
+                        stage="sft",
+                        **tokenizer_module,
+                    )
                 ds = module["train_dataset"]
                 assert len(ds) == 1, len(ds)
-                rec.update(status="ok", reason=short("; ".join(capture.messages)) or None,
-                           input_ids=list(ds[0]["input_ids"]), labels=list(ds[0]["labels"]))
+                rec.update(
+                    status="ok",
+                    reason=short("; ".join(capture.messages)) or None,
+                    input_ids=list(ds[0]["input_ids"]),
+                    labels=list(ds[0]["labels"]),
+                )
             except RuntimeError as err:
                 if "Cannot find valid samples" in str(err):
                     why = "; ".join(short(m, 120) for m in capture.messages) or str(err)
                     rec.update(status="dropped", reason=why, input_ids=None, labels=None)
                 else:
-                    rec.update(status="error", reason=short(f"{type(err).__name__}: {err}"), input_ids=None, labels=None)
+                    rec.update(
+                        status="error",
+                        reason=short(f"{type(err).__name__}: {err}"),
+                        input_ids=None,
+                        labels=None,
+                    )
             except Exception as err:  # the trainer raised on this row
-                rec.update(status="error", reason=short(f"{type(err).__name__}: {err}"), input_ids=None, labels=None)
+                rec.update(
+                    status="error",
+                    reason=short(f"{type(err).__name__}: {err}"),
+                    input_ids=None,
+                    labels=None,
+                )
             out.append(rec)
         mine = [r for r in out if r["case"] == case]
         raising = [r["row"] for r in mine if r["status"] == "error"]
@@ -246,16 +360,27 @@ def main() -> int:
         else:
             # the rows that do not raise, as one file, in one get_dataset run
             with open(data_dir / "all.jsonl", "w", encoding="utf-8") as f:
-                for i, line in enumerate((ROWS / rows_file).read_text(encoding="utf-8").splitlines()):
+                for i, line in enumerate(
+                    (ROWS / rows_file).read_text(encoding="utf-8").splitlines()
+                ):
                     if i not in raising:
                         f.write(line + "\n")
             data_args.dataset = ["all"]
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    module = get_dataset(template, model_args, data_args, training_args, stage="sft", **tokenizer_module)
+                    module = get_dataset(
+                        template,
+                        model_args,
+                        data_args,
+                        training_args,
+                        stage="sft",
+                        **tokenizer_module,
+                    )
                 got = [(list(x["input_ids"]), list(x["labels"])) for x in module["train_dataset"]]
                 want = [(r["input_ids"], r["labels"]) for r in mine if r["status"] == "ok"]
-                whole[case] = "match" if got == want else f"MISMATCH: {len(got)} rows vs {len(want)} per row"
+                whole[case] = (
+                    "match" if got == want else f"MISMATCH: {len(got)} rows vs {len(want)} per row"
+                )
                 if raising:
                     whole[case] += f" (rows {raising} left out: they raise)"
             except Exception as err:
@@ -301,7 +426,9 @@ def main() -> int:
         "(tool_utils.Llama3ToolUtils); record.py pins now() to 2026-12-05, so those rows read 'Today Date: 05 Dec 2026'",
         "seconds": round(time.time() - started, 1),
     }
-    (GOLDENS / f"{name}.meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (GOLDENS / f"{name}.meta.json").write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {len(out)} goldens in {time.time() - started:.0f}s", file=sys.stderr)
     return 0

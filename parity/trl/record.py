@@ -26,14 +26,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 
-import datasets  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-import trl  # noqa: E402
-from datasets import Dataset  # noqa: E402
-from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions  # noqa: E402
-from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM  # noqa: E402
-from trl import SFTConfig, SFTTrainer  # noqa: E402
+import datasets
+import torch
+import transformers
+import trl
+from datasets import Dataset
+from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions
+from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from trl import SFTConfig, SFTTrainer
 
 datasets.disable_progress_bars()
 datasets.disable_caching()
@@ -52,9 +52,24 @@ for tok in ("chatml", "llama3", "gemma"):
     # completion_only_loss defaults to None = on for prompt/completion datasets.
     CASES.append((f"completion_only/{tok}", tok, "prompt_completion.jsonl", {}))
 CASES += [
-    ("completion_only_off/chatml", "chatml", "prompt_completion.jsonl", {"completion_only_loss": False}),
-    ("completion_and_assistant_only/chatml", "chatml", "prompt_completion.jsonl", {"assistant_only_loss": True}),
-    ("assistant_only_max_length_64/chatml", "chatml", "chat.jsonl", {"assistant_only_loss": True, "max_length": 64}),
+    (
+        "completion_only_off/chatml",
+        "chatml",
+        "prompt_completion.jsonl",
+        {"completion_only_loss": False},
+    ),
+    (
+        "completion_and_assistant_only/chatml",
+        "chatml",
+        "prompt_completion.jsonl",
+        {"assistant_only_loss": True},
+    ),
+    (
+        "assistant_only_max_length_64/chatml",
+        "chatml",
+        "chat.jsonl",
+        {"assistant_only_loss": True, "max_length": 64},
+    ),
     ("default_max_length_64/chatml", "chatml", "chat.jsonl", {"max_length": 64}),
 ]
 RECORDED_SETTINGS = (
@@ -90,7 +105,9 @@ def first_good_row(rows: list[dict], rows_file: str) -> dict:
     return rows[0]
 
 
-def run_case(w: GoldenWriter, case: str, tok_name: str, rows_file: str, overrides: dict, outdir: str) -> None:
+def run_case(
+    w: GoldenWriter, case: str, tok_name: str, rows_file: str, overrides: dict, outdir: str
+) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path(tok_name))
     rows = read_rows(rows_file)
     args = SFTConfig(
@@ -115,13 +132,23 @@ def run_case(w: GoldenWriter, case: str, tok_name: str, rows_file: str, override
     for i, row in enumerate(rows):
         try:
             prepared = trainer._prepare_dataset(
-                Dataset.from_list([row]), trainer.processing_class, trainer.args, trainer.args.packing, None, "train"
+                Dataset.from_list([row]),
+                trainer.processing_class,
+                trainer.args,
+                trainer.args.packing,
+                None,
+                "train",
             )
         except Exception as e:  # the trainer's own message, e.g. a template error
             w.add(case, i, "error", short_error(e))
             continue
         if len(prepared) == 0:
-            w.add(case, i, "dropped", "SFTTrainer._prepare_dataset filtered the row out: fully masked after truncation to max_length (\"Dropping fully masked examples\")")
+            w.add(
+                case,
+                i,
+                "dropped",
+                'SFTTrainer._prepare_dataset filtered the row out: fully masked after truncation to max_length ("Dropping fully masked examples")',
+            )
             continue
         example = prepared[0]
         batch = trainer.data_collator([example])
@@ -149,7 +176,9 @@ def main() -> None:
     }
     out = w.write(
         {
-            "versions": versions("trl", "transformers", "tokenizers", "datasets", "torch", "accelerate", "jinja2"),
+            "versions": versions(
+                "trl", "transformers", "tokenizers", "datasets", "torch", "accelerate", "jinja2"
+            ),
             "upstream": upstream,
             "how": "each row alone: Dataset.from_list([row]) -> trainer._prepare_dataset(...) -> trainer.data_collator([example]); "
             "model: random LlamaForCausalLM(hidden 16, 1 layer) with the tokenizer's vocab size, CPU",

@@ -40,16 +40,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 
-import datasets  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-import unsloth_zoo  # noqa: E402
-from datasets import Dataset  # noqa: E402
-from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions  # noqa: E402
-from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM  # noqa: E402
-from trl import SFTConfig, SFTTrainer  # noqa: E402
-from unsloth_zoo import dataset_utils  # noqa: E402
-from unsloth_zoo.dataset_utils import sft_prepare_dataset, train_on_responses_only  # noqa: E402
+import datasets
+import torch
+import transformers
+import unsloth_zoo
+from datasets import Dataset
+from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions
+from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from trl import SFTConfig, SFTTrainer
+from unsloth_zoo.dataset_utils import sft_prepare_dataset, train_on_responses_only
 
 datasets.disable_progress_bars()
 datasets.disable_caching()
@@ -62,7 +61,10 @@ SFTTrainer._prepare_dataset = sft_prepare_dataset
 VERSION = unsloth_zoo.__version__
 MARKERS = {
     "chatml": ("<|im_start|>user\n", "<|im_start|>assistant\n"),
-    "llama3": ("<|start_header_id|>user<|end_header_id|>\n\n", "<|start_header_id|>assistant<|end_header_id|>\n\n"),
+    "llama3": (
+        "<|start_header_id|>user<|end_header_id|>\n\n",
+        "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    ),
     "gemma": ("<start_of_turn>user\n", "<start_of_turn>model\n"),
 }
 # (case, tokenizer, instruction_part, response_part, extra train_on_responses_only kwargs, SFTConfig overrides)
@@ -70,7 +72,14 @@ CASES = [(f"responses_only/{t}", t, *MARKERS[t], {}, {}) for t in ("chatml", "ll
 CASES += [
     # failure 1: bare markers on Gemma
     ("wrong_markers/gemma", "gemma", "user\n", "model\n", {}, {}),
-    ("wrong_markers_assistant/gemma", "gemma", "<start_of_turn>user\n", "<start_of_turn>assistant\n", {}, {}),
+    (
+        "wrong_markers_assistant/gemma",
+        "gemma",
+        "<start_of_turn>user\n",
+        "<start_of_turn>assistant\n",
+        {},
+        {},
+    ),
     ("last_response_only/chatml", "chatml", *MARKERS["chatml"], {"last_response_only": True}, {}),
     ("responses_only_max_length_64/chatml", "chatml", *MARKERS["chatml"], {}, {"max_length": 64}),
 ]
@@ -95,7 +104,9 @@ def render(tokenizer, row: dict) -> str:
     return tokenizer.apply_chat_template(row["messages"], tools=row.get("tools"), tokenize=False)
 
 
-def run_case(w: GoldenWriter, case, tok_name, instruction_part, response_part, kwargs, overrides, outdir) -> None:
+def run_case(
+    w: GoldenWriter, case, tok_name, instruction_part, response_part, kwargs, overrides, outdir
+) -> None:
     rows = read_rows("chat.jsonl")
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path(tok_name))
     texts: dict[int, str] = {}
@@ -128,7 +139,12 @@ def run_case(w: GoldenWriter, case, tok_name, instruction_part, response_part, k
     # The masking closure (the same code the trainer-level call maps over the dataset).
     with contextlib.redirect_stdout(log):
         fn = train_on_responses_only(
-            None, instruction_part, response_part, tokenizer=tokenizer, return_function=True, **kwargs
+            None,
+            instruction_part,
+            response_part,
+            tokenizer=tokenizer,
+            return_function=True,
+            **kwargs,
         )
     labels = {i: fn({"input_ids": [ids[i]]})["labels"][0] for i in order}
 
@@ -142,7 +158,10 @@ def run_case(w: GoldenWriter, case, tok_name, instruction_part, response_part, k
         outcome, message = "error", short_error(e)
     printed = out.getvalue()
     removed_msg = next((ln.strip() for ln in printed.splitlines() if "Removed" in ln), None)
-    detected = next((ln.strip() for ln in (log.getvalue() + printed).splitlines() if "Auto-detected" in ln), None)
+    detected = next(
+        (ln.strip() for ln in (log.getvalue() + printed).splitlines() if "Auto-detected" in ln),
+        None,
+    )
 
     fully_masked = [i for i in order if all(x == -100 for x in labels[i])]
     if outcome == "ok":
@@ -192,10 +211,15 @@ def main() -> None:
             t = time.time()
             run_case(w, case, tok, ip, rp, kwargs, overrides, outdir)
             c = w.cases[case]
-            print(f"{case}: {time.time() - t:.1f}s {c['dataset_outcome']} {(c['dataset_message'] or '')[:120]}", flush=True)
+            print(
+                f"{case}: {time.time() - t:.1f}s {c['dataset_outcome']} {(c['dataset_message'] or '')[:120]}",
+                flush=True,
+            )
     out = w.write(
         {
-            "versions": versions("unsloth_zoo", "trl", "transformers", "tokenizers", "datasets", "torch"),
+            "versions": versions(
+                "unsloth_zoo", "trl", "transformers", "tokenizers", "datasets", "torch"
+            ),
             "upstream": {
                 "file": "unsloth_zoo/dataset_utils.py",
                 "functions": [

@@ -10,4 +10,6 @@ __version__ = "0.0.0+parity-stub"
 
 
 def __getattr__(name):
-    raise ImportError(f"torchaudio.{name}: torchaudio is a stub in the parity venv (text-only rows)")
+    raise ImportError(
+        f"torchaudio.{name}: torchaudio is a stub in the parity venv (text-only rows)"
+    )
