@@ -95,6 +95,9 @@ class Finding:
     fixes: list[Fix] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
     row_line: int | None = None  # first line of the row the finding belongs to (0-based)
+    # What makes rows share this finding, when the message says more than its cause
+    # (findings of one code and one cause print once for a file: report/groups.py).
+    cause: str | None = None
 
     @property
     def sort_key(self) -> tuple:

@@ -11,6 +11,7 @@ from sftlint.engine import fixes
 from sftlint.engine.rowview import RowView, no_tokens_reason, totals
 from sftlint.io.reader import BOM
 from sftlint.model import Finding, Fix, Range
+from sftlint.report import groups
 
 if TYPE_CHECKING:
     from sftlint.masking.results import MaskResult
@@ -43,6 +44,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
             {"filename": r.path, "message": r.message, "location": _loc(r.range)[0]}
             for r in f.related
         ],
+        "group": groups.group_key(f),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
-from sftlint.report import github, json, sarif, text
+from sftlint.report import github, groups, json, sarif, text
 
 
 def render(
@@ -48,8 +48,8 @@ def render(
         for f in findings:
             out.write(github.github(f))
     else:
-        for f in findings:
-            out.write(text.text_line(f, color=color, unsafe=unsafe_fixes))
+        for group in groups.grouped(findings):
+            out.write(text.group_line(group, color=color, unsafe=unsafe_fixes))
         text.summary(
             results, findings, out, color=color, fixed=fixed, failed=failed, unsafe=unsafe_fixes
         )

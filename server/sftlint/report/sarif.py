@@ -7,6 +7,7 @@ from typing import Any
 
 from sftlint import __version__, registry
 from sftlint.model import Finding, Fix, Range, Severity
+from sftlint.report import groups
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -66,6 +67,8 @@ def _sarif_result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     }
     if f.code in index:
         result["ruleIndex"] = index[f.code]
+    # Findings of one code and one cause (report/groups.py), as SARIF viewers group them.
+    result["partialFingerprints"] = {"sftlintGroup/v1": groups.group_key(f)}
     if f.related:
         result["relatedLocations"] = [
             {

@@ -10,6 +10,7 @@ from typing import IO, Any
 from sftlint import registry
 from sftlint.engine import fixes
 from sftlint.model import Finding, Severity
+from sftlint.report import groups
 
 COLORS = {
     Severity.ERROR: "\x1b[1;31m",
@@ -79,6 +80,21 @@ def text_line(f: Finding, *, color: bool, unsafe: bool = False) -> str:
     return f"{where} {code}{mark} {f.message}\n"
 
 
+def group_line(group: list[Finding], *, color: bool, unsafe: bool = False) -> str:
+    """One line for a cause many rows of a file share: the first finding, the number of
+    rows, the first rows and the fix (`--format json` lists every row)."""
+    first = group[0]
+    if len(group) == 1:
+        return text_line(first, color=color, unsafe=unsafe)
+    rows = sorted({groups.row_of(f) for f in group})
+    shown = ", ".join(str(r) for r in rows[: groups.SHOWN_ROWS])
+    more = ", …" if len(rows) > groups.SHOWN_ROWS else ""
+    fix = fixes.safe_fix(first, unsafe) or (first.fixes[0] if first.fixes else None)
+    how = f"; fix: {fix.title}" if fix else ""
+    line = text_line(first, color=color, unsafe=unsafe).rstrip("\n")
+    return f"{line} [{len(group):,} findings in {_plural(len(rows), 'row')}: {shown}{more}{how}]\n"
+
+
 def mask_summary(results: list[Any], out: IO[str]) -> None:
     """Token totals of the files checked with a tokenizer (the mask rules' stats)."""
     stats = [r.stats["mask"] for r in results if "mask" in getattr(r, "stats", {})]
@@ -127,6 +143,13 @@ def summary(
     out.write(
         f"Found {_plural(len(findings), 'problem')} ({', '.join(parts)}) in {files}, {rows}.\n"
     )
+    many = [g for g in groups.grouped(findings) if len(g) > 1]
+    if many:
+        covered = sum(len(g) for g in many)
+        out.write(
+            f"{_plural(covered, 'problem')} of {_plural(len(many), 'cause')} shown once per "
+            "file, with their row counts (`--format json` lists every row).\n"
+        )
     n_fixable = sum(1 for f in findings if fixable(f, unsafe))
     hidden = 0 if unsafe else sum(1 for f in findings if fixable(f, True)) - n_fixable
     hint = f"{FIX_HINT} --unsafe-fixes" if unsafe else FIX_HINT
