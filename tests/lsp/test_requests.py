@@ -206,7 +206,9 @@ async def test_untrusted_workspace_skips_its_tokenizer(
     got = await call(client, "sftlint/rowTokens", {"uri": uri, "line": 0})
     assert got["tokens"] == []
     held = tmp_path / "tok"
-    note = f'untrusted workspace: tokenizer "{held}" not loaded (it is inside the workspace)'
+    note = (
+        f'untrusted workspace: tokenizer "{held}" not loaded (only built-ins until it is trusted)'
+    )
     assert got["message"] == note
     stats = await call(client, "sftlint/fileStats", {"uri": uri})
     assert (stats["tokenizer"], stats["tokens"]) == (None, None)
@@ -218,6 +220,25 @@ async def test_untrusted_workspace_skips_its_tokenizer(
         )
     )
     assert h.contents.value.endswith(f"\n\n---\n\n*Restricted mode:* {note}.")
+
+
+async def test_untrusted_workspace_skips_a_tokenizer_outside_it(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """`tokenizer = "../tok"` reaches out of the workspace: held back all the same."""
+    shutil.copytree(CHATML, tmp_path / "tok")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "sftlint.toml").write_text('tokenizer = "../tok"\n')
+    await start(client, root, options={"workspace-trusted": False})
+    uri = await open_doc(client, root / "data.jsonl", ROWS)
+    got = await call(client, "sftlint/rowTokens", {"uri": uri, "line": 0})
+    assert got["tokens"] == []
+    held = (root / "../tok").resolve()
+    assert got["message"] == (
+        f'untrusted workspace: tokenizer "{held}" not loaded (only built-ins until it is trusted)'
+    )
+    assert client.progress_reports == {}  # nothing was loaded
 
 
 async def test_untrusted_workspace_keeps_builtins(client: LanguageClient, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -71,26 +72,18 @@ def withheld_note(settings: Settings) -> str | None:
     if not held:
         return None
     names = ", ".join(f'{k} "{v}"' for k, v in held)
-    return f"untrusted workspace: {names} not loaded (it is inside the workspace)"
-
-
-def _inside(path: Path, roots: list[Path]) -> bool:
-    try:
-        path = path.resolve()
-    except OSError:
-        return True
-    return any(path == r or r in path.parents for r in roots)
+    return f"untrusted workspace: {names} not loaded (only built-ins until it is trusted)"
 
 
 def untrusted(settings: Settings, client: ClientSettings) -> Settings:
     """In an untrusted workspace: drop the tokenizer and chat template values of config files
-    that load from the workspace (a tokenizer folder carries its own template; templates are
-    code). Built-in names and Hugging Face cache ids stay; values the editor sent were
-    vetted by the editor."""
+    that load local files, wherever they are (`../tok` outside the workspace as much as
+    `tok` inside it: a tokenizer folder carries its own template, and templates are code).
+    Built-in names and Hugging Face cache ids stay; values the editor sent were vetted by
+    the editor."""
     from sftlint.masking import BUILTIN_TEMPLATES, BUILTIN_TOKENIZERS
 
     base = settings.config_path.parent if settings.config_path else Path.cwd()
-    roots = [Path(r).resolve() for r in client.roots] or [base.resolve()]
     held: dict[str, str] = {}
     for key in _PATH_KEYS:
         value = getattr(settings.mask, key.replace("-", "_"))
@@ -101,7 +94,7 @@ def untrusted(settings: Settings, client: ClientSettings) -> Settings:
         inline = "{%" in value or "{{" in value
         path = Path(value).expanduser()
         path = path if path.is_absolute() else base / path
-        if inline or (path.exists() and _inside(path, roots)):
+        if inline or os.path.lexists(path):
             held[key] = value
     if not held:
         return settings
