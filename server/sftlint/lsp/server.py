@@ -42,6 +42,8 @@ class Protocol(LanguageServerProtocol):
     are) and only a request's reply removes it, about 2 KB an edit never returned.
     """
 
+    _server: SftlintServer
+
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
