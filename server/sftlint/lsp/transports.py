@@ -29,7 +29,7 @@ log = logging.getLogger("sftlint.lsp")
 class _Stdin(StdinAsyncReader):
     """pygls's stdin reader with a bounded readline (a 3 GB line is not read into memory)."""
 
-    def readline(self):  # type: ignore[override]
+    def readline(self):
         return self.loop.run_in_executor(self.executor, self.stdin.readline, MAX_HEADER_LINE + 1)
 
 
@@ -71,6 +71,7 @@ def run_stdio(server: Any) -> int:
 def run_tcp(server: Any, host: str, port: int, token: str | None) -> int:
     server._stop_event = stop = threading.Event()
     session = Session(token)
+    listener: Any = None  # the asyncio server, once main() has started it
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -99,7 +100,6 @@ def run_tcp(server: Any, host: str, port: int, token: str | None) -> int:
             with contextlib.suppress(asyncio.CancelledError):  # closed: the session ended
                 await listener.serve_forever()
 
-    listener: Any = None
     try:
         asyncio.run(main())
     except SystemExit as done:
@@ -116,6 +116,7 @@ def run_ws(server: Any, host: str, port: int, token: str | None) -> int:
 
     session = Session(token)
     server._stop_event = threading.Event()
+    listener: Any = None  # the WebSocket server, once main() has started it
 
     async def connection(ws: ServerConnection) -> None:
         if session.busy:
@@ -150,7 +151,6 @@ def run_ws(server: Any, host: str, port: int, token: str | None) -> int:
             with contextlib.suppress(asyncio.CancelledError):  # closed: the session ended
                 await listener.serve_forever()
 
-    listener: Any = None
     try:
         asyncio.run(main())
     except SystemExit as done:
