@@ -114,6 +114,29 @@ def test_nul_byte() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [
+        ("utf-16", "UTF-16 LE"),  # Python writes the BOM, little-endian
+        ("utf-16-be", "UTF-16"),
+        ("utf-32", "UTF-32 LE"),
+        ("utf-32-le", "UTF-32"),
+    ],
+)
+def test_utf16_and_utf32_files_are_named(encoding: str, named: str) -> None:
+    """Every row of a UTF-16/32 file has NULs: say which encoding, not "binary"."""
+    data = '{"a": 1}\n{"a": 2}\n'.encode(encoding)
+    got = found("d.jsonl", data)
+    first = f"NUL byte in the row: the file looks {named} encoded; re-save it as UTF-8"
+    later = first.replace(named, named.split()[0])
+    tail = [("J008", later)] if named.endswith("LE") or encoding.endswith("le") else []
+    assert [(code, message) for code, _, message in got] == [
+        ("J008", first),
+        ("J008", later),
+        *tail,  # the NULs after a little-endian file's last newline
+    ]
+
+
 def test_duplicate_keys_nested_and_in_arrays() -> None:
     data = b'{"a": 1, "b": {"c": 1, "c": 2}, "l": [{"x": 1, "x": 2}], "a": 3}\n'
     dup = "the last one silently wins, the earlier value is lost"

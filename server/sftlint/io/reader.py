@@ -156,17 +156,49 @@ def _line_range(line: int, offset: int, raw: bytes, start: int, end: int) -> Ran
     return Range(pos(start), pos(end))
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32 text (by its BOM, or by NULs in every 2nd or all but every 4th
+    byte): JSON in those encodings is all NULs to a UTF-8 reader, not binary junk."""
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return name
+    # Lines split at the 0x0A byte, so a row can start mid code unit: look at each phase.
+    # What follows a little-endian file's last newline is that newline's 1 or 3 NULs.
+    if raw in (b"\x00", b"\x00" * 3):
+        return "UTF-16" if len(raw) == 1 else "UTF-32"
+    sample = raw[:256].rstrip(b"\r\x00")
+    if len(sample) < 8:
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        for phase in range(width):
+            text = sample[phase::width]
+            rest = bytes(b for i, b in enumerate(sample) if i % width != phase)
+            if text and b"\x00" not in text and rest.count(0) == len(rest):
+                return name
+    return None
+
+
 def parse_row(row: Row) -> None:
     """Parse `row.raw` into `row.value`, recording every problem of the JSON itself."""
     raw = row.raw
     if b"\x00" in raw:
         at = raw.index(b"\x00")
+        encoding = wide_encoding(raw)
+        message = (
+            f"NUL byte in the row: the file looks {encoding} encoded; re-save it as UTF-8"
+            if encoding
+            else "NUL byte in the row: the file is binary or corrupted here"
+        )
         row.problems.append(
-            Problem(
-                "J008",
-                "NUL byte in the row: the file is binary or corrupted here",
-                _line_range(row.line, row.offset, raw, at, at + 1),
-            )
+            Problem("J008", message, _line_range(row.line, row.offset, raw, at, at + 1))
         )
         return
     try:
