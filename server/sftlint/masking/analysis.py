@@ -282,12 +282,14 @@ def _render(
     """Render like `apply_chat_template(tokenize=False)`, plus the generation spans."""
     ctu = _ctu()
     from .templatebounds import bounded  # jinja2: imported with transformers, not before
+    template = ctx.template
+    assert template is not None  # else _context set template_error and nothing renders
 
     normalize = getattr(ctu, "_normalize_chat_messages", None)
     convo = normalize(messages) if normalize else messages
     render = getattr(ctu, "render_jinja_template", None)
     if render is None:  # an older/newer transformers: the public API, without spans
-        with bounded(ctx.template):
+        with bounded(template):
             text = ctx.handle.tokenizer.apply_chat_template(
                 convo,
                 tools=tools,
@@ -296,7 +298,7 @@ def _render(
                 add_generation_prompt=add_generation_prompt,
             )
         return text, None
-    with bounded(ctx.template):  # the repository's template is untrusted: time and size
+    with bounded(template):  # the repository's template is untrusted: time and size
         rendered, gen = render(
             conversations=[convo],
             tools=tools,
