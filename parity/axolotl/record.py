@@ -47,7 +47,7 @@ SHAREGPT_MAP = {
     "message_property_mappings": {"role": "from", "content": "value"},
 }
 
-# (case name, tokenizer fixture, rows file (in parity/rows or parity/axolotl), top-level cfg, dataset cfg)
+# (case name, tokenizer fixture, rows file (in parity/rows), top-level cfg, dataset cfg)
 CASES = [
     ("roles_assistant/eos_turn/chatml", "chatml", "chat.jsonl", {}, {}),
     ("roles_assistant/eos_all/chatml", "chatml", "chat.jsonl", {}, {"train_on_eos": "all"}),
@@ -109,8 +109,7 @@ class Capture(logging.Handler):
 
 
 def rows_path(rows_file: str) -> Path:
-    p = ROWS / rows_file
-    return p if p.exists() else HERE / rows_file
+    return ROWS / rows_file
 
 
 def main() -> int:

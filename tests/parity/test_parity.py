@@ -23,6 +23,17 @@ from sftlint.masking import llamafactory
 from sftlint.model import Severity
 from sftlint.settings import resolve
 
+# Rows where sftlint's profile is known to differ from the trainer, with why. Marked strict:
+# such a test fails once the profile is fixed, so the entry must then be removed.
+KNOWN_GAPS = {
+    f"axolotl-0.19.0:sharegpt_mapping/chatml:sharegpt.jsonl:{row}": (
+        "Axolotl loads the whole file as one table: a row without the file's `system` column "
+        "gets an empty system turn, and function_call/observation stay raw role names; the "
+        "axolotl profile reads one row at a time"
+    )
+    for row in (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+}
+
 
 def _params() -> list[Any]:
     out = []
@@ -35,7 +46,9 @@ def _params() -> list[Any]:
         for line in path.read_text(encoding="utf-8").splitlines():
             golden = json.loads(line)
             ident = f"{name}:{golden['case']}:{golden['rows_file']}:{golden['row']}"
-            out.append(pytest.param(golden, id=ident))
+            gap = KNOWN_GAPS.get(ident)
+            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+            out.append(pytest.param(golden, id=ident, marks=marks))
     return out
 
 

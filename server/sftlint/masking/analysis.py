@@ -329,7 +329,9 @@ def _ctu() -> Any:
 
 def _row_key(obj: Any) -> bytes | str:
     try:
-        return marshal.dumps(obj)
+        # Version 2: no back-references, whose flags depend on reference counts, so equal
+        # rows always give equal keys.
+        return marshal.dumps(obj, 2)
     except ValueError:
         return repr(obj)
 
