@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("sftlint.lsp")
@@ -33,16 +33,18 @@ class FrameError(Exception):
 
 
 class Reader(Protocol):
-    async def readline(self) -> bytes: ...
+    """asyncio's StreamReader, or pygls's stdin reader."""
 
-    async def readexactly(self, n: int) -> bytes: ...
+    def readline(self) -> Awaitable[bytes]: ...
+
+    def readexactly(self, n: int) -> Awaitable[bytes]: ...
 
 
 def _shown(line: bytes) -> str:
     return repr(line[:80]) + ("..." if len(line) > 80 else "")
 
 
-async def read_message(reader: Any) -> bytes | None:
+async def read_message(reader: Reader) -> bytes | None:
     """The next message's body, or None where the stream ends between messages."""
     length: int | None = None
     started = False
@@ -92,7 +94,7 @@ async def read_message(reader: Any) -> bytes | None:
 
 
 async def serve_stream(
-    reader: Any,
+    reader: Reader,
     protocol: Any,
     stop: threading.Event,
     admit: Callable[[Any], bool] | None = None,
