@@ -187,8 +187,7 @@ def test_show_on_a_folder_says_it_is_a_directory(rows: Path) -> None:
             "one JSON document, not an array of rows",
         ),
         ("data.csv", b"prompt,completion\nhi,hello\n", ".csv is not supported"),
-        ("data.parquet", b"PAR1\x15\x04\x15", "a Parquet file; .parquet is not supported yet"),
-        ("data.bin", b"PAR1\x15\x04\x15", "a Parquet file; .parquet is not supported yet"),
+        ("data.bin", b"PAR1\x15\x04\x15", "a Parquet file: name it .parquet to check it"),
         (
             "notes.txt",
             b"just some text\nover two lines\n",

@@ -10,9 +10,9 @@ from typing import Any
 
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
-from sftlint.engine import engine, fixes
+from sftlint.engine import converted, engine, fixes
 from sftlint.engine.discovery import is_dataset_file, iter_targets
-from sftlint.io import reader
+from sftlint.io import columnar, reader
 from sftlint.io.lines import LineTooLong, read_bounded
 from sftlint.io.regular import FileChangedError, why_not_regular
 from sftlint.model import Severity
@@ -79,7 +79,13 @@ class _Run:
     def check_file(self, target: Path) -> None:
         settings = self.settings(target)
         try:
-            if self.args.fix:
+            if converted.is_converted(target):
+                if self.args.fix:
+                    kind = "Parquet" if columnar.is_parquet(target) else "compressed"
+                    line = f"{target}: --fix cannot rewrite {kind} files; checked without fixing"
+                    print(text.warning_line(line, color=self.err_color), file=sys.stderr)
+                result = converted.check_converted(target, settings)
+            elif self.args.fix:
                 data, snapshot = fixes.read_for_fix(target)
                 fixed, result = self._fix(str(target), data, settings)
                 if fixed != data:
@@ -156,8 +162,10 @@ def not_a_dataset(path: Path) -> str | None:
             head = f.read(1 << 16)
     except OSError:
         return None  # the check reports why it cannot be read
-    if head.startswith(b"PAR1") or suffix == ".parquet":
-        return "not a JSON/JSONL dataset (a Parquet file; .parquet is not supported yet)"
+    if converted.is_converted(path):
+        return None
+    if head.startswith(columnar.PARQUET_MAGIC):
+        return "not a JSON/JSONL dataset (a Parquet file: name it .parquet to check it)"
     if suffix in (".csv", ".tsv"):
         return f"not a JSON/JSONL dataset ({suffix} is not supported)"
     if not head.strip() or is_dataset_file(path):

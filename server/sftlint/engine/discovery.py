@@ -8,15 +8,18 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sftlint.engine.converted import is_converted
 from sftlint.io import reader
 from sftlint.io.regular import is_regular
 from sftlint.settings import find_config, load_config
 
 
 def is_dataset_file(path: Path) -> bool:
-    """Files a folder walk checks: JSON Lines always; .json when it holds rows.
-    Never a FIFO or a device (opening one blocks, reading one never ends)."""
+    """Files a folder walk checks: JSON Lines (gzipped too) and Parquet always; .json when
+    it holds rows. Never a FIFO or a device (opening one blocks, reading one never ends)."""
     name = path.name.lower()
+    if is_converted(name):
+        return is_regular(path)
     if not name.endswith((*reader.JSONL_SUFFIXES, *reader.JSON_SUFFIXES)) or not is_regular(path):
         return False
     if name.endswith(reader.JSONL_SUFFIXES):

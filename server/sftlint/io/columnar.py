@@ -1,0 +1,76 @@
+"""Parquet rows as JSON Lines: record batches read with pyarrow, each row written as the
+compact JSON line orjson makes of it, so that the JSONL engine checks it unchanged.
+
+pyarrow is an optional dependency (`pip install 'sftlint[parquet]'`): a large wheel that
+JSON-only users do not need. Memory stays bounded by one record batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+PARQUET_SUFFIXES = (".parquet",)
+PARQUET_MAGIC = b"PAR1"
+BATCH_ROWS = 2048  # rows per record batch: a few MB of chat rows at most
+INSTALL_HINT = "reading Parquet needs pyarrow: pip install 'sftlint[parquet]'"
+
+
+class MissingDependency(OSError):
+    """An optional library a file type needs is not installed (the message says how)."""
+
+
+def is_parquet(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path).lower().endswith(PARQUET_SUFFIXES)
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependency(INSTALL_HINT) from None
+    return pq
+
+
+def _jsonable(value: Any) -> Any:
+    """What orjson cannot write: binary cells as base64 (what `datasets` JSON export does),
+    decimals and other scalars as their text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def row_line(row: dict[str, Any]) -> bytes:
+    """The JSON line of one Parquet row (compact, as `compact_object` expects)."""
+    return orjson.dumps(row, default=_jsonable, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+
+
+def parquet_lines(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
+    """The rows of a Parquet file as JSON lines, one record batch in memory at a time."""
+    pq = _pyarrow_parquet()
+    try:
+        file = pq.ParquetFile(path)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise OSError(f"not a readable Parquet file ({err})") from None
+    with file:
+        for batch in file.iter_batches(batch_size=batch_rows):
+            for row in batch.to_pylist():
+                yield row_line(row)
+
+
+def read_row(path: str, index: int) -> dict[str, Any]:
+    """Row `index` of a Parquet file (a file-level finding locates itself in it)."""
+    pq = _pyarrow_parquet()
+    with pq.ParquetFile(path) as file:
+        meta = file.metadata
+        for group in range(meta.num_row_groups):
+            rows = meta.row_group(group).num_rows
+            if index < rows:
+                table = file.read_row_group(group)
+                return table.slice(index, 1).to_pylist()[0]
+            index -= rows
+    raise IndexError(f"{path} has no row {index}")
