@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import IO, Any, cast
 
@@ -50,7 +50,7 @@ def check_parquet(path: str, settings: Settings) -> FileResult:
 def check_values(
     path: str,
     lines: Iterable[bytes],
-    fetch: Callable[[int], Mapping[str, Any]],
+    fetch: Callable[[int], Any],
     settings: Settings,
 ) -> FileResult:
     """Check rows that are values, not text: `lines` holds one `columnar.row_line` per
@@ -58,7 +58,7 @@ def check_values(
     Findings sit at line `i`, column 0, and offer no fix."""
 
     def load(s: checks.RowSummary) -> Row:
-        raw = columnar.row_line(dict(fetch(s.line)))
+        raw = columnar.row_line(fetch(s.line))
         row = Row(path, s.index, s.line, s.line, s.offset, raw)
         reader.parse_row(row)
         return row

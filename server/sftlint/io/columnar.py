@@ -44,8 +44,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def row_line(row: dict[str, Any]) -> bytes:
-    """The JSON line of one Parquet row (compact, as `compact_object` expects)."""
+def row_line(row: Any) -> bytes:
+    """The JSON line of one row given as a value (compact, as `compact_object` expects)."""
     return orjson.dumps(row, default=_jsonable, option=orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
