@@ -373,3 +373,17 @@ def test_r014_malformed_tool_calls() -> None:
             'turn 2 (messages[1].tool_calls[0]): tool call has no "function" object with a "name"',
         ),
     ]
+
+
+def test_r015_no_user_turn() -> None:
+    text = one([S, A]) + one([U, A])
+    line = text.splitlines()[0]
+    at = col(line, '"messages"')
+    assert lint(text, "R") == [
+        (
+            "R015",
+            (1, at),
+            (1, at + 10),
+            "messages: no user turn: the assistant answers a prompt the row does not hold",
+        )
+    ]

@@ -227,7 +227,7 @@ class FastPath:
         return not (("<" in text or "[" in text) and TOKEN_RE.search(text))
 
     def _order(self, shape: Shape, roles: tuple[str, ...], msgs: list[dict]) -> Order | None:
-        """The verdict of R005-R012 on a role sequence, and where values need a look."""
+        """The verdict of R005-R012 and R015 on a role sequence, and where values need a look."""
         table = {
             **(formats.SHAREGPT_ROLES if shape.fmt == formats.SHAREGPT else formats.MESSAGES_ROLES),
             **self.fields.extra_roles,
@@ -238,6 +238,7 @@ class FastPath:
             len(canon) >= 2
             and None not in canon
             and canon[-1] == "assistant"
+            and "user" in canon
             and not (canon[1 if canon[0] == "system" else 0] == "assistant" and "user" in canon)
         ):
             tools = []
@@ -358,7 +359,7 @@ def _json_calls(text: str) -> bool:
 PROVED_ABSENT = frozenset(
     (
         *("F002", "F003", "F004", "F005"),
-        *(f"R{n:03}" for n in range(1, 15)),
+        *(f"R{n:03}" for n in range(1, 16)),
         *("C001", "C002", "C003", "C004", "C005"),
         *("T001", "T002", "T004", "T005", "T006", "T007"),  # rows with input_ids never clean
         "M001",  # rows with a media list never clean

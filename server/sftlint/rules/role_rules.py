@@ -344,6 +344,32 @@ Good:
     ),
 )
 
+register(
+    Rule(
+        "R015",
+        "no-user-turn",
+        Severity.WARNING,
+        "Conversation with an assistant turn but no user turn",
+        """\
+The conversation has assistant turns but no user turn (a system prompt and an answer,
+or tool calls answered with nothing asked). Trained on, it teaches the model to answer
+a question nobody asked; it is usually a row cut at the wrong place or a user turn
+under a role the file does not map. Templates that require a user turn (Gemma,
+Mistral's) raise on it.
+
+Bad:
+```json
+{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "hi"}]}
+```
+Good:
+```json
+{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hey"},
+ {"role": "assistant", "content": "hi"}]}
+```
+""",
+    ),
+)
+
 # Names of the canonical roles that a ShareGPT conversation writes.
 _SHAREGPT_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
@@ -471,7 +497,7 @@ def _unknown_role(ctx: RowContext, turn: Turn, style: str) -> None:
 def _check_order(
     ctx: RowContext, conv: Conversation, roles: list[str | None], seen: set[tuple[str, tuple]]
 ) -> None:
-    """R005-R012 on a conversation whose turns all have a known role."""
+    """R005-R012 and R015 on a conversation whose turns all have a known role."""
 
     def report(code: str, message: str, path: JsonPath, part: str = "value") -> None:
         if (code, path) not in seen:  # a shared prompt is checked once per side
@@ -493,14 +519,23 @@ def _check_order(
         report(
             "R005", f"{label}: no assistant turn: the row has nothing to train on", conv.path, "key"
         )
-    elif roles[-1] != "assistant":
-        last = turns[-1]
-        report(
-            "R006",
-            f"{where(last, last.role_path)}: the conversation ends with a "
-            f"{orjson.dumps(last.raw_role).decode()} turn, not an assistant turn",
-            last.role_path,
-        )
+    else:
+        if "user" not in roles:
+            label = format_path(conv.path)
+            report(
+                "R015",
+                f"{label}: no user turn: the assistant answers a prompt the row does not hold",
+                conv.path,
+                "key",
+            )
+        if roles[-1] != "assistant":
+            last = turns[-1]
+            report(
+                "R006",
+                f"{where(last, last.role_path)}: the conversation ends with a "
+                f"{orjson.dumps(last.raw_role).decode()} turn, not an assistant turn",
+                last.role_path,
+            )
     first = 1 if roles[0] == "system" else 0
     if roles[first] == "assistant" and "user" in roles:
         t = turns[first]
