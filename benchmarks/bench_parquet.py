@@ -1,0 +1,129 @@
+"""Time `sftlint check` of a Parquet file against a bare pyarrow read of its rows.
+
+    python benchmarks/bench_parquet.py [--rows 100000] [--repeat 3]
+
+Writes benchmarks/data/messages-N.parquet from benchmarks/gen_dataset.py's rows (once),
+and messages-N.parquet.jsonl: the same rows as Parquet gives them back (Arrow unifies the
+message structs, so a message without `tool_calls` reads back with `"tool_calls": null`).
+(a) bare: `iter_batches` + `to_pylist`, the floor any Parquet reader in Python pays;
+(b) `converted.check_parquet` with every rule and default settings. Prints the best time
+of each over the repeats and their ratio (target <= 2.5), checks that (b)'s findings are
+those of the JSONL file (positions aside), and prints the peak RSS of (b) run alone in a
+fresh subprocess next to that of (a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+import gen_dataset
+
+BATCH_ROWS = 2048
+
+
+def write(rows: int) -> tuple[Path, Path]:
+    parquet = gen_dataset.DATA_DIR / f"messages-{rows}.parquet"
+    jsonl = parquet.with_name(parquet.name + ".jsonl")
+    if not parquet.exists():
+        parquet.parent.mkdir(parents=True, exist_ok=True)
+        values = [orjson.loads(r) for r in gen_dataset.rows("messages", rows, 1234)]
+        pq.write_table(pa.Table.from_pylist(values), parquet, row_group_size=10_000)
+    if not jsonl.exists():
+        with open(jsonl, "wb") as f:
+            for batch in pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS):
+                f.writelines(orjson.dumps(r) + b"\n" for r in batch.to_pylist())
+    return parquet, jsonl
+
+
+def bare(path: str) -> int:
+    rows = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+        rows += len(batch.to_pylist())
+    return rows
+
+
+def check(path: str) -> list:
+    from sftlint.engine import converted
+    from sftlint.settings import Settings
+
+    return converted.check_parquet(path, Settings()).findings
+
+
+def causes(findings: list) -> list[tuple[int, str, str]]:
+    return sorted((f.range.start.line, f.code, f.message) for f in findings)
+
+
+def child(mode: str, arg: str) -> None:
+    """Run in a fresh interpreter: print the peak RSS in MiB after `mode`."""
+    if mode == "write":
+        write(int(arg))
+    elif mode == "bare":
+        bare(arg)
+    else:
+        check(arg)
+    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+
+
+def child_rss(mode: str, path: str) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, path],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout.split()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    # Written in a child: Linux carries a parent's peak RSS into its children's.
+    child_rss("write", str(args.rows))
+    parquet, jsonl = write(args.rows)
+    path = str(parquet)
+    rss_bare, rss_check = child_rss("bare", path), child_rss("check", path)
+    findings = check(path)  # warm up: imports, page cache
+    bare_times, check_times = [], []
+    rows = 0
+    for _ in range(args.repeat):  # interleaved, so noise hits both alike
+        start = time.perf_counter()
+        rows = bare(path)
+        bare_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        findings = check(path)
+        check_times.append(time.perf_counter() - start)
+    from sftlint.engine import engine
+    from sftlint.settings import Settings
+
+    as_jsonl = engine.check_path(jsonl, Settings(), jobs=1).findings
+    same = causes(findings) == causes(as_jsonl)
+    a, b = min(bare_times), min(check_times)
+    size = parquet.stat().st_size / 2**20
+    print(f"file: {parquet} ({size:.1f} MiB, {rows} rows, {len(findings)} findings)")
+    print(f"(a) bare pyarrow rows: {a:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in bare_times)})")
+    print(f"(b) sftlint check:     {b:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in check_times)})")
+    print(f"ratio (b)/(a): {b / a:.2f}  (target <= 2.5)")
+    print(f"findings equal to the same rows as JSONL ({len(as_jsonl)}): {same}")
+    print(f"peak RSS: (b) {rss_check:.0f} MiB, (a) {rss_bare:.0f} MiB")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
