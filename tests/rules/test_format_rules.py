@@ -142,7 +142,10 @@ def test_f003_known_formats_pass() -> None:
         {"instruction": "i", "input": "", "output": "o"},
         {"prompt": "p", "completion": "c"},
         {"prompt": "p", "chosen": "c", "rejected": "r"},
-        {"chosen_messages": CHAT, "rejected_messages": CHAT},
+        {
+            "chosen_messages": CHAT,
+            "rejected_messages": [*CHAT[:-1], {"role": "assistant", "content": "no"}],
+        },
         {"input_ids": [1, 2], "labels": [-100, 2]},
         {"text": "t"},
     )
@@ -190,6 +193,28 @@ def test_f005_incomplete_preference_pair() -> None:
         ),
     ]
     assert lint(jsonl({"prompt": "p", "chosen": "c", "rejected": "r"}), "F") == []
+
+
+def test_f006_chosen_equals_rejected() -> None:
+    text = jsonl(
+        {"prompt": "p", "chosen": "c", "rejected": "c"},
+        {"chosen_messages": CHAT, "rejected_messages": CHAT},
+        {"prompt": "p", "chosen": "c", "rejected": "c "},
+    )
+    assert lint(text, "F") == [
+        (
+            "F006",
+            (1, 32),
+            (1, 42),
+            '"rejected" is the same as "chosen": the pair teaches no preference',
+        ),
+        (
+            "F006",
+            (2, text.splitlines()[1].index('"rejected_messages"') + 1),
+            (2, text.splitlines()[1].index('"rejected_messages"') + 20),
+            '"rejected_messages" is the same as "chosen_messages": the pair teaches no preference',
+        ),
+    ]
 
 
 def test_cli_json_output(tmp_path: Path) -> None:

@@ -125,7 +125,45 @@ Good:
     ),
 )
 
+register(
+    Rule(
+        "F006",
+        "chosen-equals-rejected",
+        Severity.WARNING,
+        "Preference row whose chosen and rejected answers are the same",
+        """\
+DPO, ORPO and reward models learn from the difference between the chosen and the
+rejected answer. When both are the same value, the two log-probability ratios are equal
+on every step: DPO's loss is `-log sigmoid(0)` and its gradient zero, so the row trains
+nothing (a reward model learns that equal answers are better than themselves). It is
+usually a copy error in the pipeline that built the pairs.
+
+Bad:
+```json
+{"prompt": "Capital of France?", "chosen": "Paris.", "rejected": "Paris."}
+```
+Good:
+```json
+{"prompt": "Capital of France?", "chosen": "Paris.", "rejected": "Lyon."}
+```
+""",
+    ),
+)
+
 _PAIR = (("chosen", "rejected"), ("chosen_messages", "rejected_messages"))
+
+
+def _same_pair(ctx: RowContext) -> None:
+    """F006: a preference pair whose two sides are equal."""
+    value = ctx.value
+    for chosen, rejected in _PAIR:
+        if chosen in value and rejected in value and value[chosen] == value[rejected]:
+            ctx.report(
+                "F006",
+                f'"{rejected}" is the same as "{chosen}": the pair teaches no preference',
+                (rejected,),
+                "key",
+            )
 
 
 def _looks_like_messages(value: Any, fields: formats.Fields) -> bool:
@@ -235,6 +273,8 @@ def check_format(ctx: RowContext) -> None:
     value = ctx.value
     if _incomplete_pair(ctx):
         return
+    if ctx.format == formats.PREFERENCE:
+        _same_pair(ctx)
     if formats.messages_key(value, ctx.fields) is None:
         if _not_a_list(ctx) or _misnamed_field(ctx):
             return
