@@ -387,3 +387,28 @@ def test_r015_no_user_turn() -> None:
             "messages: no user turn: the assistant answers a prompt the row does not hold",
         )
     ]
+
+
+def test_r016_duplicate_tool_call_id() -> None:
+    def call(cid: str, name: str) -> dict:
+        return {"id": cid, "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+    text = one(
+        [
+            U,
+            {"role": "assistant", "content": "", "tool_calls": [call("c1", "f"), call("c1", "g")]},
+            {"role": "tool", "tool_call_id": "c1", "content": "1"},
+            A,
+        ]
+    )
+    line = text.splitlines()[0]
+    at = col(line, '"c1"', 1)
+    assert lint(text, "R") == [
+        (
+            "R016",
+            (1, at),
+            (1, at + 4),
+            'turn 2 (messages[1].tool_calls[1].id): tool call id "c1" is already the id of '
+            "messages[1].tool_calls[0]",
+        )
+    ]

@@ -308,6 +308,8 @@ class FastPath:
                 if i in order.assistant_calls and type(call.get("id")) is str:
                     ids.append((i, call["id"]))
             calls_at[i] = bool(calls)
+        if len({c for _, c in ids}) < len(ids):  # R016: an id used twice
+            return False
         for i in order.function_calls:
             if not _json_calls(contents[i]):
                 return False
@@ -359,7 +361,7 @@ def _json_calls(text: str) -> bool:
 PROVED_ABSENT = frozenset(
     (
         *("F002", "F003", "F004", "F005", "F006"),  # preference rows never clean
-        *(f"R{n:03}" for n in range(1, 16)),
+        *(f"R{n:03}" for n in range(1, 17)),
         *("C001", "C002", "C003", "C004", "C005"),
         *("T001", "T002", "T004", "T005", "T006", "T007"),  # rows with input_ids never clean
         "M001",  # rows with a media list never clean

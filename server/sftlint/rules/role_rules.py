@@ -370,6 +370,32 @@ Good:
     ),
 )
 
+register(
+    Rule(
+        "R016",
+        "duplicate-tool-call-id",
+        Severity.ERROR,
+        "Two tool calls of one conversation with the same `id`",
+        """\
+A tool result names the call it answers by `tool_call_id`. When two calls of one
+conversation share an `id`, a result answers both or neither: templates and the OpenAI
+API pair results with calls by id, mistral-common rejects the row, and the model learns
+to reuse ids. Ids are usually duplicated by a generator that numbers calls per turn.
+
+Bad:
+```json
+{"role": "assistant", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": "{}"}},
+ {"id": "c1", "function": {"name": "g", "arguments": "{}"}}]}
+```
+Good:
+```json
+{"role": "assistant", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": "{}"}},
+ {"id": "c2", "function": {"name": "g", "arguments": "{}"}}]}
+```
+""",
+    ),
+)
+
 # Names of the canonical roles that a ShareGPT conversation writes.
 _SHAREGPT_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
@@ -545,6 +571,7 @@ def _check_order(
             "not a user turn",
             t.role_path,
         )
+    _check_duplicate_ids(turns, report)
     before: Turn | None = None  # the nearest turn before that is not a tool result
     for i, role in enumerate(roles):
         if role == "tool":
@@ -579,6 +606,29 @@ def _check_order(
 
 # How _check_order reports: (code, message, path, part), each (code, path) once.
 Report = Callable[[str, str, JsonPath, str], None]
+
+
+def _check_duplicate_ids(turns: list[Turn], report: Report) -> None:
+    """R016: a call id used by an earlier call of the conversation."""
+    first: dict[str, str] = {}  # id -> where it was first used
+    for t in turns:
+        if t.role != "assistant":
+            continue
+        for k, call in enumerate(tool_calls(t.message)):
+            cid = call.get("id") if isinstance(call, dict) else None
+            if not isinstance(cid, str):
+                continue
+            path = (*t.path, "tool_calls", k, "id")
+            if cid in first:
+                report(
+                    "R016",
+                    f"{where(t, path)}: tool call id {orjson.dumps(cid).decode()} is already "
+                    f"the id of {first[cid]}",
+                    path,
+                    "value",
+                )
+            else:
+                first[cid] = format_path(path[:-1])
 
 
 def _check_call_id(turn: Turn, earlier: list[Turn], report: Report) -> None:
