@@ -282,6 +282,7 @@ def _render(
     """Render like `apply_chat_template(tokenize=False)`, plus the generation spans."""
     ctu = _ctu()
     from .templatebounds import bounded  # jinja2: imported with transformers, not before
+
     template = ctx.template
     assert template is not None  # else _context set template_error and nothing renders
 
