@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 from tests.lsp.conftest import start
 from tests.lsp.test_diagnostics import open_doc
+
+pytestmark = pytest.mark.asyncio
 
 ROW = '{"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "yo"}]}\n'
 WHY = (
