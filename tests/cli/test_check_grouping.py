@@ -8,7 +8,12 @@ from pathlib import Path
 
 from cli_helpers import GOOD_ROW, run
 
-F003 = 'F003 row matches no known format (keys found: "instruction", "input", "response")'
+F003 = (
+    'F003 row matches no known format (keys found: "instruction", "input", "response"): '
+    'Alpaca with "response" in place of "output": Axolotl reads it as type: gpteacher; for '
+    'sftlint and LLaMA-Factory set columns = {prompt = "instruction", query = "input", '
+    'response = "response"} in the config'
+)
 
 
 def _response_layout(n: int) -> bytes:

@@ -132,9 +132,34 @@ def test_f002_not_for_unrelated_keys() -> None:
 def test_f003_unknown_format_names_the_keys() -> None:
     text = jsonl({"question": "q", "answer": "a"}, {})
     assert lint(text, "F") == [
-        ("F003", (1, 2), (1, 12), 'row matches no known format (keys found: "question", "answer")'),
+        (
+            "F003",
+            (1, 2),
+            (1, 12),
+            'row matches no known format (keys found: "question", "answer"): a prompt/completion '
+            'pair under other names: rename them "prompt" and "completion", or set '
+            'columns = {prompt = "question", response = "answer"} in the config',
+        ),
         ("F003", (2, 1), (2, 3), "row is an empty object: it matches no known format"),
     ]
+
+
+def test_f003_gpteacher_layout_names_axolotl_type_and_the_columns() -> None:
+    [f] = lint(jsonl({"instruction": "i", "input": "", "response": "r"}), "F")
+    assert f == (
+        "F003",
+        (1, 2),
+        (1, 15),
+        'row matches no known format (keys found: "instruction", "input", "response"): Alpaca '
+        'with "response" in place of "output": Axolotl reads it as type: gpteacher; for sftlint '
+        'and LLaMA-Factory set columns = {prompt = "instruction", query = "input", '
+        'response = "response"} in the config',
+    )
+    # Following the advice reads the row as Alpaca: nothing to report.
+    columns = {"prompt": "instruction", "query": "input", "response": "response"}
+    settings = resolve({"columns": columns}, None)
+    row = jsonl({"instruction": "i", "input": "", "response": "r"})
+    assert lint(row, "F", settings=settings) == []
 
 
 def test_f003_known_formats_pass() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from lint_helpers import apply, col, findings, jsonl, lint
-from sftlint.settings import resolve
+from sftlint.model import Severity
+from sftlint.settings import MaskConfig, Settings, resolve
 
 U = {"role": "user", "content": "hi"}
 A = {"role": "assistant", "content": "hello"}
@@ -209,6 +210,41 @@ def test_r009_same_role_twice() -> None:
             "turn 4 (messages[3].role): two assistant turns in a row (messages[2] and messages[3])",
         ),
     ]
+
+
+TEXT_THEN_CALLS = [
+    U,
+    {"role": "assistant", "content": "Let me look."},
+    {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        ],
+    },
+    {"role": "tool", "tool_call_id": "c1", "content": "12"},
+    A,
+]
+
+
+def test_r009_text_then_tool_calls_is_the_openai_layout() -> None:
+    assert lint(one(TEXT_THEN_CALLS), "R") == []
+
+
+def test_r009_text_then_tool_calls_warns_under_gemma() -> None:
+    text = one(TEXT_THEN_CALLS)
+    line = text.splitlines()[0]
+    at = col(line, '"assistant"', 1)
+    settings = Settings(mask=MaskConfig(chat_template="gemma3"))
+    [f] = findings(text, "R", settings=settings)
+    assert (f.code, f.severity, f.range.start.column + 1, f.range.end.column + 1, f.message) == (
+        "R009",
+        Severity.WARNING,
+        at,
+        at + 11,
+        "turn 3 (messages[2].role): two assistant turns in a row (messages[1] and messages[2]): "
+        "Gemma's template raises on an assistant message followed by its tool calls; merge "
+        "the calls into the text turn",
+    )
 
 
 def test_r010_tool_result_without_call() -> None:

@@ -72,6 +72,10 @@ The row has none of the keys that identify a fine-tuning format: `messages` or
 `prompt` + `chosen` + `rejected` (preference), `input_ids` (pre-tokenized) or `text`.
 No trainer can read it; most fail with a `KeyError`, some silently train on nothing.
 If your fields have other names, map them in the config (`field-messages`, `columns`).
+A layout trainers know under another name is named in the message with the config that
+reads it: `instruction` + `response` is Axolotl's `type: gpteacher` (LLaMA-Factory and
+sftlint: `columns = {prompt = "instruction", query = "input", response = "response"}`);
+`question` + `answer` and `query` + `response` are prompt/completion pairs.
 
 Bad:
 ```json
@@ -268,6 +272,35 @@ def _incomplete_pair(ctx: RowContext) -> bool:
     return False
 
 
+# Layouts that trainers read under another name: (keys present, what to say).
+_LAYOUT_HINTS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset(("instruction", "response")),
+        'Alpaca with "response" in place of "output": Axolotl reads it as type: gpteacher; '
+        'for sftlint and LLaMA-Factory set columns = {prompt = "instruction", '
+        'query = "input", response = "response"} in the config',
+    ),
+    (
+        frozenset(("question", "answer")),
+        'a prompt/completion pair under other names: rename them "prompt" and "completion", '
+        'or set columns = {prompt = "question", response = "answer"} in the config',
+    ),
+    (
+        frozenset(("query", "response")),
+        'a prompt/completion pair under other names: rename them "prompt" and "completion", '
+        'or set columns = {prompt = "query", response = "response"} in the config',
+    ),
+)
+
+
+def layout_hint(value: dict[str, Any]) -> str | None:
+    """The nearest known layout of a row no format matches, and the config that reads it."""
+    for keys, hint in _LAYOUT_HINTS:
+        if keys <= value.keys():
+            return hint
+    return None
+
+
 @row_check
 def check_format(ctx: RowContext) -> None:
     value = ctx.value
@@ -293,9 +326,11 @@ def check_format(ctx: RowContext) -> None:
         if value:
             keys = ", ".join(f'"{k}"' for k in list(value)[:8])
             more = f" and {len(value) - 8} more" if len(value) > 8 else ""
+            hint = layout_hint(value)
             ctx.report(
                 "F003",
-                f"row matches no known format (keys found: {keys}{more})",
+                f"row matches no known format (keys found: {keys}{more})"
+                + (f": {hint}" if hint else ""),
                 (next(iter(value)),),
                 "key",
             )

@@ -214,7 +214,11 @@ Most chat templates expect user and assistant turns to alternate: Gemma and Mist
 templates raise (`Conversation roles must alternate user/assistant/user/assistant/...`),
 torchtune raises, LLaMA-Factory skips the row (`Invalid role tag`). Merge the two turns,
 or insert the missing turn. Consecutive tool results after parallel tool calls are
-fine, and so is a ShareGPT `function_call` followed by its `observation`.
+fine, and so is a ShareGPT `function_call` followed by its `observation`. An assistant
+text turn followed by an assistant message holding its `tool_calls` is the OpenAI layout
+(ChatML, Llama 3 and Mistral templates render it, mistral-common accepts it): it is
+reported only when the configured template or tokenizer is Gemma's, whose template raises,
+and then as a warning.
 
 Bad:
 ```json
@@ -595,13 +599,30 @@ def _check_order(
                 )
             elif role == roles[i - 1]:
                 t = turns[i]
-                report(
-                    "R009",
+                message = (
                     f"{where(t, t.role_path)}: two {role} turns in a row "
-                    f"({format_path(turns[i - 1].path)} and {format_path(t.path)})",
-                    t.role_path,
+                    f"({format_path(turns[i - 1].path)} and {format_path(t.path)})"
                 )
+                if role == "assistant" and isinstance(t.message, dict) and tool_calls(t.message):
+                    # Text, then the calls as their own message: the OpenAI layout, which
+                    # ChatML, Llama 3, Mistral and mistral-common accept; Gemma's raises.
+                    if _gemma(ctx):
+                        ctx.report(
+                            "R009",
+                            f"{message}: Gemma's template raises on an assistant message "
+                            "followed by its tool calls; merge the calls into the text turn",
+                            t.role_path,
+                            severity=Severity.WARNING,
+                        )
+                else:
+                    report("R009", message, t.role_path)
         before = turns[i]
+
+
+def _gemma(ctx: RowContext) -> bool:
+    """Whether the configured template or tokenizer is Gemma's (alternation enforced)."""
+    mask = ctx.reporter.settings.mask
+    return any("gemma" in (name or "").lower() for name in (mask.chat_template, mask.tokenizer))
 
 
 # How _check_order reports: (code, message, path, part), each (code, path) once.
