@@ -182,3 +182,14 @@ def test_json_fix_edits_are_exactly_what_fix_applies(tmp_path: Path) -> None:
     r = run(["check", "--fix", "--select", "J", "d.jsonl"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "d.jsonl").read_bytes() == by_json == FIXED
+
+
+def test_a_write_failure_says_cannot_write_with_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(FIXABLE)
+    # A file-size limit below the fixed file: the write fails (EFBIG) as a full disk would.
+    r = run(["check", "--fix", "d.jsonl"], tmp_path, prefix=["prlimit", "--fsize=64"])
+    assert r.returncode == 2
+    assert r.stderr == "sftlint: error: cannot write d.jsonl: File too large\n"
+    assert path.read_bytes() == FIXABLE
+    assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]

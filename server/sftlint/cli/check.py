@@ -88,8 +88,8 @@ class _Run:
             elif self.args.fix:
                 data, snapshot = fixes.read_for_fix(target)
                 fixed, result = self._fix(str(target), data, settings)
-                if fixed != data:
-                    fixes.write_fixed(target, snapshot, fixed)
+                if fixed != data and not self._write(target, snapshot, fixed):
+                    return
             else:
                 result = engine.check_path(target, settings, progress=self._progress(target))
         except FileNotFoundError:
@@ -108,6 +108,17 @@ class _Run:
             self.error(f"{target}: cannot read: {err.strerror or err}")
             return
         self.results.append(result)
+
+    def _write(self, target: Path, snapshot: fixes.Snapshot, data: bytes) -> bool:
+        """Write the fixed bytes; False (the error said) when they could not be."""
+        try:
+            fixes.write_fixed(target, snapshot, data)
+        except (FileChangedError, fixes.FixRefused):
+            raise  # the caller's own messages: the file was left alone on purpose
+        except OSError as err:  # ENOSPC, EFBIG, a read-only folder: not a read failure
+            self.error(f"cannot write {target}: {err.strerror or err}")
+            return False
+        return True
 
     def _left_alone(self) -> str:
         return "it was left alone, run again" if self.args.fix else "check it again"
@@ -130,8 +141,8 @@ class _Run:
             try:
                 data, snapshot = fixes.read_for_fix(path)
                 applied = fixes.fix_bytes(data, result.findings, self.args.unsafe_fixes)
-                if applied.fixed and applied.data != data:
-                    fixes.write_fixed(path, snapshot, applied.data)
+                written = applied.fixed and applied.data != data
+                if written and self._write(path, snapshot, applied.data):
                     self.fixed += applied.fixed
                     changed = True
             except FileChangedError:
