@@ -7,15 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-# Known regression: on preference rows the chosen branch trains one token fewer than
-# transformers' own apply_chat_template since the turn-span changes; strict, so the mark
-# must go once it is fixed.
-PREFERENCE_SPAN_REGRESSION = pytest.mark.xfail(
-    strict=True, reason="preference branch trains one token fewer than apply_chat_template"
-)
-
 ROOT = Path(__file__).resolve().parents[2]
 GEMMA = ROOT / "tests" / "fixtures" / "tokenizers" / "gemma"
 ROWS = [
@@ -229,7 +220,6 @@ def _dpo_rows(tmp_path: Path, corpus: Path, max_seq_length: int | None = None) -
     return rows
 
 
-@PREFERENCE_SPAN_REGRESSION
 def test_preference_corpus_totals_count_both_branches(tmp_path: Path, llamafactory: Path) -> None:
     from transformers import AutoTokenizer
 
@@ -265,7 +255,6 @@ def test_preference_corpus_totals_count_both_branches(tmp_path: Path, llamafacto
     )
 
 
-@PREFERENCE_SPAN_REGRESSION
 def test_preference_corpus_findings_at_the_branch_key(tmp_path: Path, llamafactory: Path) -> None:
     _dpo_rows(tmp_path, llamafactory, max_seq_length=600)
     proc = sftlint("check", "dpo.json", "--format", "json", cwd=tmp_path)
@@ -414,7 +403,6 @@ def test_preference_layouts_branch_at_their_keys(llamafactory: Path) -> None:
     ]
 
 
-@PREFERENCE_SPAN_REGRESSION
 def test_preference_layouts_through_the_cli(tmp_path: Path) -> None:
     (tmp_path / "sftlint.toml").write_text(
         f'tokenizer = "{CHATML}"\nchat-template = "chatml"\nmax-seq-length = 16\n'

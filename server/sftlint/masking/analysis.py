@@ -1246,13 +1246,18 @@ def analyze_prompt_completion(
     completion: str | list[dict],
     handle: TokenizerHandle,
     settings: MaskSettings,
+    preference: bool = False,
 ) -> MaskResult:
-    """TRL's prompt/completion rows: the prompt is masked unless strategy is full."""
+    """TRL's prompt/completion rows: the prompt is masked unless strategy is full.
+
+    `preference`: one branch of a chosen/rejected pair, which a preference trainer trains
+    whole (TRL's DPOTrainer: the full ids past the prompt's), generation blocks or not.
+    """
     roles = ["prompt", "completion"]
     if not handle.ok:
         return _unavailable(handle.error or "tokenizer unavailable")
     ctx = _context(handle, settings)
-    key = _row_key(("pc", prompt, completion))
+    key = _row_key(("pc", prompt, completion, preference))
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit
@@ -1304,7 +1309,7 @@ def analyze_prompt_completion(
     full = settings.strategy == "full" or settings.train_on_prompt
     trained = [True] * n if full else [False] * np_ + [True] * (n - np_)
     trained = trained[:n]
-    if gen is not None and settings.strategy == "assistant-only":
+    if gen is not None and settings.strategy == "assistant-only" and not preference:
         # TRL: assistant_only_loss keeps only the generation blocks' tokens as well.
         spans_ = _Spans(enc, n)
         in_gen = [False] * n

@@ -221,7 +221,7 @@ def analyze_branches(ctx: RowContext, st: MaskState) -> list[tuple[Branch, Any]]
             result = masking.analyze_conversation(branch.completion, st.handle, st.settings)
         else:
             result = masking.analyze_prompt_completion(
-                branch.prompt, branch.completion, st.handle, st.settings
+                branch.prompt, branch.completion, st.handle, st.settings, preference=True
             )
         out.append((branch, result))
     return out
