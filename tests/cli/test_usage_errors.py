@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,22 @@ def test_show_on_a_folder_says_it_is_a_directory(rows: Path) -> None:
     _one_line(
         run(["show", "examples:1"], rows),
         "sftlint: error: examples is a directory; show takes FILE:ROW",
+    )
+
+
+def test_show_on_a_fifo_or_device_says_it_is_not_a_regular_file(rows: Path) -> None:
+    os.mkfifo(rows / "pipe.jsonl")
+    _one_line(
+        run(["show", "pipe.jsonl:1"], rows),
+        "sftlint: error: pipe.jsonl: is a FIFO (named pipe), not a regular file",
+    )
+    _one_line(
+        run(["show", "/dev/null:1"], rows),
+        "sftlint: error: /dev/null: is a device, not a regular file",
+    )
+    _one_line(
+        run(["show", "nope.jsonl:1"], rows),
+        "sftlint: error: nope.jsonl: no such file or directory",
     )
 
 

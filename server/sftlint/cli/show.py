@@ -20,6 +20,7 @@ from sftlint.cli.masksetup import add_mask_options, mask_overrides, require_mask
 from sftlint.engine import engine, rowview
 from sftlint.io.positions import point
 from sftlint.io.reader import FileInfo, Row
+from sftlint.io.regular import why_not_regular
 from sftlint.masking import profiles
 from sftlint.model import Finding, Severity
 from sftlint.report import json as report_json
@@ -97,8 +98,8 @@ def run_show(args: argparse.Namespace) -> int:
     if path.is_dir():
         print(f"sftlint: error: {path} is a directory; show takes FILE:ROW", file=sys.stderr)
         return EXIT_ERROR
-    if not path.is_file():
-        print(f"sftlint: error: {path}: no such file", file=sys.stderr)
+    if why := why_not_regular(path):  # missing; or a FIFO that would block, a device
+        print(f"sftlint: error: {path}: {why}", file=sys.stderr)
         return EXIT_ERROR
     overrides = mask_overrides(args)
     settings = settings_for(path, overrides, args.config)
