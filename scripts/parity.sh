@@ -2,6 +2,7 @@
 # Record the parity goldens from the trainers' own code (see parity/README.md).
 #   bash scripts/parity.sh              every parity/<trainer>/record.sh
 #   bash scripts/parity.sh trl unsloth  only those trainers
+#   bash scripts/parity.sh configs      the trainers' example configs (parity/configs/README.md)
 # Each record.sh builds its own venv(s) under .parity-venvs/ and writes
 # tests/parity/goldens/<trainer>-<version>.jsonl + .meta.json. Runs one trainer at a time.
 set -uo pipefail
