@@ -32,6 +32,7 @@ FORMATS = (
     "prompt-completion",
     "preference",
     "unpaired-preference",
+    "openai-preference",
     "pretokenized",
     "text",
 )
@@ -90,6 +91,17 @@ GOOD = {
         },
     ],
     "unpaired-preference": [{"prompt": "hi", "completion": "hello", "label": True}],
+    "openai-preference": [
+        {
+            "input": {
+                "messages": [{"role": "user", "content": "hi"}],
+                "tools": [],
+                "parallel_tool_calls": True,
+            },
+            "preferred_output": [{"role": "assistant", "content": "hello"}],
+            "non_preferred_output": [{"role": "assistant", "content": "go away"}],
+        }
+    ],
     "messages": [
         {
             "messages": [
@@ -131,6 +143,19 @@ BAD = {
     ],
     "preference": [{"prompt": "x", "chosen": "y"}, {"chosen": "a", "rejected": [{"role": "user"}]}],
     "unpaired-preference": [{"prompt": "x", "completion": "y"}, {"messages": [], "label": 1}],
+    "openai-preference": [
+        {"input": {"messages": [{"role": "user", "content": "x"}]}, "preferred_output": []},
+        {
+            "input": {"messages": [{"role": "user", "content": "x"}]},
+            "preferred_output": [{"role": "user", "content": "y"}],
+            "non_preferred_output": [{"role": "assistant", "content": "z"}],
+        },
+        {
+            "messages": [{"role": "user", "content": "x"}],
+            "preferred_output": [{"role": "assistant", "content": "y"}],
+            "non_preferred_output": [{"role": "assistant", "content": "z"}],
+        },
+    ],
     "pretokenized": [
         {"input_ids": []},
         {"input_ids": [1, -2]},

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from lint_helpers import apply, findings, jsonl, lint
-from sftlint.settings import resolve
+from sftlint.engine import engine
+from sftlint.settings import Settings, resolve
 
 CHAT = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
 SHAREGPT = [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]
@@ -239,6 +240,80 @@ def test_f006_chosen_equals_rejected() -> None:
             (2, text.splitlines()[1].index('"rejected_messages"') + 20),
             '"rejected_messages" is the same as "chosen_messages": the pair teaches no preference',
         ),
+    ]
+
+
+def openai_row(preferred: object, non_preferred: object, **extra: object) -> dict:
+    """An OpenAI preference fine-tuning row (input.messages, two outputs)."""
+    row: dict = {"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}}
+    row.update(preferred_output=preferred, non_preferred_output=non_preferred, **extra)
+    return row
+
+
+PARIS = [{"role": "assistant", "content": "Paris."}]
+LYON = [{"role": "assistant", "content": "Lyon."}]
+
+
+def test_openai_preference_layout_is_a_format() -> None:
+    text = jsonl(openai_row(PARIS, LYON), openai_row(LYON, PARIS))
+    result = engine.check_bytes("data.jsonl", text.encode(), Settings())
+    assert result.findings == [] and result.formats == {"openai-preference": 2}
+
+
+def test_f007_openai_preference_outputs_hold_one_assistant_message() -> None:
+    text = jsonl(openai_row([], LYON), openai_row(PARIS, "Lyon."), openai_row(PARIS, PARIS + LYON))
+    lines = text.splitlines()
+    key = '"non_preferred_output": '
+    at = [line.index(key) + len(key) + 1 for line in lines]  # 1-based column of its value
+    assert lint(text, "F") == [
+        (
+            "F007",
+            (1, lines[0].index("[]") + 1),
+            (1, lines[0].index("[]") + 3),
+            '"preferred_output" is an empty list: it must be a list of exactly one assistant '
+            "message",
+        ),
+        (
+            "F007",
+            (2, at[1]),
+            (2, at[1] + 7),
+            '"non_preferred_output" is a JSON string, not a list: it must be a list of exactly '
+            "one assistant message",
+        ),
+        (
+            "F007",
+            (3, at[2]),
+            (3, len(lines[2])),
+            '"non_preferred_output" holds 2 messages: it must be a list of exactly one '
+            "assistant message",
+        ),
+    ]
+
+
+def test_f007_openai_preference_without_input_messages() -> None:
+    row = {"input": {"prompt": "x"}, "preferred_output": PARIS, "non_preferred_output": LYON}
+    assert lint(jsonl(row), "F") == [
+        (
+            "F007",
+            (1, 2),
+            (1, 9),
+            '"input" has no messages list: the preference pair has no prompt conversation '
+            "(input.messages)",
+        )
+    ]
+
+
+def test_f006_openai_outputs_equal() -> None:
+    text = jsonl(openai_row(PARIS, PARIS))
+    start = text.index('"non_preferred_output"') + 1
+    assert lint(text, "F") == [
+        (
+            "F006",
+            (1, start),
+            (1, start + 22),
+            '"non_preferred_output" is the same as "preferred_output": the pair teaches no '
+            "preference",
+        )
     ]
 
 

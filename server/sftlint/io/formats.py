@@ -16,6 +16,10 @@ ALPACA = "alpaca"
 PROMPT_COMPLETION = "prompt-completion"
 PREFERENCE = "preference"
 UNPAIRED_PREFERENCE = "unpaired-preference"
+# OpenAI / Azure OpenAI preference fine-tuning: input.messages, preferred_output,
+# non_preferred_output (each a list of one assistant message).
+OPENAI_PREFERENCE = "openai-preference"
+OPENAI_SIDES = ("preferred_output", "non_preferred_output")
 PRETOKENIZED = "pretokenized"
 TEXT = "text"
 UNKNOWN = "unknown"
@@ -27,6 +31,7 @@ FORMATS = (
     PROMPT_COMPLETION,
     PREFERENCE,
     UNPAIRED_PREFERENCE,
+    OPENAI_PREFERENCE,
     PRETOKENIZED,
     TEXT,
 )
@@ -115,6 +120,8 @@ def detect(value: dict[str, Any], fields: Fields) -> str:
         return fields.forced_format
     if "input_ids" in value:
         return PRETOKENIZED
+    if "preferred_output" in value or "non_preferred_output" in value:
+        return OPENAI_PREFERENCE
     if ("chosen" in value and "rejected" in value) or (
         "chosen_messages" in value and "rejected_messages" in value  # LLaMA-Factory v1
     ):
@@ -135,6 +142,13 @@ def detect(value: dict[str, Any], fields: Fields) -> str:
     if "text" in value:
         return TEXT
     return UNKNOWN
+
+
+def openai_input(value: dict[str, Any]) -> list[Any] | None:
+    """The `input.messages` list of an OpenAI preference row (None when it has none)."""
+    inp = value.get("input")
+    messages = inp.get("messages") if isinstance(inp, dict) else None
+    return messages if isinstance(messages, list) else None
 
 
 def messages_key(value: dict[str, Any], fields: Fields) -> str | None:

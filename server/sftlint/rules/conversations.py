@@ -1,8 +1,9 @@
 """The conversations of a row and their turns, as the R and C checks walk them.
 
 A chat row holds one conversation; a preference row two (prompt + chosen, prompt +
-rejected); a prompt/completion row with message lists one. Turns come from
-`sftlint.io.formats`; this module adds who calls tools and how findings name a turn.
+rejected; OpenAI's input.messages + preferred_output, + non_preferred_output); a
+prompt/completion row with message lists one. Turns come from `sftlint.io.formats`;
+this module adds who calls tools and how findings name a turn.
 """
 
 from __future__ import annotations
@@ -59,10 +60,15 @@ def row_conversations(ctx: RowContext) -> tuple[list[Turn], list[Conversation]]:
         turns = ctx.turns
         style = fmt if fmt in formats.CHAT_FORMATS else _style(value[key])
         return turns, [Conversation((key,), turns, style)]
-    if fmt == formats.PREFERENCE:
-        if "chosen_messages" in value:
+    if fmt in (formats.PREFERENCE, formats.OPENAI_PREFERENCE):
+        base: list[Turn] = []
+        if fmt == formats.OPENAI_PREFERENCE:
+            sides: tuple[str, str] = formats.OPENAI_SIDES
+            messages = formats.openai_input(value)
+            if messages is not None:
+                base = formats.chat_turns(messages, ("input", "messages"), _style(messages), fields)
+        elif "chosen_messages" in value:
             sides = ("chosen_messages", "rejected_messages")
-            base: list[Turn] = []
         else:
             sides = ("chosen", "rejected")
             key = "prompt" if isinstance(value.get("prompt"), list) else None

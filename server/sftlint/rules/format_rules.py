@@ -19,10 +19,11 @@ register(
         "Row deviates from the file's majority format",
         """\
 Each row is detected as one format (`messages`, `sharegpt`, `alpaca`, `prompt-completion`,
-`preference`, `unpaired-preference`, `pretokenized`, `text`), and the file's format is the
-one most of its rows use. Trainers decide the format once: TRL's `SFTTrainer` from the
-first row, Unsloth from the first ten, and `datasets` builds one schema for the whole file
-(a row with other columns fails the Arrow cast or gets `None` in every expected column).
+`preference`, `unpaired-preference`, `openai-preference`, `pretokenized`, `text`), and the
+file's format is the one most of its rows use. Trainers decide the format once: TRL's
+`SFTTrainer` from the first row, Unsloth from the first ten, and `datasets` builds one
+schema for the whole file (a row with other columns fails the Arrow cast or gets `None`
+in every expected column).
 A row in another format is then read wrongly or crashes the run far from the cause.
 
 Bad (a ShareGPT row in a `messages` file):
@@ -154,7 +155,67 @@ Good:
     ),
 )
 
-_PAIR = (("chosen", "rejected"), ("chosen_messages", "rejected_messages"))
+register(
+    Rule(
+        "F007",
+        "openai-preference-output",
+        Severity.ERROR,
+        "OpenAI preference row without input messages or one assistant message per output",
+        """\
+OpenAI's (and Azure OpenAI's, Together's, Fireworks') preference fine-tuning reads
+`input.messages` as the prompt conversation and `preferred_output` / `non_preferred_output`
+as the two answers, each a list of exactly one assistant message. The API rejects a file
+whose outputs are empty, hold several messages or are not lists, and a row without
+`input.messages` has no prompt. (Equal outputs are F006; an empty answer is C001.)
+
+Bad:
+```json
+{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]},
+ "preferred_output": [], "non_preferred_output": [{"role": "assistant", "content": "Lyon."}]}
+```
+Good:
+```json
+{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]},
+ "preferred_output": [{"role": "assistant", "content": "Paris."}],
+ "non_preferred_output": [{"role": "assistant", "content": "Lyon."}]}
+```
+""",
+    ),
+)
+
+_PAIR = (
+    ("chosen", "rejected"),
+    ("chosen_messages", "rejected_messages"),
+    formats.OPENAI_SIDES,
+)
+
+
+def _openai_shape(ctx: RowContext) -> None:
+    """F007: an OpenAI preference row's input messages and its two one-message outputs."""
+    value = ctx.value
+    if formats.openai_input(value) is None:
+        inp = value.get("input")
+        where = ("input",) if "input" in value else (next(iter(value)),)
+        what = "has no messages list" if isinstance(inp, dict) else "is missing or not an object"
+        ctx.report(
+            "F007",
+            f'"input" {what}: the preference pair has no prompt conversation (input.messages)',
+            where,
+            "key",
+        )
+    for side in formats.OPENAI_SIDES:
+        out = value.get(side)
+        if isinstance(out, list) and len(out) == 1:
+            continue
+        if isinstance(out, list):
+            what = "is an empty list" if not out else f"holds {len(out)} messages"
+        else:
+            what = f"is a JSON {json_type(out)}, not a list"
+        ctx.report(
+            "F007",
+            f'"{side}" {what}: it must be a list of exactly one assistant message',
+            (side,),
+        )
 
 
 def _same_pair(ctx: RowContext) -> None:
@@ -306,7 +367,9 @@ def check_format(ctx: RowContext) -> None:
     value = ctx.value
     if _incomplete_pair(ctx):
         return
-    if ctx.format == formats.PREFERENCE:
+    if ctx.format == formats.OPENAI_PREFERENCE:
+        _openai_shape(ctx)
+    if ctx.format in (formats.PREFERENCE, formats.OPENAI_PREFERENCE):
         _same_pair(ctx)
     if formats.messages_key(value, ctx.fields) is None:
         if _not_a_list(ctx) or _misnamed_field(ctx):
