@@ -25,6 +25,7 @@ FAMILIES: dict[str, str] = {
     "M": "multimodal",
     "D": "dataset",
     "L": "loss mask (tokenizer and chat template)",
+    "G": "trainer config",
 }
 
 # Modules whose import registers rules; imported on first use of the registry.
@@ -38,6 +39,7 @@ _FAMILY_MODULES = (
     "sftlint.rules.multimodal_rules",
     "sftlint.rules.dataset_rules",
     "sftlint.rules.mask_rules",
+    "sftlint.rules.trainer_config_rules",
 )
 
 
