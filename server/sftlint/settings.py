@@ -132,6 +132,9 @@ class Settings:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     config_path: Path | None = None
+    # A trainer's config whose datasets are checked as that run prepares them (the faces
+    # apply it: `sftlint.trainerconfig` reads it).
+    trainer_config: Path | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -524,6 +527,8 @@ def resolve(
             mask[key] = _existing_path(value, Path.cwd()) if is_path else value
     s.mask = MaskConfig.from_table(mask)
     s.dataset_files = [(base / p).resolve() for p in table.get("dataset-files", [])]
+    if isinstance(table.get("trainer-config"), str):
+        s.trainer_config = (base / os.path.expanduser(table["trainer-config"])).resolve()
     s.include = list(table.get("include", []))
     s.exclude = list(table.get("exclude", []))
     return s
