@@ -118,22 +118,37 @@ def test_nul_byte() -> None:
     ("encoding", "named"),
     [
         ("utf-16", "UTF-16 LE"),  # Python writes the BOM, little-endian
-        ("utf-16-be", "UTF-16"),
+        ("utf-16-le", "UTF-16 LE"),  # no BOM: by where the NULs are
+        ("utf-16-be", "UTF-16 BE"),
         ("utf-32", "UTF-32 LE"),
-        ("utf-32-le", "UTF-32"),
+        ("utf-32-le", "UTF-32 LE"),
+        ("utf-32-be", "UTF-32 BE"),
     ],
 )
-def test_utf16_and_utf32_files_are_named(encoding: str, named: str) -> None:
-    """Every row of a UTF-16/32 file has NULs: say which encoding, not "binary"."""
-    data = '{"a": 1}\n{"a": 2}\n'.encode(encoding)
-    got = found("d.jsonl", data)
-    first = f"NUL byte in the row: the file looks {named} encoded; re-save it as UTF-8"
-    later = first.replace(named, named.split()[0])
-    tail = [("J008", later)] if named.endswith("LE") or encoding.endswith("le") else []
-    assert [(code, message) for code, _, message in got] == [
-        ("J008", first),
-        ("J008", later),
-        *tail,  # the NULs after a little-endian file's last newline
+@pytest.mark.parametrize("name", ["d.jsonl", "d.json"])
+def test_a_utf16_or_utf32_file_is_one_finding_naming_the_encoding(
+    encoding: str, named: str, name: str
+) -> None:
+    """Every row of a UTF-16/32 file has NULs: one finding for the file, not one a row."""
+    text = '{"a": 1}\n{"a": 2}\n{"a": 3}\n' if name.endswith("l") else '[{"a": 1}, {"a": 2}]'
+    assert found(name, text.encode(encoding)) == [
+        ("J008", (1, 1, 1, 1), f"file is {named}; sftlint reads UTF-8: re-save as UTF-8")
+    ]
+
+
+def test_a_utf16_file_on_disk_is_one_finding(tmp_path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes('{"a": 1}\n{"a": 2}\n'.encode("utf-16"))
+    result = engine.check_path(path, J_ONLY)
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("J008", "file is UTF-16 LE; sftlint reads UTF-8: re-save as UTF-8")
+    ]
+
+
+def test_a_nul_in_one_row_of_a_utf8_file_is_still_that_row(tmp_path) -> None:
+    data = b'{"a": 1}\n{"a": "x\x00"}\n'
+    assert found("d.jsonl", data) == [
+        ("J008", (2, 9, 2, 10), "NUL byte in the row: the file is binary or corrupted here")
     ]
 
 

@@ -312,7 +312,8 @@ def check_path(
         load = loader_for_bytes(name, data)
         checker = FileChecker(name, settings, load)
         split = None
-        if jobs != 1 and parallel.usable(name, size, settings):
+        # A UTF-16/32 file is one finding from its first line: no second half to check.
+        if jobs != 1 and parallel.usable(name, size, settings) and not reader.wide_file(data[:256]):
             split = parallel.split_point(data, size)
         if split is not None:
             result = _check_halves(name, settings, load, split, size, progress)

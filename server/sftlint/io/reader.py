@@ -164,6 +164,17 @@ _WIDE_BOMS = (
 )
 
 
+def _text_phase(sample: bytes, width: int) -> int | None:
+    """The phase of `sample` whose bytes (every `width`-th) are text while all the others
+    are NUL: where ASCII sits in UTF-16 (width 2) or UTF-32 (width 4) code units."""
+    for phase in range(width):
+        text = sample[phase::width]
+        rest = bytes(b for i, b in enumerate(sample) if i % width != phase)
+        if text and b"\x00" not in text and rest.count(0) == len(rest):
+            return phase
+    return None
+
+
 def wide_encoding(raw: bytes) -> str | None:
     """UTF-16 or UTF-32 text (by its BOM, or by NULs in every 2nd or all but every 4th
     byte): JSON in those encodings is all NULs to a UTF-8 reader, not binary junk."""
@@ -178,12 +189,34 @@ def wide_encoding(raw: bytes) -> str | None:
     if len(sample) < 8:
         return None
     for width, name in ((4, "UTF-32"), (2, "UTF-16")):
-        for phase in range(width):
-            text = sample[phase::width]
-            rest = bytes(b for i, b in enumerate(sample) if i % width != phase)
-            if text and b"\x00" not in text and rest.count(0) == len(rest):
-                return name
+        if _text_phase(sample, width) is not None:
+            return name
     return None
+
+
+def wide_file(head: bytes) -> str | None:
+    """The encoding of a file whose first bytes are UTF-16 or UTF-32 ("UTF-16 LE"), by its
+    BOM or, at the start of the file where code units are aligned, by where its NULs are."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    sample = head[:256]
+    sample = sample[: len(sample) - len(sample) % 4]
+    if len(sample) < 8:
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        phase = _text_phase(sample, width)
+        if phase is not None:  # ASCII's byte first: little-endian
+            return f"{name} {'LE' if phase == 0 else 'BE'}"
+    return None
+
+
+def _wide_problem(info: FileInfo, encoding: str) -> None:
+    """One finding for a UTF-16/32 file: every row of it would be a NUL byte (J008)."""
+    info.wide = encoding
+    here = Position(0, 0, 0, 0)
+    message = f"file is {encoding}; sftlint reads UTF-8: re-save as UTF-8"
+    info.problems.append(Problem("J008", message, Range(here, here)))
 
 
 def parse_row(row: Row) -> None:
@@ -385,6 +418,7 @@ class FileInfo:
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
     max_line: int = DEFAULT_MAX_LINE_BYTES  # longer lines are J013, not read
+    wide: str | None = None  # a UTF-16/32 file: one J008, no rows read
 
 
 def read_jsonl(
@@ -415,6 +449,8 @@ def read_jsonl(
 def long_line(info: FileInfo, line: bytes, line_no: int, start: int) -> int:
     """Record a line too long to read (J013); returns its length in bytes."""
     length, here = line_length(line), Position(line_no, 0, 0, start)
+    if info.wide:
+        return length
     limit = f"longer than max-line-bytes ({info.max_line:,}): not read"
     info.problems.append(Problem("J013", f"line of {length:,} bytes is {limit}", Range(here, here)))
     return length
@@ -426,6 +462,11 @@ def read_jsonl_line(
     """The row `index` of a JSON Lines file from its line at byte `start`; None for a blank
     line (reported in `info`, like a BOM or a CRLF ending).
     """
+    if info.wide:  # the file's one J008 stands for every line
+        return None
+    if start == 0 and (encoding := wide_file(line)):
+        _wide_problem(info, encoding)
+        return None
     raw = line[:-1] if line.endswith(b"\n") else line
     next_line = start + len(line)
     if start == 0 and raw.startswith(BOM):
@@ -542,6 +583,9 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
     info.layout = "json-array"
     info.bytes = len(data)
     info.lines = data.count(b"\n") + 1
+    if encoding := wide_file(data[:256]):
+        _wide_problem(info, encoding)
+        return
     info.crlf_lines = data.count(b"\r\n")
     if info.crlf_lines:
         cr = data.index(b"\r\n")
@@ -561,13 +605,46 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         )
         return
     columns = LineColumns(data)
-    pos = _ws_end(data, pos + 1)
     index = 0
+    for _lead, el_start, el_end in array_elements(
+        path, data, _ws_end(data, pos + 1), info.problems
+    ):
+        line, prefix = columns.advance(el_start)
+        end_line = line + data.count(b"\n", el_start, el_end)
+        row = Row(path, index, line, end_line, el_start, data[el_start:el_end], prefix)
+        parse_row(row)
+        index += 1
+        yield row
+    info.rows = index
+
+
+def array_elements(
+    path: str, data: bytes, pos: int, problems: list[Problem], *, after: bool = False
+) -> Iterator[tuple[int, int, int]]:
+    """(lead, start, end) of the elements of an array from `pos` on: `pos` just after the
+    `[` and its blanks, or (`after`) just after an element; `lead` is where the reader
+    began to look for the element (stray commas before it are its problems). Problems of
+    the array itself go to `problems` as they are met (a stray comma before the element it
+    precedes); the array's end (unclosed, data after it) once the elements are done.
+
+    Resumable: the server re-reads an edited stretch from the element before it on, and
+    stops where the reading meets an element it already has (`lsp/arrayrows.py`).
+    """
+    n = len(data)
+    seen = after
     closed = False
-    while pos < len(data):
+    if after:
+        pos = _ws_end(data, pos)
+        if pos < n and data[pos : pos + 1] == b"]":
+            pos += 1
+            closed = True
+        elif pos < n:
+            pos = _ws_end(data, pos + 1)  # after the comma
+    lead = pos
+    while not closed and pos < n:
         if data[pos : pos + 1] == b"]":
-            if index:  # `[..., ]`
-                info.problems.append(
+            if seen:  # `[..., ]`
+                problems.append(
                     Problem(
                         "J001",
                         "invalid JSON: trailing comma before ']'",
@@ -578,7 +655,7 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
             closed = True
             break
         if data[pos : pos + 1] == b",":  # `[,` or `, ,`
-            info.problems.append(
+            problems.append(
                 Problem(
                     "J001", "invalid JSON: expected a row, found ','", file_span(data, pos, pos + 1)
                 )
@@ -590,40 +667,35 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         el_end = pos
         while el_end > el_start and data[el_end - 1] in b" \t\r\n":
             el_end -= 1
-        line, prefix = columns.advance(el_start)
-        end_line = line + data.count(b"\n", el_start, el_end)
-        row = Row(path, index, line, end_line, el_start, data[el_start:el_end], prefix)
-        parse_row(row)
-        index += 1
-        yield row
-        if pos >= len(data):
+        yield lead, el_start, el_end
+        seen = True
+        if pos >= n:
             break
         if data[pos : pos + 1] == b"]":
             pos += 1
             closed = True
             break
-        pos = _ws_end(data, pos + 1)  # after the comma
-    info.rows = index
+        pos = lead = _ws_end(data, pos + 1)  # after the comma
     if not closed:
-        info.problems.append(
+        problems.append(
             Problem(
                 "J001",
                 "invalid JSON: the array is never closed with ']'",
-                file_span(data, len(data), len(data)),
+                file_span(data, n, n),
             )
         )
         return
     tail = _ws_end(data, pos)
-    if tail < len(data):
-        info.problems.append(
+    if tail < n:
+        problems.append(
             Problem(
                 "J010",
                 "unexpected data after the closing ']' of the array",
-                file_span(data, tail, len(data)),
+                file_span(data, tail, n),
                 fixes=[
                     Fix(
                         "Delete everything after the array",
-                        (Edit(path, file_span(data, pos, len(data)), "\n"),),
+                        (Edit(path, file_span(data, pos, n), "\n"),),
                     )
                 ],
             )

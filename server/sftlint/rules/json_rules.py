@@ -231,7 +231,11 @@ def crlf_and_empty(ctx: FileContext) -> None:
             ctx.path,
             info.first_crlf,
         )
-    if info.rows == 0 and not any(p.code in ("J012", "J002", "J013") for p in info.problems):
+    if (
+        info.rows == 0
+        and info.wide is None
+        and not any(p.code in ("J012", "J002", "J013") for p in info.problems)
+    ):
         from sftlint.io.positions import point
 
         ctx.reporter.add("J012", "file holds no rows", ctx.path, point(0, 0, 0, 0))
