@@ -128,7 +128,7 @@ def test_cli_select_replaces_and_ignore_extends(tmp_path: Path) -> None:
         (
             'ignore = ["J", "X12"]\n',
             1,
-            'ignore[1]: "X12" is not a rule family (families: J, F, R, C, K, T, M, D, L)',
+            'ignore[1]: "X12" is not a rule family (families: J, F, R, C, K, T, M, D, L, G)',
         ),
         (
             '\n[severity]\nJ001 = "fatal"\n',

@@ -49,10 +49,10 @@ def test_unknown_family_lists_only_families_that_have_rules(rows: Path) -> None:
     _usage_error(
         run(["check", "chat.jsonl", "--ignore", "S"], rows),
         'sftlint check: error: argument --ignore: "S" is not a rule family '
-        "(families: J, F, R, C, K, T, M, D, L)",
+        "(families: J, F, R, C, K, T, M, D, L, G)",
     )
     listed = [line[0] for line in run(["rules"], rows).stdout.splitlines() if line[:1].isalpha()]
-    assert listed == ["J", "F", "R", "C", "K", "T", "M", "D", "L"]
+    assert listed == ["J", "F", "R", "C", "K", "T", "M", "D", "L", "G"]
 
 
 def test_unknown_tokenizer_lists_the_built_ins(rows: Path) -> None:
