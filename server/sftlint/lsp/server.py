@@ -102,7 +102,12 @@ class SftlintServer(LanguageServer):
 
     def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+            # A negative version is no version (the specification's versions only grow).
+            lsp.PublishDiagnosticsParams(
+                uri=uri,
+                diagnostics=diagnostics,
+                version=version if version is not None and version >= 0 else None,
+            )
         )
 
     def _refresh_diagnostics(self) -> None:
@@ -216,7 +221,10 @@ def did_change(ls: SftlintServer, params: lsp.DidChangeTextDocumentParams) -> No
             )
         else:
             splices.append(state.doc.replace_all(change.text))
-    ls.linting.changed(params.text_document.uri, params.text_document.version, splices)
+    # The edits apply whatever their number; a number older than the document's (a client
+    # that went back) must not make the newest diagnostics look stale.
+    version = max(state.doc.version, params.text_document.version)
+    ls.linting.changed(params.text_document.uri, version, splices)
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_CLOSE, request=False)
