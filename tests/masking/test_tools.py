@@ -330,3 +330,58 @@ def test_llamafactory_parts_become_reasoning_and_tool_calls():
     assert all(
         c["type"] == "function" and c["function"]["name"] for m in calls for c in m["tool_calls"]
     )
+
+
+# Rows mistral-finetune refuses: its build_instruct_sample runs mistral-common's V3
+# validator (finetuning mode) over the messages and tools and raises.
+SCHEMA_REFUSALS = [
+    (
+        {"type": "function", "function": {"name": "f", "parameters": {"properties": 5}}},
+        "InvalidToolSchemaException: Invalid tool schema: 5 is not of type 'object'",
+    ),
+    (
+        {"type": "function", "function": {"name": "bad name!", "parameters": {}}},
+        "InvalidToolException: Function name was bad name! but must be a-z, A-Z, 0-9, or "
+        "contain underscores and dashes, with a maximum length of 64.",
+    ),
+    (
+        {"type": "function", "function": {"name": "f", "parameters": "not a dict"}},
+        "Function.parameters: Input should be a valid dictionary",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tool", "error"), SCHEMA_REFUSALS)
+def test_l016_mistral_common_rejects_the_tools(mistral_v3, tool, error):
+    row = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    s = settings(tokenizer="mistral-v3", trainer="mistral-finetune")
+    res = analyze_conversation(row, mistral_v3, s, tools=[tool])
+    # At the index past the turns: the caller places it on the row's tools key.
+    assert [(i.code, i.severity, i.turn, i.message) for i in res.issues] == [
+        ("L016", "warning", 2, f"mistral-finetune refuses this row: mistral-common raises {error}")
+    ]
+    # The generic profile with the same tokenizer: mistral-finetune's refusal does not apply.
+    generic = analyze_conversation(row, mistral_v3, settings(tokenizer="mistral-v3"), tools=[tool])
+    assert [i.code for i in generic.issues] == []
+
+
+def test_l016_mistral_finetune_ids_stay_l014_and_unmatched_results_pass(mistral_v3):
+    s = settings(tokenizer="mistral-v3", trainer="mistral-finetune")
+    bad_id = [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None, "tool_calls": [call("call_1", "{}")]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "21"},
+        {"role": "assistant", "content": "21 °C."},
+    ]
+    res = analyze_conversation(bad_id, mistral_v3, s, tools=[WEATHER])
+    assert [i.code for i in res.issues] == ["L014"]  # one cause, one finding
+    # mistral-common's V3 validator does not pair results with calls by id (R011 does).
+    unmatched = [
+        *bad_id[:1],
+        GENERATED[0][0][1],
+        {**GENERATED[0][0][2], "tool_call_id": "zzzzzzzzz"},
+    ]
+    res = analyze_conversation([*unmatched, bad_id[3]], mistral_v3, s, tools=[WEATHER])
+    assert [i.code for i in res.issues] == []
+    res = analyze_conversation(GENERATED[0][0], mistral_v3, s, tools=GENERATED[0][1])
+    assert [i.code for i in res.issues] == []

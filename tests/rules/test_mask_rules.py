@@ -540,3 +540,25 @@ def test_no_config_fix_when_the_markers_come_from_the_command_line(tmp_path: Pat
     l001 = [f for f in json.loads(proc.stdout) if f["code"] == "L001"]
     assert [f["location"]["row"] for f in l001] == [1, 1, 2]  # the file verdict, then rows
     assert all(f["fix"] is None for f in l001)
+
+
+def test_mistral_finetune_tool_schema_refusal_at_the_tools_key(tmp_path: Path) -> None:
+    (tmp_path / "sftlint.toml").write_text(
+        'tokenizer = "mistral-v3"\ntrainer = "mistral-finetune"\n'
+    )
+    tool = {"type": "function", "function": {"name": "bad name!", "parameters": {}}}
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    write_rows(tmp_path / "train.jsonl", [{"messages": messages, "tools": [tool]}])
+    proc = sftlint("check", "train.jsonl", "--format", "json", "--select", "L", cwd=tmp_path)
+    line = (tmp_path / "train.jsonl").read_text()
+    assert line[line.index('"tools"') + 9 :].startswith("[{")
+    assert findings(proc) == [
+        (
+            "L016",
+            1,
+            line.index('"tools"') + 10,
+            "mistral-finetune refuses this row: mistral-common raises InvalidToolException: "
+            "Function name was bad name! but must be a-z, A-Z, 0-9, or contain underscores "
+            "and dashes, with a maximum length of 64.",
+        )
+    ]

@@ -125,7 +125,7 @@ def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
         ctx.mistral_json = ctx.template in map(builtin_template, MISTRAL_TEMPLATES)
     except (ValueError, OSError) as exc:
         ctx.template_error = str(exc)
-    ctx.tool_checks = tool_call_checks(handle)
+    ctx.tool_checks = tool_call_checks(handle, settings.profile)
     ctx.template_kwargs = dict(tok.special_tokens_map)
     ctx.bos = tok.bos_token if isinstance(tok.bos_token, str) else None
     ctx.bos_id = tok.bos_token_id
@@ -384,7 +384,7 @@ def analyze_conversations(
             text, spans = _render(ctx, messages, row_tools)
         except Exception as exc:  # the template's own error, e.g. roles must alternate
             res = _template_raised(exc, messages)
-            res.issues.extend(tool_call_issues(messages, ctx.tool_checks))
+            res.issues.extend(tool_call_issues(messages, ctx.tool_checks, row_tools))
             _remember(ctx, key, res)
             out[i] = res
             continue
@@ -685,7 +685,7 @@ def _finish_chat(
             _canonical(ctx, res, messages, tools, layout)
         if handle.sp_model:
             _slow_fast(ctx, res, None if layout is None else layout | _ws_runs(res.rendered))
-    res.issues.extend(tool_call_issues(messages, ctx.tool_checks))
+    res.issues.extend(tool_call_issues(messages, ctx.tool_checks, tools))
     _zero(ctx, res, settings)
     return res
 

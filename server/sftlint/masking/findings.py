@@ -298,7 +298,9 @@ With a `trainer` profile, sftlint applies that trainer's own acceptance rules: a
 data preparation raises on, or filters out, never reaches training. The message names
 the trainer and why (LLaMA-Factory drops rows whose turns do not alternate user/assistant
 or whose message count is odd; TRL 0.x does not recognize a conversational row whose
-first message has no `content` key and fails on it).
+first message has no `content` key and fails on it; mistral-finetune runs mistral-common's
+validator over a row with tools and raises on an invalid tool schema or function name,
+quoted in the message).
 
 Bad (`trainer = "llama-factory"`): two user turns in a row.
 ```json

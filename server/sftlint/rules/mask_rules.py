@@ -294,6 +294,8 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         if st.settings.profile.system_column:
             messages, paths = _with_system_column(value, messages, paths)
         result = masking.analyze_conversation(messages, st.handle, st.settings, tools=tools)
+        if tools:  # the index past the turns: a finding on the row's tools (L016)
+            paths = [*paths, (tools_key,)]
         return result, paths
     if fmt == formats.PROMPT_COMPLETION:
         prompt, completion = value.get("prompt"), value.get("completion")
@@ -313,7 +315,10 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         check_vocab(ctx, vocab)
         if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
             return None
-        if not isinstance(labels, list) or not all(isinstance(i, int) for i in labels):
+        if "labels" not in value:
+            # TRL's label building and the language-modelling collator copy input_ids.
+            labels = ids
+        elif not isinstance(labels, list) or not all(isinstance(i, int) for i in labels):
             labels = None
         return masking.analyze_pretokenized(ids, labels, st.handle), []
     return None
