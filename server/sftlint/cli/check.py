@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sftlint.cli import trainersetup
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
 from sftlint.engine import converted, engine, fixes
@@ -43,6 +44,7 @@ class _Run:
         self.fixed = 0
         self.err_color = text.use_color(args.color, sys.stderr)
         self.mask_ready: set[tuple] = set()  # mask settings already loaded
+        self.trainer_configs: dict[Path, None] = {}  # whose own findings are reported
 
     def error(self, message: str) -> None:
         print(text.error_line(message, color=self.err_color), file=sys.stderr)
@@ -50,7 +52,11 @@ class _Run:
 
     def settings(self, target: Path) -> Settings:
         """The settings of `target`, its tokenizer and template loaded (once per run)."""
-        settings = settings_for(target, self.overrides, self.args.config)
+        settings, trainer = trainersetup.settings(
+            target, self.args.trainer_config, self.overrides, self.args.config
+        )
+        if trainer is not None:
+            self.trainer_configs.setdefault(trainer)
         key = (settings.mask, settings.config_path)
         if key not in self.mask_ready:
             from_flags = bool(mask_overrides(self.args))
@@ -81,7 +87,7 @@ class _Run:
         try:
             if converted.is_converted(target):
                 if self.args.fix:
-                    kind = "Parquet" if columnar.is_parquet(target) else "compressed"
+                    kind = converted.kind(target)
                     line = f"{target}: --fix cannot rewrite {kind} files; checked without fixing"
                     print(text.warning_line(line, color=self.err_color), file=sys.stderr)
                 result = converted.check_converted(target, settings)
@@ -189,8 +195,11 @@ def not_a_dataset(path: Path) -> str | None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    if args.trainer_config is not None and args.paths == ["."]:
+        # The datasets come from the trainer config (none found: its findings say why).
+        args.paths = trainersetup.data_files(args.trainer_config)
     run = _Run(args)
-    if not _check_all(run):
+    if not _check_all(run) and args.trainer_config is None and not run.io_errors:
         where = ", ".join(args.paths)
         line = f"no dataset files found in {where}: nothing was checked"
         print(text.warning_line(line, color=run.err_color), file=sys.stderr)
@@ -239,4 +248,9 @@ def _check_all(run: _Run) -> bool:
 
         first = Path(run.results[0].path).absolute()
         dataset.add_split_findings(run.results, settings_for(first, run.overrides, args.config))
+    if args.trainer_config is not None:
+        run.trainer_configs.setdefault(args.trainer_config)
+    for path in run.trainer_configs:  # the configs' own findings (G), against their files
+        base = settings_for(path, run.overrides, args.config)
+        run.results += trainersetup.config_results(path, run.results, base)
     return checked_any

@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--ignore", type=_selectors, default=None, help="comma-separated codes or prefixes"
     )
     check.add_argument("--config", type=Path, default=None, help="use this config file")
+    check.add_argument(
+        "--trainer-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an Axolotl, LLaMA-Factory, TRL or mistral-finetune config: check the datasets "
+        "it names as that run prepares them, and the config itself",
+    )
     check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     check.add_argument(
         "--unsafe-fixes",

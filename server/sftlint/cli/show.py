@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from sftlint.cli import trainersetup
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import add_mask_options, mask_overrides, require_mask, status_stream
 from sftlint.engine import engine, rowview
@@ -25,7 +26,7 @@ from sftlint.masking import profiles
 from sftlint.model import Finding, Severity
 from sftlint.report import json as report_json
 from sftlint.report import text
-from sftlint.settings import MaskConfig, Settings, settings_for
+from sftlint.settings import MaskConfig, Settings
 
 if TYPE_CHECKING:
     from sftlint.masking.results import MaskResult
@@ -44,6 +45,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="file, and the line where the row starts or a range of lines (default: every row)",
     )
     show.add_argument("--config", type=Path, default=None, help="use this config file")
+    show.add_argument(
+        "--trainer-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an Axolotl, LLaMA-Factory, TRL or mistral-finetune config naming PATH: show "
+        "the rows as that run prepares them",
+    )
     show.add_argument("--json", action="store_true", help="print JSON")
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     add_mask_options(show)
@@ -102,7 +111,16 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"sftlint: error: {path}: {why}", file=sys.stderr)
         return EXIT_ERROR
     overrides = mask_overrides(args)
-    settings = settings_for(path, overrides, args.config)
+    settings, _ = trainersetup.settings(path, args.trainer_config, overrides, args.config)
+    named = args.trainer_config is not None
+    if named and trainersetup.load(args.trainer_config).run_for(path) is None:
+        names = ", ".join(trainersetup.data_files(args.trainer_config)) or "none found"
+        print(
+            f"sftlint: error: {path} is not a dataset of {args.trainer_config} "
+            f"(its datasets: {names})",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     require_mask(settings, bool(overrides), status_stream(False))
     file_findings = _file_mask_findings(path, settings)
     if single:

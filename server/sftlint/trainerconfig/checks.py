@@ -4,6 +4,7 @@ finding with a count at the dataset's entry."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class RunOutcome:
 
 
 # Row findings that say the trainer refuses or drops the row, cuts it, or trains nothing.
+_DIGITS = re.compile(r"\d+")
 KINDS = {"L016": "G008", "L005": "G008", "L003": "G008", "L006": "G010", "L001": "G009"}
 
 
@@ -81,8 +83,9 @@ def outcome(results: list[engine.FileResult]) -> RunOutcome:
             if kind is None or f.row_line is None or (kind, f.row_line) in counted:
                 continue  # a file's summary line, or a row already counted for this kind
             counted.add((kind, f.row_line))
-            # The cause: the message up to its details ("Axolotl drops this row: 413 tokens").
-            cause = f"{f.code} {f.message.split(':')[0]}"
+            # The cause: the message up to its details, numbers aside ("cutoff_len 2048
+            # cuts 986 tokens: ..." and "... cuts 263 tokens: ..." are one cause).
+            cause = f.cause or f"{f.code} {_DIGITS.sub('#', f.message.split(':')[0])}"
             out.rows_by.setdefault(kind, {}).setdefault(cause, []).append(f)
     return out
 
