@@ -73,6 +73,19 @@ def overflow(hidden: int, shown: int, path: str) -> lsp.Diagnostic:
     )
 
 
+def held_back(note: str) -> lsp.Diagnostic:
+    """The one diagnostic, at the top of a document, that says what an untrusted workspace's
+    config would have loaded and why it was not (`masking.withheld_note`)."""
+    return lsp.Diagnostic(
+        range=lsp.Range(
+            start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0)
+        ),
+        message=note,
+        severity=lsp.DiagnosticSeverity.Information,
+        source=SOURCE,
+    )
+
+
 def text_edit(e: Edit) -> lsp.TextEdit:
     return lsp.TextEdit(range=range_(e.range), new_text=e.new_text)
 

@@ -36,7 +36,7 @@ from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, document_settings
 from sftlint.lsp.documents import LineDocument, Splice
 from sftlint.lsp.incremental import IncrementalLinter
-from sftlint.lsp.masking import MaskService, held
+from sftlint.lsp.masking import MaskService, held, withheld_note
 from sftlint.lsp.maskpass import MaskPass
 from sftlint.lsp.opened import OpenDocument
 from sftlint.settings import Settings
@@ -269,6 +269,8 @@ class Linting:
         located, total = state.linter.located(limit)
         uri_of = self.uri_of
         out = [convert.diagnostic(f, uri_of, line or 0) for line, f in located]
+        if note := withheld_note(state.settings):
+            out.insert(0, convert.held_back(note))
         if total > len(located):
             out.append(convert.overflow(total - len(located), len(located), state.doc.path))
         return out

@@ -77,10 +77,10 @@ def withheld_note(settings: Settings) -> str | None:
 
 def untrusted(settings: Settings, client: ClientSettings) -> Settings:
     """In an untrusted workspace: drop the tokenizer and chat template values of config files
-    that load local files, wherever they are (`../tok` outside the workspace as much as
-    `tok` inside it: a tokenizer folder carries its own template, and templates are code).
-    Built-in names and Hugging Face cache ids stay; values the editor sent were vetted by
-    the editor."""
+    that load local files, and their `dataset-files` and `trainer-config`, wherever they
+    are (`../tok` outside the workspace as much as `tok` inside it: a tokenizer folder
+    carries its own template, and templates are code). Built-in names and Hugging Face
+    cache ids stay; values the editor sent were vetted by the editor."""
     from sftlint.masking import BUILTIN_TEMPLATES, BUILTIN_TOKENIZERS
 
     base = settings.config_path.parent if settings.config_path else Path.cwd()
@@ -96,10 +96,16 @@ def untrusted(settings: Settings, client: ClientSettings) -> Settings:
         path = path if path.is_absolute() else base / path
         if inline or os.path.lexists(path):
             held[key] = value
-    if not held:
+    withheld = list(held.items())
+    # Other files a config points at: data (read whole, into diagnostics) and trainer configs.
+    withheld += [("dataset-files", str(p)) for p in settings.dataset_files]
+    if settings.trainer_config is not None:
+        withheld.append(("trainer-config", str(settings.trainer_config)))
+    if not withheld:
         return settings
     cleared = {key.replace("-", "_"): None for key in held}
-    return replace(settings, mask=replace(settings.mask, **cleared, withheld=tuple(held.items())))
+    mask = replace(settings.mask, **cleared, withheld=tuple(withheld))
+    return replace(settings, mask=mask, dataset_files=[], trainer_config=None)
 
 
 class MaskService:
