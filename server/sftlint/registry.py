@@ -34,6 +34,7 @@ _FAMILY_MODULES = (
     "sftlint.rules.format_rules",
     "sftlint.rules.role_rules",
     "sftlint.rules.content_rules",
+    "sftlint.rules.answer_rules",
     "sftlint.rules.consistency_rules",
     "sftlint.rules.pretokenized_rules",
     "sftlint.rules.multimodal_rules",

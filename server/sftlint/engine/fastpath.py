@@ -23,7 +23,7 @@ import orjson
 
 from sftlint.io import formats
 from sftlint.io.formats import Fields
-from sftlint.rules import format_rules
+from sftlint.rules import answer_rules, format_rules
 from sftlint.rules.checks import RowCheck, RowSummary
 from sftlint.rules.content_rules import TOKEN_RE
 
@@ -62,6 +62,7 @@ class Order:
     assistant_calls: frozenset[int]
     function_calls: tuple[int, ...]  # ShareGPT `function_call` turns (JSON value)
     tools: tuple[tuple[int, int], ...]  # (tool result, the non-tool turn before it)
+    answers: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the assistant contents
 
 
 # Alpaca columns (config name, default key): system, prompt, query, response.
@@ -205,6 +206,7 @@ class FastPath:
     def _clean_fields(self, value: dict[str, Any], a: Alpaca) -> bool:
         """C001-C004 and R013 on an Alpaca row whose fields are strings (its shape says)."""
         texts = [value[k] for k in a.strings]
+        answers = [value[a.response]] if a.response is not None else []
         if a.response is not None:
             text = value[a.response]
             if not text or text.isspace():
@@ -223,6 +225,9 @@ class FastPath:
                     if type(text) is not str or not text or text.isspace():
                         return False
                 texts += pair
+                answers.append(pair[1])
+        if not _plain_answers(tuple(answers)):  # C006, C007
+            return False
         text = "".join(texts)
         return not (("<" in text or "[" in text) and TOKEN_RE.search(text))
 
@@ -259,6 +264,7 @@ class FastPath:
                     frozenset(i for i in calls if canon[i] == "assistant"),
                     tuple(i for i, r in enumerate(roles) if r == "function_call"),
                     tuple(tools),
+                    _picker([i for i, role in enumerate(canon) if role == "assistant"]),
                 )
         if len(shape.orders) >= _MAX_SHAPES:  # type: ignore[arg-type]
             shape.orders.clear()  # type: ignore[union-attr]
@@ -287,6 +293,8 @@ class FastPath:
         # A control token inside the joined text, or across two contents (then the full
         # check finds nothing: only slower); every token starts with "<" or "[".
         if ("<" in text or "[" in text) and TOKEN_RE.search(text):
+            return False
+        if not _plain_answers(order.answers(contents)):  # C006, C007
             return False
         ids: list[tuple[int, str]] = []
         calls_at: dict[int, bool] = {}
@@ -337,6 +345,20 @@ def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]
     return lambda values: ()
 
 
+def _plain_answers(answers: tuple[str, ...]) -> bool:
+    """No C006 or C007 in these answers: no whitespace at an edge (`str.strip` returns an
+    unchanged string itself), no repeated line or looping tail as answer_rules measures."""
+    if tuple(map(str.strip, answers)) != answers:
+        return False
+    long = answer_rules.MIN_LOOP_TEXT
+    lines = answer_rules.MIN_REPEATS - 1
+    return not any(
+        (len(text) >= long or text.count("\n") >= lines)
+        and (answer_rules.repeated_line(text) or answer_rules.loop_tail(text))
+        for text in answers
+    )
+
+
 def _json_object(text: str) -> bool:
     try:
         return type(orjson.loads(text)) is dict
@@ -362,7 +384,7 @@ PROVED_ABSENT = frozenset(
     (
         *("F002", "F003", "F004", "F005", "F006", "F007"),  # preference rows never clean
         *(f"R{n:03}" for n in range(1, 17)),
-        *("C001", "C002", "C003", "C004", "C005"),
+        *("C001", "C002", "C003", "C004", "C005", "C006", "C007"),
         *("T001", "T002", "T004", "T005", "T006", "T007"),  # rows with input_ids never clean
         "M001",  # rows with a media list never clean
     )
@@ -378,6 +400,7 @@ def covered_checks() -> frozenset[RowCheck]:
     Between them they report exactly the codes of PROVED_ABSENT.
     """
     from sftlint.rules import (
+        answer_rules,
         content_rules,
         format_rules,
         multimodal_rules,
@@ -390,6 +413,7 @@ def covered_checks() -> frozenset[RowCheck]:
             format_rules.check_format,
             role_rules.check_roles,
             content_rules.check_content,
+            answer_rules.check_answers,
             pretokenized_rules.pretokenized_row,
             multimodal_rules.media_count,
         )
