@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sftlint import registry
 from sftlint.engine import converted, dataset, engine
 from sftlint.engine.discovery import iter_targets
-from sftlint.io import columnar
+from sftlint.io import arrowipc, columnar, hfcache
 from sftlint.model import Finding as EngineFinding
 from sftlint.settings import settings_for
 
@@ -69,6 +69,8 @@ def check(source: str | os.PathLike[str] | Rows, **settings: Any) -> list[Findin
 
 
 def _check_paths(path: str, overrides: dict[str, Any]) -> list[Finding]:
+    if (found := hfcache.dataset_id(path)) is not None:
+        path = str(hfcache.snapshot(*found))  # NotCached (a FileNotFoundError) says why
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     results: list[engine.FileResult] = []
@@ -81,7 +83,12 @@ def _check_paths(path: str, overrides: dict[str, Any]) -> list[Finding]:
             results.append(engine.check_path(target, settings))
     if results:
         dataset.add_split_findings(results, settings_for(Path(path), overrides))
-    return [_public(f, by_row=columnar.is_parquet(r.path)) for r in results for f in r.findings]
+    return [_public(f, by_row=_by_row(r.path)) for r in results for f in r.findings]
+
+
+def _by_row(path: str) -> bool:
+    """Files whose findings are located by row index (they have no text lines)."""
+    return columnar.is_parquet(path) or arrowipc.is_arrow(path)
 
 
 def _public(f: EngineFinding, *, by_row: bool) -> Finding:

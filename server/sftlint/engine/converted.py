@@ -1,7 +1,7 @@
-"""Check files whose rows are not their bytes on disk: Parquet (rows of record batches)
-and gzip-compressed JSON Lines. Both stream through `FileChecker.check_lines`, so their
-findings are those of the same rows as JSONL. Their bytes cannot be rewritten exactly,
-so their findings offer no fixes.
+"""Check files whose rows are not their bytes on disk: Parquet and Arrow (rows of record
+batches), gzip- and zstd-compressed JSON Lines. All stream through
+`FileChecker.check_lines`, so their findings are those of the same rows as JSONL. Their
+bytes cannot be rewritten exactly, so their findings offer no fixes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import IO, Any, cast
 
 from sftlint.engine.engine import FileChecker, FileResult
-from sftlint.io import columnar, reader
+from sftlint.io import arrowipc, columnar, reader, zstjsonl
 from sftlint.io.lines import bounded_lines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding, Position
@@ -22,6 +22,7 @@ from sftlint.rules import checks
 from sftlint.settings import Settings
 
 GZIP_SUFFIXES = tuple(s + ".gz" for s in reader.JSONL_SUFFIXES)
+_SKIP_CHUNK = 1 << 20
 
 
 def is_gzip_jsonl(path: str | os.PathLike[str]) -> bool:
@@ -30,14 +31,42 @@ def is_gzip_jsonl(path: str | os.PathLike[str]) -> bool:
 
 def is_converted(path: str | os.PathLike[str]) -> bool:
     """A file this module checks (and `--fix` cannot rewrite)."""
-    return columnar.is_parquet(path) or is_gzip_jsonl(path)
+    return kind(path) is not None
+
+
+def kind(path: str | os.PathLike[str]) -> str | None:
+    """What a converted file is, as messages name it ("Parquet", ...); None for the rest."""
+    if columnar.is_parquet(path):
+        return "Parquet"
+    if arrowipc.is_arrow(path):
+        return "Arrow"
+    if is_gzip_jsonl(path) or zstjsonl.is_zst_jsonl(path):
+        return "compressed"
+    return None
 
 
 def check_converted(path: str | os.PathLike[str], settings: Settings) -> FileResult:
     name = os.fspath(path)
     if columnar.is_parquet(name):
         return check_parquet(name, settings)
+    if arrowipc.is_arrow(name):
+        return check_values(
+            name, arrowipc.arrow_lines(name), lambda i: arrowipc.read_row(name, i), settings
+        )
+    if zstjsonl.is_zst_jsonl(name):
+        return _check_stream(name, settings, zstjsonl.open_zst, zstjsonl.errors(), "zstd")
     return check_gzip(name, settings)
+
+
+def loader(path: str) -> Callable[[checks.RowSummary], Row]:
+    """Read a row of a converted file again by its summary (the checks across files)."""
+    if columnar.is_parquet(path):
+        return _value_loader(path, lambda i: columnar.read_row(path, i))
+    if arrowipc.is_arrow(path):
+        return _value_loader(path, lambda i: arrowipc.read_row(path, i))
+    if zstjsonl.is_zst_jsonl(path):
+        return _stream_loader(path, zstjsonl.open_zst)
+    return _stream_loader(path, _open_gzip)
 
 
 def check_parquet(path: str, settings: Settings) -> FileResult:
@@ -56,19 +85,22 @@ def check_values(
     """Check rows that are values, not text: `lines` holds one `columnar.row_line` per
     row, `fetch(i)` gives row `i` again (a file-level finding locates itself in it).
     Findings sit at line `i`, column 0, and offer no fix."""
+    info = FileInfo(max_line=settings.max_line_bytes)
+    checker = FileChecker(path, settings, _value_loader(path, fetch))
+    checker.check_lines(lines, info)
+    result = checker.finish(info)
+    result.findings = sorted((_at_row(f) for f in result.findings), key=lambda f: f.sort_key)
+    return result
 
+
+def _value_loader(path: str, fetch: Callable[[int], Any]) -> Callable[[checks.RowSummary], Row]:
     def load(s: checks.RowSummary) -> Row:
         raw = columnar.row_line(fetch(s.line))
         row = Row(path, s.index, s.line, s.line, s.offset, raw)
         reader.parse_row(row)
         return row
 
-    info = FileInfo(max_line=settings.max_line_bytes)
-    checker = FileChecker(path, settings, load)
-    checker.check_lines(lines, info)
-    result = checker.finish(info)
-    result.findings = sorted((_at_row(f) for f in result.findings), key=lambda f: f.sort_key)
-    return result
+    return load
 
 
 def _at_row(finding: Finding) -> Finding:
@@ -76,25 +108,51 @@ def _at_row(finding: Finding) -> Finding:
     return replace(finding.mapped(lambda p: Position(p.line, 0, 0, p.line)), fixes=[])
 
 
-def check_gzip(path: str, settings: Settings) -> FileResult:
-    """Lines, columns and offsets are those of the decompressed text."""
+def _open_gzip(path: str) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, "rb"))
 
+
+def check_gzip(path: str, settings: Settings) -> FileResult:
+    errors = (gzip.BadGzipFile, EOFError, zlib.error)
+    return _check_stream(path, settings, _open_gzip, errors, "gzip")
+
+
+def _stream_loader(
+    path: str, open_stream: Callable[[str], IO[bytes]]
+) -> Callable[[checks.RowSummary], Row]:
     def load(s: checks.RowSummary) -> Row:
-        with gzip.open(path, "rb") as f:
-            f.seek(s.offset)  # decompresses up to the row: only for file-level findings
+        with open_stream(path) as f:
+            _skip(f, s.offset)  # decompresses up to the row: file-level findings only
             raw = f.read(s.length)
         row = Row(path, s.index, s.line, s.end_line, s.offset, raw, s.prefix)
         reader.parse_row(row)
         return row
 
+    return load
+
+
+def _skip(f: IO[bytes], count: int) -> None:
+    """Move `count` bytes forward: a compressed stream seeks by decompressing anyway."""
+    while count > 0 and (chunk := f.read(min(count, _SKIP_CHUNK))):
+        count -= len(chunk)
+
+
+def _check_stream(
+    path: str,
+    settings: Settings,
+    open_stream: Callable[[str], IO[bytes]],
+    errors: tuple[type[Exception], ...],
+    what: str,
+) -> FileResult:
+    """Lines, columns and offsets are those of the decompressed text."""
     info = FileInfo(max_line=settings.max_line_bytes)
-    checker = FileChecker(path, settings, load)
+    checker = FileChecker(path, settings, _stream_loader(path, open_stream))
     try:
-        with gzip.open(path, "rb") as f:
-            lines = bounded_lines(cast(IO[bytes], f), settings.max_line_bytes)
+        with open_stream(path) as f:
+            lines = bounded_lines(f, settings.max_line_bytes)
             checker.check_lines(lines, info)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as err:
-        raise OSError(f"not a readable gzip file ({err})") from None
+    except errors as err:
+        raise OSError(f"not a readable {what} file ({err})") from None
     result = checker.finish(info)
     result.findings = [replace(f, fixes=[]) for f in result.findings]
     return result

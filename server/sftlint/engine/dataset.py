@@ -26,9 +26,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sftlint.engine import engine
+from sftlint.engine import converted, engine
 from sftlint.engine.discovery import is_dataset_file
-from sftlint.io import formats, reader
+from sftlint.io import arrowipc, columnar, formats, reader, zstjsonl
 from sftlint.io.reader import FileInfo
 from sftlint.io.regular import is_regular
 from sftlint.model import Finding
@@ -46,7 +46,14 @@ SPLITS = {
     "test": "test",
     "testing": "test",
 }
-_SUFFIXES = (*reader.JSONL_SUFFIXES, *reader.JSON_SUFFIXES)
+_SUFFIXES = (
+    *converted.GZIP_SUFFIXES,
+    *zstjsonl.ZST_SUFFIXES,
+    *reader.JSONL_SUFFIXES,
+    *reader.JSON_SUFFIXES,
+    *columnar.PARQUET_SUFFIXES,
+    *arrowipc.ARROW_SUFFIXES,
+)
 _SHARD = re.compile(r"\d+|of")
 
 
@@ -133,8 +140,10 @@ def check_splits(
         files = [f for p in paths if (f := _file(p, checked, cache, settings, sources))]
         if len(files) > 1:
             findings += check_split_group(files, from_config, settings)
-    findings.sort(key=lambda f: f.sort_key)
-    return findings
+    # A file both listed in `dataset-files` and a split sibling is in two groups that
+    # find the same mismatch: one cause, one finding.
+    unique = {(f.path, f.code, f.range.start, f.message): f for f in findings}
+    return sorted(unique.values(), key=lambda f: f.sort_key)
 
 
 def add_split_findings(results: list[engine.FileResult], settings: Settings) -> None:
@@ -166,12 +175,21 @@ def _file(
     result = checked.get(p)
     file: SplitFile | None = None
     try:
-        if result is not None:
+        if result is not None and converted.is_converted(p):  # its bytes are not its rows
+            load = converted.loader(result.path)
+            file = SplitFile(result.path, result.summaries, result.formats, load, True)
+        elif result is not None:
             data = sources.get(result.path)
             if data is None:
                 data = Path(result.path).read_bytes()
             load = engine.loader_for_bytes(result.path, data)
             file = SplitFile(result.path, result.summaries, result.formats, load, True)
+        elif converted.is_converted(p) and is_regular(p):
+            # A listed or sibling Parquet/Arrow/compressed file: read as the CLI reads it.
+            name = _display(p, checked)
+            other = converted.check_converted(p, settings)
+            load = converted.loader(str(p))
+            file = SplitFile(name, other.summaries, other.formats, load, False)
         elif is_regular(p):  # never a FIFO or a device (`dataset-files = ["/dev/zero"]`)
             name = _display(p, checked)
             file = _read(name, p.read_bytes(), settings, False)

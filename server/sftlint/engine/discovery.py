@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sftlint.engine.converted import is_converted
-from sftlint.io import reader
+from sftlint.io import hfcache, reader
 from sftlint.io.regular import is_regular
 from sftlint.settings import find_config, load_config
 
@@ -40,6 +40,8 @@ def iter_targets(
 
     Folders are walked in sorted order, skipping hidden folders and the config's
     `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
+    A dataset id (`hf://datasets/ORG/NAME`) is the folder of its cached snapshot; one that
+    is not cached is passed to `on_error` (raised without it).
     Only regular files are taken from folders; a walked name that cannot be resolved
     (a symlink loop) is yielded so that its check says why, and a folder that cannot be
     listed is passed to `on_error` as one line.
@@ -49,6 +51,14 @@ def iter_targets(
             yield None
             continue
         path = Path(p)
+        if (found := hfcache.dataset_id(p)) is not None:
+            try:  # a dataset id: the folder of its snapshot in the local cache
+                path = hfcache.snapshot(*found)
+            except hfcache.NotCached as err:
+                if on_error is None:
+                    raise
+                on_error(str(err))
+                continue
         if not path.is_dir():
             yield path
             continue
