@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sftlint.cli import trainersetup
 from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
@@ -210,21 +211,36 @@ def run_check(args: argparse.Namespace) -> int:
         run.fixed = fixed
         _check_all(run)
     stdin_fixed = args.fix and "-" in args.paths
-    out = sys.stderr if stdin_fixed else sys.stdout
-    render.render(
-        run.results,
-        args.output_format,
-        out,
-        color=text.use_color(args.color, out),
-        statistics=args.statistics,
-        fixed=run.fixed if args.fix else None,
-        failed=run.io_errors,
-        unsafe_fixes=args.unsafe_fixes,
-    )
+    try:
+        with _report_stream(args.output_file, stdin_fixed) as out:
+            render.render(
+                run.results,
+                args.output_format,
+                out,
+                color=args.output_file is None and text.use_color(args.color, out),
+                statistics=args.statistics,
+                fixed=run.fixed if args.fix else None,
+                failed=run.io_errors,
+                unsafe_fixes=args.unsafe_fixes,
+            )
+    except OSError as err:  # only the output file is opened here
+        run.error(f"{args.output_file}: cannot write: {err.strerror or err}")
     if run.io_errors:
         return EXIT_ERROR
     worst = max((r.worst() or Severity.INFO for r in run.results if r.findings), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= Severity.WARNING else EXIT_CLEAN
+
+
+@contextlib.contextmanager
+def _report_stream(output_file: Path | None, stdin_fixed: bool) -> Iterator[IO[str]]:
+    """`--output-file` (its folders made, as ruff does), else stdout; stderr when the
+    fixed text of standard input holds stdout."""
+    if output_file is None:
+        yield sys.stderr if stdin_fixed else sys.stdout
+        return
+    output_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(output_file, "w", encoding="utf-8") as f:
+        yield f
 
 
 def _check_all(run: _Run) -> bool:

@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text)",
     )
     check.add_argument(
+        "--output-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write the report to PATH instead of stdout (e.g. SARIF for code scanning)",
+    )
+    check.add_argument(
         "--select", type=_selectors, default=None, help="comma-separated codes or prefixes"
     )
     check.add_argument(
