@@ -347,3 +347,30 @@ def test_f002_missing_field_with_configured_format() -> None:
             'row has no "conversations" field: the configured format is "sharegpt"',
         )
     ]
+
+
+def kto(n: int, label: object = True) -> list[dict]:
+    return [{"prompt": f"q{i}", "completion": f"a{i}", "label": label} for i in range(n)]
+
+
+def test_f008_constant_kto_label() -> None:
+    text = jsonl(*kto(12))
+    start = text.index("true") + 1
+    assert lint(text, "F") == [
+        (
+            "F008",
+            (1, start),
+            (1, start + 4),
+            "every one of the 12 rows has label true: there is no undesirable (false) example, "
+            "so KTO learns only one direction (a label column never filled?)",
+        )
+    ]
+    messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    rows = [{"messages": messages, "label": False}] * 10
+    [f] = lint(jsonl(*rows), "F008")
+    assert f[3].startswith("every one of the 10 rows has label false: there is no desirable")
+
+
+def test_f008_not_on_mixed_labels_or_small_files() -> None:
+    assert lint(jsonl(*kto(11), *kto(1, False)), "F") == []
+    assert lint(jsonl(*kto(9)), "F") == []

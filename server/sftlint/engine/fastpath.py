@@ -390,8 +390,9 @@ PROVED_ABSENT = frozenset(
     )
 )
 # Codes of the covered checks' modules that only checks run on every row report: file
-# checks (F001 format majority, T003 missing labels) and the mask pass (T008 vocabulary).
-REPORTED_ELSEWHERE = frozenset(("F001", "T003", "T008"))
+# checks (F001 format majority, F008 constant label, T003 missing labels) and the mask
+# pass (T008 vocabulary).
+REPORTED_ELSEWHERE = frozenset(("F001", "F008", "T003", "T008"))
 
 
 def covered_checks() -> frozenset[RowCheck]:

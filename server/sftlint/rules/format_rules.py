@@ -183,6 +183,45 @@ Good:
     ),
 )
 
+register(
+    Rule(
+        "F008",
+        "constant-preference-label",
+        Severity.WARNING,
+        "Every unpaired preference (KTO) row of the file has the same label",
+        """\
+KTO learns from desirable (`"label": true`) and undesirable (`"label": false`) answers:
+the loss pushes the first up and the second down against a shared reference point. A
+file whose every row has the same label is almost always a pipeline mistake (a default
+value, a column that was never filled): TRL's `KTOTrainer` still runs (it counts at least
+one example of each side) and warns that the desirable and undesirable weights are out of
+range, and the model learns only one direction. Reported for files of 10 rows or more,
+at the first row's label.
+
+Bad (every row `true`):
+```json
+{"prompt": "Capital of France?", "completion": "Paris.", "label": true}
+{"prompt": "Capital of Spain?", "completion": "Madrid.", "label": true}
+{"prompt": "Capital of Italy?", "completion": "Rome.", "label": true}
+{"prompt": "Capital of Peru?", "completion": "Lima.", "label": true}
+{"prompt": "Capital of Chile?", "completion": "Santiago.", "label": true}
+{"prompt": "Capital of Japan?", "completion": "Tokyo.", "label": true}
+{"prompt": "Capital of Kenya?", "completion": "Nairobi.", "label": true}
+{"prompt": "Capital of Egypt?", "completion": "Cairo.", "label": true}
+{"prompt": "Capital of Cuba?", "completion": "Havana.", "label": true}
+{"prompt": "Capital of Iran?", "completion": "Tehran.", "label": true}
+```
+Good:
+```json
+{"prompt": "Capital of France?", "completion": "Paris.", "label": true}
+{"prompt": "Capital of Spain?", "completion": "Lisbon.", "label": false}
+```
+""",
+    ),
+)
+
+MIN_LABELLED = 10  # rows before a constant label means something (F008)
+
 _PAIR = (
     ("chosen", "rejected"),
     ("chosen_messages", "rejected_messages"),
@@ -362,9 +401,20 @@ def layout_hint(value: dict[str, Any]) -> str | None:
     return None
 
 
+def _note_label(ctx: RowContext) -> None:
+    """F008's tally: how many unpaired rows have each label, and the first of each."""
+    label = ctx.value.get("label")
+    if type(label) is bool:
+        seen = ctx.reporter.state.setdefault("F008", {})
+        count, first = seen.get(label, (0, ctx.row.index))
+        seen[label] = (count + 1, first)
+
+
 @row_check
 def check_format(ctx: RowContext) -> None:
     value = ctx.value
+    if ctx.format == formats.UNPAIRED_PREFERENCE and ctx.enabled("F008"):
+        _note_label(ctx)
     if _incomplete_pair(ctx):
         return
     if ctx.format == formats.OPENAI_PREFERENCE:
@@ -428,3 +478,23 @@ def check_majority(ctx: FileContext) -> None:
             path,
             "key",
         )
+
+
+@file_check
+def check_labels(ctx: FileContext) -> None:
+    """F008: one label for every unpaired preference row of a file of 10 or more."""
+    seen = ctx.reporter.state.get("F008")
+    if not seen or len(seen) != 1:
+        return
+    [(label, (count, first))] = seen.items()
+    if count < MIN_LABELLED:
+        return
+    name = "true" if label else "false"
+    other = "undesirable (false)" if label else "desirable (true)"
+    ctx.report(
+        "F008",
+        f"every one of the {count} rows has label {name}: there is no {other} example, so "
+        "KTO learns only one direction (a label column never filled?)",
+        ctx.load(ctx.summaries[first]),
+        ("label",),
+    )
