@@ -36,6 +36,7 @@ _FAMILY_MODULES = (
     "sftlint.rules.content_rules",
     "sftlint.rules.answer_rules",
     "sftlint.rules.consistency_rules",
+    "sftlint.rules.outlier_rules",
     "sftlint.rules.pretokenized_rules",
     "sftlint.rules.multimodal_rules",
     "sftlint.rules.dataset_rules",

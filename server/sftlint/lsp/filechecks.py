@@ -100,5 +100,9 @@ class FileCheckSummaries(checks.Summaries):
         self._build()
         return super().digests()
 
+    def lengths(self) -> list[int]:
+        self._build()
+        return super().lengths()
+
     def duplicates(self) -> bool:
         return any(n > 1 for n in self._tallies.digests.values())

@@ -195,6 +195,10 @@ class Summaries(Sequence[RowSummary]):
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
 
+    def lengths(self) -> list[int]:
+        """Every row's length in bytes, in row order."""
+        return self._ints[3 :: self.WIDTH].tolist()
+
     def duplicates(self) -> bool:
         """Whether two rows have the same digest."""
         digests = self.digests()
