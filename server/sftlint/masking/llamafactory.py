@@ -385,6 +385,8 @@ def tool_prompt(tool_format: str, tools: str) -> str:
         parsed = json.loads(tools)
     except ValueError:
         return ""
+    if not parsed:  # ToolFormatter.apply: `"[]"` gives no tool prompt at all
+        return ""
     parsed = [t for t in (parsed if isinstance(parsed, list) else [parsed]) if isinstance(t, dict)]
     if tool_format == "qwen":
         text = "".join("\n" + json.dumps(_wrapped(t), ensure_ascii=False) for t in parsed)

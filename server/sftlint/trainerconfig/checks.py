@@ -253,9 +253,12 @@ def _llamafactory(run: DatasetRun, rows: list[Any]) -> list[Issue]:
     issues = []
     fmt = run.table.get("format", "alpaca")
     columns = dict(run.table.get("columns", {}))
-    if fmt != "alpaca":
-        columns.setdefault("messages", "conversations" if fmt == "sharegpt" else "messages")
+    doc, at = run.mapping
+    entry = doc.value.get(at[0]) if doc is not None and at else None
+    written = entry.get("columns") if isinstance(entry, dict) else None
     for name, column in columns.items():
+        if not isinstance(written, dict) or name not in written:
+            continue  # LLaMA-Factory's defaults: a row may lack them (an empty `input`)
         if not any(isinstance(v, dict) and column in v for v in rows):
             issues.append(
                 _issue(

@@ -146,6 +146,8 @@ TEMPLATES = frozenset(
         "aeva",
     ]
 )
+# data/parser.py DatasetAttr: the columns an alpaca dataset reads unless `columns` says.
+ALPACA_COLUMNS = {"prompt": "instruction", "query": "input", "response": "output"}
 # Formatting -> the row format sftlint reads the rows as.
 FORMATS = {"alpaca": "alpaca", "sharegpt": "sharegpt", "openai": "messages"}
 
@@ -282,8 +284,9 @@ def _run(name: str, at: tuple, info: Document | None, issues: list[Issue]) -> Da
     formatting = attrs.get("formatting", "alpaca")
     if formatting in FORMATS:
         run.table["format"] = FORMATS[formatting]
-    if isinstance(attrs.get("columns"), dict):
-        run.table["columns"] = {str(k): str(v) for k, v in attrs["columns"].items()}
+    written = attrs.get("columns") if isinstance(attrs.get("columns"), dict) else {}
+    defaults = ALPACA_COLUMNS if formatting == "alpaca" else {"messages": "conversations"}
+    run.table["columns"] = {**defaults, **{str(k): str(v) for k, v in written.items()}}
     if isinstance(attrs.get("tags"), dict):
         run.table["tags"] = {str(k): str(v) for k, v in attrs["tags"].items()}
     if attrs.get("ranking"):
