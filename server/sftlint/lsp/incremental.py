@@ -4,8 +4,9 @@ An editor buffer is kept as a list of lines (bytes, split on b"\\n" as the reade
 Each JSON Lines row is linted alone with the engine's own reader and row checks, as if it
 were line 0 at offset 0 (`linelint`); the result is cached by the line's bytes and moved to
 where the line is when findings are asked for. File checks run again only when an edit
-changed what they can see (`filechecks`). JSON-array files are checked whole: their rows
-span many lines (`array_text` hands the text to check off the event loop).
+changed what they can see (`filechecks`). A JSON array's rows span many lines: they are
+kept by `arrayrows.ArrayIndex`, which reads again only the elements an edit touches (the
+first read of the whole text, `array_text`, runs off the event loop).
 
 What an edit costs is proportional to the lines it touches: the lines that hold findings
 are kept in a sorted index, line start offsets are summed lazily (an edit invalidates them
@@ -24,13 +25,12 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 
-from sftlint.engine import engine
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
-from sftlint.lsp.arrayrows import ArrayRows
+from sftlint.lsp.arrayrows import ArrayIndex, Built, key_of, keyed
 from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries
 from sftlint.lsp.linelint import LineLinter, LineResult, Tallies, gc_paused
 from sftlint.lsp.relative import LineStarts, absolute, move_lines, rel_key, relative
@@ -92,9 +92,9 @@ class IncrementalLinter:
         self._tallies = Tallies()
         self._starts = LineStarts(lines)
         self._file = FileCheckCache()
-        self._generation = 0  # counts splices and resets (an array check is for one)
-        self._array_findings: list[Finding] | None = None
-        self._array_rows: ArrayRows | None = None  # where the rows are, for that text
+        self._generation = 0  # counts splices and resets (an array's first read is for one)
+        self._array = self._array_index()
+        self._array_taken = -1  # the generation whose text `array_text` handed out
         # Findings computed elsewhere, by source ("splits", "mask"); stored like file findings.
         self._external: dict[str, list[Finding]] = {}
         self._mask = MaskRows.empty(len(lines))
@@ -102,6 +102,11 @@ class IncrementalLinter:
     @property
     def formats(self) -> Counter[str]:
         return self._tallies.formats
+
+    def _array_index(self) -> ArrayIndex | None:
+        if not self.is_array:
+            return None
+        return ArrayIndex(self.path, self.settings, self.lines, self._starts)
 
     def _layout_is_array(self) -> bool:
         if not self.path.lower().endswith(reader.JSON_SUFFIXES):
@@ -122,7 +127,6 @@ class IncrementalLinter:
                 start, count = start - 1, count + 1
             elif start == 0 and self.results:
                 stop, count = 1, count + 1
-        self._array_findings = self._array_rows = None
         self._generation += 1
         self._starts.invalidate(start)
         delta = count - (stop - start)
@@ -132,6 +136,9 @@ class IncrementalLinter:
         self._mask.splice(start, stop, count)
         if start < _HEAD_LINES and self._layout_is_array() != self.is_array:
             self.reset()
+            return
+        if self._array is not None:
+            self._array.splice(start, stop, count)
             return
         old = self.results[start:stop]
         file = self._file
@@ -176,7 +183,7 @@ class IncrementalLinter:
         self._tallies = Tallies()
         self._starts.invalidate(0)
         self._file = FileCheckCache()
-        self._array_findings = self._array_rows = None
+        self._array = self._array_index()
 
     def set_external(self, findings: list[Finding], source: str = "splits") -> None:
         """Findings computed elsewhere for the current text (the split checks, the loss-mask
@@ -209,14 +216,17 @@ class IncrementalLinter:
     def pending(self) -> bool:
         """Whether findings are still to be computed (an array's lines are never linted
         one by one: only its whole check counts)."""
-        if self.is_array:
-            return self._array_findings is None
+        if self._array is not None:
+            return not self._array.built or self._array.dirty is not None
         return bool(self._unlinted)
 
     def lint_steps(self, chunk: int = 2000) -> Iterator[int]:
         """Lint every line that has no result, yielding (lines done) every `chunk` lines so
         that a caller on an event loop can serve other messages in between."""
-        if self.is_array:
+        if self._array is not None:
+            if self._array.built and self._array.dirty is not None:
+                self._array.relint()
+                yield 0
             return
         done = 0
         i = self._next_dirty(self._last_splice)
@@ -231,24 +241,34 @@ class IncrementalLinter:
             pass
 
     def array_text(self) -> tuple[int, bytes] | None:
-        """(generation, text) of a JSON array whose findings are to be computed (by the
-        caller, anywhere: `engine.check_bytes`, then `array_checked`); None if known."""
-        if not self.is_array or self._array_findings is not None:
+        """(generation, text) of a JSON array to be read whole (by the caller, anywhere:
+        `read_array`, then `array_checked`); None if it has been."""
+        if self._array is None or self._array.built:
             return None
+        self._array.taken()
+        self._array_taken = self._generation
         return self._generation, b"\n".join(self.lines)
 
-    def array_checked(self, generation: int, text: bytes, result: engine.FileResult) -> None:
-        """The check of the `text` that `array_text` gave for `generation` (dropped if the
-        buffer changed since)."""
-        if generation == self._generation and self.is_array:
-            self._array_findings = result.findings
-            self._array_rows = ArrayRows(self.path, text, result.summaries)
+    def read_array(self, text: bytes) -> Built:
+        """The whole read of `text` (touches nothing of the linter: any thread)."""
+        return Built(self.path, self.settings, text)
+
+    def array_checked(self, generation: int, text: bytes, result: Built) -> None:
+        """The read of the `text` that `array_text` gave for `generation` (the edits made
+        since are applied to it; dropped if the text was handed out again since)."""
+        array = self._array
+        if array is not None and not array.built and generation == self._array_taken:
+            array.install(result)
 
     @property
-    def array_rows(self) -> ArrayRows | None:
-        """Where the rows of a JSON array are in the current text (None: not checked since
-        the last edit, or not an array)."""
-        return self._array_rows
+    def array_rows(self) -> ArrayIndex | None:
+        """Where the rows of a JSON array are in the current text (None: not read yet, or
+        not an array)."""
+        array = self._array
+        if array is None or not array.built:
+            return None
+        array.relint()
+        return array
 
     def _lint_range(self, i: int, end: int) -> int:
         """Lint the lines of [i, end) that have no result; returns how many."""
@@ -290,9 +310,8 @@ class IncrementalLinter:
         """The first `limit` findings in file order, unbuilt (see `Located`: line numbers
         and UTF-16 columns, all a diagnostic needs, are right either way), and how many
         there are in all."""
-        if self.is_array:
-            found = self.findings(limit)
-            return [(0, f) for f in found[0]], found[1]
+        if self._array is not None:
+            return self._array_located(limit)
         if self._unlinted:
             self.lint_all()
         file_findings = self._file_checks()
@@ -304,6 +323,30 @@ class IncrementalLinter:
             self._mask_stream(),
             ((rel_key(f), None, f) for f in file_findings),
             *(((rel_key(f), None, f) for f in found) for found in externals),
+            key=itemgetter(0),
+        )
+        taken = merged if limit is None else islice(merged, limit)
+        return [(line, f) for _, line, f in taken], total
+
+    def _array_index_ready(self) -> ArrayIndex:
+        array = self._array
+        assert array is not None
+        if not array.built:
+            array.taken()
+            array.install(self.read_array(b"\n".join(self.lines)))
+        array.relint()
+        return array
+
+    def _array_located(self, limit: int | None) -> tuple[list[Located], int]:
+        array = self._array_index_ready()
+        file_findings = array.file_findings()
+        externals = list(self._external.values())
+        total = array.count() + self._mask.total + len(file_findings)
+        total += sum(map(len, externals))
+        merged = heapq.merge(
+            array.anchored(),
+            chain.from_iterable(keyed(i, self._mask.by_line[i]) for i in self._mask.lines),
+            *(((key_of(f), None, f) for f in found) for found in (file_findings, *externals)),
             key=itemgetter(0),
         )
         taken = merged if limit is None else islice(merged, limit)
@@ -323,21 +366,11 @@ class IncrementalLinter:
 
     def findings(self, limit: int | None = None) -> tuple[list[Finding], int]:
         """(the findings sorted as the engine sorts them, at most `limit`; how many in all)."""
-        if self.is_array:
-            if self._array_findings is None:
-                data = b"\n".join(self.lines)
-                result = engine.check_bytes(self.path, data, self.settings)
-                self.array_checked(self._generation, data, result)
-            found = self._array_findings
-            assert found is not None  # array_checked has just set it
-            externals = [f for fs in self._external.values() for f in fs]
-            if externals:
-                starts = self._starts
-                extra = [absolute(f, starts, self.path) for f in externals]
-                found = sorted([*found, *extra], key=lambda f: f.sort_key)
-            return (found if limit is None else found[:limit]), len(found)
         located, total = self.located(limit)
-        return [self._build(line, f) for line, f in located], total
+        built = [self._build(line, f) for line, f in located]
+        if self._array is not None:
+            built.sort(key=attrgetter("sort_key"))  # ties as the engine orders them
+        return built, total
 
     def _build(self, line: int | None, f: Finding) -> Finding:
         if line is None:
@@ -350,8 +383,18 @@ class IncrementalLinter:
         def touches(f: Finding) -> bool:
             return f.range.start.line <= last and f.range.end.line >= first
 
-        if self.is_array:
-            return [f for f in self.findings()[0] if touches(f)]
+        if self._array is not None:
+            array = self._array_index_ready()
+            near = [self._build(line, f) for line, f in array.between(first, last)]
+            externals = [f for fs in self._external.values() for f in fs]
+            rest = (*array.file_findings(), *externals)
+            near += [self._build(None, f) for f in rest if touches(f)]
+            mlines = self._mask.lines
+            for i in mlines[bisect_left(mlines, first) : bisect_left(mlines, last + 1)]:
+                near.extend(self._build(i, f) for f in self._mask.by_line[i])
+            near = [f for f in near if touches(f)]
+            near.sort(key=lambda f: f.sort_key)
+            return near
         if self._unlinted:
             self.lint_all()
         externals = [f for fs in self._external.values() for f in fs]

@@ -1,7 +1,7 @@
 """The rows of an open document, as the engine's `Row`s, found by line.
 
-A JSON array's rows are found through the index of its last check (`ArrayRows`: a bisect)
-when the caller has one for the current text; else by reading the array from its start.
+A JSON array's rows are found through its index (`ArrayIndex`: a bisect) when the caller
+has one for the current text; else by reading the array from its start.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from itertools import accumulate
 
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
-from sftlint.lsp.arrayrows import ArrayRows
+from sftlint.lsp.arrayrows import ArrayIndex
 from sftlint.lsp.documents import LineDocument
 
 
@@ -34,7 +34,7 @@ def _line_row(doc: LineDocument, line: int, offset: int, index: int) -> Row | No
     return row
 
 
-def row_at(doc: LineDocument, line: int, index: ArrayRows | None = None) -> Row | None:
+def row_at(doc: LineDocument, line: int, index: ArrayIndex | None = None) -> Row | None:
     """The row that spans `line` (None: a blank line, or outside every row); `index`: the
     document's array index for its current text, if there is one."""
     if not 0 <= line < len(doc.lines):
@@ -53,7 +53,7 @@ def row_at(doc: LineDocument, line: int, index: ArrayRows | None = None) -> Row 
 
 
 def iter_rows(
-    doc: LineDocument, start: int = 0, stop: int | None = None, index: ArrayRows | None = None
+    doc: LineDocument, start: int = 0, stop: int | None = None, index: ArrayIndex | None = None
 ) -> Iterator[Row]:
     """Rows starting on lines [start, stop) (`index`: as for `row_at`)."""
     stop = len(doc.lines) if stop is None else stop
