@@ -3,8 +3,8 @@
 Edits are applied at once, in order; linting is debounced, runs on the event loop in
 chunks (so a 100 MB open never stops the server from reading messages), and its result
 is dropped when the document changed meanwhile: only the newest version is published.
-A JSON array is checked whole, in a thread (`asyncio.to_thread`): the event loop answers
-other requests meanwhile.
+A JSON array is read whole once, in a thread (`asyncio.to_thread`): the event loop answers
+other requests meanwhile; edits then re-read only the elements they touch.
 
 A big `didOpen` takes the same path: its text split into lines, linted in chunks. A
 reader that cut the text out of the raw JSON-RPC message and a helper process forked at
@@ -31,7 +31,6 @@ from collections.abc import Callable
 
 from lsprotocol import types as lsp
 
-from sftlint.engine import engine
 from sftlint.lsp import convert, splits
 from sftlint.lsp.config import ClientSettings, document_settings
 from sftlint.lsp.documents import LineDocument, Splice
@@ -151,9 +150,7 @@ class Linting:
             if array is not None:
                 generation, text = array
                 linter = state.linter
-                result = await asyncio.to_thread(
-                    engine.check_bytes, linter.path, text, linter.settings
-                )
+                result = await asyncio.to_thread(linter.read_array, text)
                 linter.array_checked(generation, text, result)
             if state.doc.version != version:
                 continue  # superseded while linting: lint the newest text instead
