@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sftlint.engine import engine, parallel
+from sftlint.engine import engine, fastpath, parallel
+from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 from sftlint.settings import Settings
 
 TOOL_CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
@@ -118,3 +122,14 @@ def test_two_processes_give_the_single_pass_result(
     both = engine.check_path(data, Settings())
     assert _snapshot(both) == _snapshot(single)
     assert both.info == single.info and both.formats == single.formats
+
+
+@given(st.lists(st.sampled_from(["a", "é", "😀", "<", "[", "|", "\\", '"', "\n", *CONTROL_TOKENS])))
+def test_control_tokens_are_found_in_the_bytes_orjson_writes(pieces: list[str]) -> None:
+    # The lean loop looks for tokens in the row's compact bytes, not in its joined texts.
+    text = "".join(pieces)
+    raw = orjson.dumps({"messages": [{"role": "user", "content": text}]})
+    if TOKEN_RE.search(text):
+        assert fastpath._may_hold_token(raw)
+    if not any(t in text for t in CONTROL_TOKENS):
+        assert not fastpath._may_hold_token(raw) or "<" in text

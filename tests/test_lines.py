@@ -29,6 +29,27 @@ def test_bounded_lines_split_as_trainers_do(data: bytes, limit: int) -> None:
     assert [line_length(x) for x in got] == [line_length(x) for x in expected]
 
 
+@given(
+    st.binary(max_size=300).map(lambda b: b.replace(b"\x01", b"\n")),
+    st.integers(1, 12),
+    st.integers(1, 16),
+    st.integers(0, 320),
+)
+def test_bounded_lines_over_blocks_and_a_size(
+    data: bytes, limit: int, block: int, size: int
+) -> None:
+    # Lines that cross blocks, long lines that span several, and a part of the stream
+    # (`size` bytes, as a worker reads its half) come out as from one split of the part.
+    f = io.BytesIO(data + b"tail\n")
+    got = list(bounded_lines(f, limit, size, block=block))
+    part = data[:size] if size <= len(data) else data + b"tail\n"[: size - len(data)]
+    expected = _expected(part, limit)
+    assert got == expected
+    assert [type(x) for x in got] == [type(x) for x in expected]
+    assert [line_length(x) for x in got] == [line_length(x) for x in expected]
+    assert f.tell() == len(part)
+
+
 def test_a_line_of_exactly_the_limit_is_read() -> None:
     assert list(bounded_lines(io.BytesIO(b"1234\n12345\n1234"), 4)) == [
         b"1234\n",

@@ -194,7 +194,7 @@ class FileChecker:
             hit = compact_object(line, len(line) - 1) if start and line[-1:] == b"\n" else None
             if hit is not None:
                 value, raw = hit
-                fmt, template, clean = fast_check(value)
+                fmt, template, clean = fast_check(value, raw)
                 if clean and fast_ok and template is not None:
                     formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
                     add_ints((index, line_no, start, len(raw), hash(raw)))

@@ -13,6 +13,7 @@ checks it skips (`covered_checks`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
@@ -25,7 +26,7 @@ from sftlint.io import formats
 from sftlint.io.formats import Fields
 from sftlint.rules import answer_rules, format_rules
 from sftlint.rules.checks import RowCheck, RowSummary
-from sftlint.rules.content_rules import TOKEN_RE
+from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 
 if TYPE_CHECKING:
     from sftlint.settings import Settings
@@ -99,11 +100,14 @@ class FastPath:
         self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
         self.active = not fields.forced_format
 
-    def check(self, value: dict[str, Any]) -> tuple[str, RowSummary | None, bool]:
+    def check(
+        self, value: dict[str, Any], raw: bytes | None = None
+    ) -> tuple[str, RowSummary | None, bool]:
         """(format, summary template or None, clean) of a row parsed to an object.
 
         The template holds the summary's shape parts (keys, message_keys, types); clean
-        rows need none of the covered checks.
+        rows need none of the covered checks. `raw`: `orjson.dumps(value)`, when the
+        caller has it (a compact row): control tokens are then looked for in its bytes.
         """
         top = (tuple(value), tuple(map(type, value.values())))
         try:
@@ -122,8 +126,8 @@ class FastPath:
         msgs = value[key]
         try:
             values = tuple(_from_iterable(map(dict.values, msgs)))
-            lens = tuple(map(len, msgs))
-            sig = (top, lens, tuple(_from_iterable(msgs)), tuple(map(type, values)))
+            # Each message's keys, and every value's type
+            sig = (top, tuple(map(tuple, msgs)), tuple(map(type, values)))
         except TypeError:  # a message that is not an object
             return formats.detect(value, self.fields), None, False
         shape = self.shapes.get(sig)
@@ -131,7 +135,7 @@ class FastPath:
             shape = self._shape(value, sig)
         if shape.orders is None:
             return shape.fmt, shape.summary, False
-        return shape.fmt, shape.summary, self._clean(msgs, values, shape)
+        return shape.fmt, shape.summary, self._clean(msgs, values, shape, raw)
 
     def _shape(self, value: dict[str, Any], sig: tuple[Any, ...]) -> Shape:
         fields = self.fields
@@ -157,14 +161,13 @@ class FastPath:
                 return shape
         # Where each message's role and content sit among the row's message values.
         role_key, content_key = role_keys.pop(), content_keys.pop()
-        keys, roles, contents, at = sig[2], [], [], 0
-        for n in sig[1]:
-            own = keys[at : at + n]
+        roles, contents, at = [], [], 0
+        for own in sig[1]:
             if role_key not in own or content_key not in own:
                 return shape
             roles.append(at + own.index(role_key))
             contents.append(at + own.index(content_key))
-            at += n
+            at += len(own)
         shape.roles, shape.contents = _picker(roles), _picker(contents)
         shape.orders = {}
         return shape
@@ -271,7 +274,9 @@ class FastPath:
         shape.orders[roles] = order  # type: ignore[index]
         return order
 
-    def _clean(self, msgs: list[dict], values: tuple[Any, ...], shape: Shape) -> bool:
+    def _clean(
+        self, msgs: list[dict], values: tuple[Any, ...], shape: Shape, raw: bytes | None
+    ) -> bool:
         roles = shape.roles(values)
         try:
             order = shape.orders[roles]  # type: ignore[index]
@@ -279,20 +284,14 @@ class FastPath:
             order = self._order(shape, roles, msgs)
         if order is None:
             return False
-        contents = shape.contents(values)
-        try:
-            text = "".join(contents)
-            if not all(contents) or any(map(str.isspace, contents)):
-                for i, c in enumerate(contents):
-                    if (not c or c.isspace()) and not (
-                        i in order.assistant_calls and msgs[i]["tool_calls"]
-                    ):
-                        return False
-        except TypeError:  # content that is not a string
-            return False
-        # A control token inside the joined text, or across two contents (then the full
-        # check finds nothing: only slower); every token starts with "<" or "[".
-        if ("<" in text or "[" in text) and TOKEN_RE.search(text):
+        contents = shape.contents(values)  # strings: the shape says so
+        if not all(contents) or any(map(str.isspace, contents)):
+            for i, c in enumerate(contents):
+                if (not c or c.isspace()) and not (
+                    i in order.assistant_calls and msgs[i]["tool_calls"]
+                ):
+                    return False
+        if _may_hold_token(raw) if raw is not None else _text_may_hold_token(contents):
             return False
         if not _plain_answers(order.answers(contents)):  # C006, C007
             return False
@@ -316,7 +315,7 @@ class FastPath:
                 if i in order.assistant_calls and type(call.get("id")) is str:
                     ids.append((i, call["id"]))
             calls_at[i] = bool(calls)
-        if len({c for _, c in ids}) < len(ids):  # R016: an id used twice
+        if len(ids) > 1 and len(set(map(_second, ids))) < len(ids):  # R016: an id used twice
             return False
         for i in order.function_calls:
             if not _json_calls(contents[i]):
@@ -357,6 +356,35 @@ def _plain_answers(answers: tuple[str, ...]) -> bool:
         and (answer_rules.repeated_line(text) or answer_rules.loop_tail(text))
         for text in answers
     )
+
+
+_second = itemgetter(1)
+
+
+def _text_may_hold_token(contents: tuple[str, ...]) -> bool:
+    """A control token inside the joined contents, or across two of them (then the full
+    check finds nothing: only slower); every token starts with "<" or "["."""
+    text = "".join(contents)
+    return ("<" in text or "[" in text) and TOKEN_RE.search(text) is not None
+
+
+def _may_hold_token(raw: bytes) -> bool:
+    """A control token anywhere in a row as orjson writes it (orjson escapes no character
+    of a token, so each stands there as its UTF-8 bytes); memchr-fast on most rows."""
+    if b"<" not in raw:
+        find, i = raw.find, raw.find(b"[")
+        while i >= 0 and raw[i + 1 : i + 2] not in _BRACKET_NEXT:
+            i = find(b"[", i + 1)
+        if i < 0:
+            return False
+    return _RAW_TOKEN_RE.search(raw) is not None
+
+
+_RAW_TOKENS = tuple(t.encode() for t in CONTROL_TOKENS)
+# Every token opens with "<" or "["; what follows "[" in one ([INST], [/INST], [gMASK]...)
+assert all(t[:1] in (b"<", b"[") for t in _RAW_TOKENS)
+_BRACKET_NEXT = frozenset(t[1:2] for t in _RAW_TOKENS if t[:1] == b"[")
+_RAW_TOKEN_RE = re.compile(b"|".join(map(re.escape, _RAW_TOKENS)))
 
 
 def _json_object(text: str) -> bool:

@@ -15,12 +15,12 @@ import multiprocessing
 import os
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from sftlint.io import reader
-from sftlint.io.lines import bounded_lines, line_length
+from sftlint.io.lines import bounded_lines
 from sftlint.io.reader import FileInfo, Problem
 from sftlint.io.regular import FileBytes
 from sftlint.model import Finding
@@ -57,17 +57,6 @@ def usable(path: str, size: int, settings: Settings) -> bool:
     )
 
 
-def lines_of(f: IO[bytes], size: int, max_line: int) -> Iterator[bytes]:
-    """The lines of the next `size` bytes of `f` (which end at a line boundary)."""
-    if size <= 0:
-        return
-    for line in bounded_lines(f, max_line):
-        yield line
-        size -= line_length(line)
-        if size <= 0:
-            return
-
-
 def check_half(
     checker: FileChecker,
     path: str,
@@ -87,7 +76,7 @@ def check_half(
         report = lambda done: progress((done - start) * total // (end - start), total)  # noqa: E731
     with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
-        lines = lines_of(f, end - start, checker.settings.max_line_bytes)
+        lines = bounded_lines(f, checker.settings.max_line_bytes, end - start)
         checker.check_lines(lines, info, offset=start, progress=report)
 
 

@@ -7,11 +7,15 @@ stream as a `LongLine`: empty bytes that remember how long the line was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from io import BytesIO
+from itertools import chain
 from typing import IO
 
 DEFAULT_MAX_LINE_BYTES = 64 << 20
 _SKIP_CHUNK = 1 << 20
+_BLOCK = 1 << 20
 
 
 class LongLine(bytes):
@@ -29,21 +33,49 @@ def line_length(line: bytes) -> int:
     return line.length if isinstance(line, LongLine) else len(line)
 
 
-def bounded_lines(f: IO[bytes], limit: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[bytes]:
-    """The lines of `f` (split on b"\\n" only, each with its newline); a line longer than
-    `limit` bytes (newline excluded) is a LongLine."""
-    readline = f.readline
-    while line := readline(limit + 1):  # room for the newline of a line of `limit` bytes
-        if len(line) - line.endswith(b"\n") <= limit:
-            yield line
+def bounded_lines(
+    f: IO[bytes],
+    limit: int = DEFAULT_MAX_LINE_BYTES,
+    size: int = sys.maxsize,
+    *,
+    block: int = _BLOCK,
+) -> Iterator[bytes]:
+    """The lines of the next `size` bytes of `f` (split on b"\\n" only, each with its
+    newline); a line longer than `limit` bytes (newline excluded) is a LongLine."""
+    # Split a block at a time in C and chained: a Python step per line costs as much as
+    # the reading itself.
+    return chain.from_iterable(_line_blocks(f, limit, size, block))
+
+
+def _line_blocks(f: IO[bytes], limit: int, size: int, block: int) -> Iterator[Iterable[bytes]]:
+    read, readline = f.read, f.readline
+    while size > 0 and (data := read(min(block, size))):
+        if data[-1:] != b"\n":  # finish the block's last line, up to the bound
+            data += readline(min(limit + 1, size - len(data)))
+        size -= len(data)
+        if len(data) <= limit:  # no line of it can be long (the usual case: C iteration)
+            yield BytesIO(data)
             continue
-        length = len(line)
-        while not line.endswith(b"\n"):
-            line = readline(_SKIP_CHUNK)
-            if not line:
-                break
-            length += len(line)
-        yield LongLine(length)
+        lines = BytesIO(data).readlines()
+        if max(map(len, lines)) > limit:
+            lines = [LongLine(len(x)) if len(x) - x.endswith(b"\n") > limit else x for x in lines]
+            last = lines[-1]
+            if last.__class__ is LongLine and not data.endswith(b"\n"):
+                skipped = _skip_line(readline, size)  # not read to its end: skip the rest
+                last.length += skipped
+                size -= skipped
+        yield lines
+
+
+def _skip_line(readline: Callable[[int], bytes], size: int) -> int:
+    """Read to the end of the current line (at most `size` bytes); how many bytes that was."""
+    skipped = 0
+    while size > skipped:
+        piece = readline(min(_SKIP_CHUNK, size - skipped))
+        skipped += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            break
+    return skipped
 
 
 class LineTooLong(ValueError):

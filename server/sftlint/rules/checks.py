@@ -188,9 +188,12 @@ class Summaries(Sequence[RowSummary]):
     def __iter__(self) -> Iterator[RowSummary]:
         return map(self._get, range(len(self._shapes)))
 
-    def tally(self, attr: str) -> Counter[Any]:
-        """`Counter` of a shape field (one of SHAPED), without building summaries."""
-        return Counter(map(attrgetter(attr), self._shapes))
+    def templates(self) -> list[tuple[RowSummary, int]]:
+        """Each distinct summary object and how many rows have it, in order of first
+        appearance: rows of one shape share one template, so a file has a handful."""
+        shapes = self._shapes
+        objects = dict(zip(map(id, shapes), shapes, strict=True))
+        return [(objects[i], n) for i, n in Counter(map(id, shapes)).items()]
 
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
@@ -293,6 +296,7 @@ class FileContext:
         self.load = load
         self.fields = fields
         self._counts: dict[str, Counter[Any]] = {}
+        self._templates: list[tuple[RowSummary, int]] | None = None
 
     def count(self, attr: str) -> Counter[Any]:
         """How many rows have each value of a summary field ("format", "keys", ...).
@@ -304,7 +308,12 @@ class FileContext:
         if counts is None:
             summaries = self.summaries
             if isinstance(summaries, Summaries) and attr in Summaries.SHAPED:
-                counts = summaries.tally(attr)
+                # One pass over the rows for every field, not one a field.
+                if self._templates is None:
+                    self._templates = summaries.templates()
+                counts = Counter()
+                for t, n in self._templates:
+                    counts[getattr(t, attr)] += n
             else:
                 counts = Counter(map(attrgetter(attr), summaries))
             self._counts[attr] = counts
