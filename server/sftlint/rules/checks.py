@@ -54,6 +54,34 @@ class Reporter:
     def enabled(self, code: str) -> bool:
         return self.settings.enabled(code)
 
+    def add_in_row(
+        self,
+        code: str,
+        message: str,
+        row: Row,
+        path: tuple[str | int, ...] = (),
+        part: str = "value",
+        *,
+        fixes: Iterable[Fix] = (),
+        related: Iterable[Related] = (),
+        severity: Severity | None = None,
+    ) -> Finding | None:
+        """A finding at the value (or key: `part`) at `path` of `row`; the span is located
+        only for an enabled code (locating parses the row again)."""
+        if not self.settings.enabled(code):
+            return None
+        span = row.span(path, part)
+        return self.add(
+            code,
+            message,
+            row.path,
+            span,
+            fixes=fixes,
+            related=related,
+            row_line=row.line,
+            severity=severity,
+        )
+
     def add(
         self,
         code: str,
@@ -263,17 +291,8 @@ class RowContext:
         related: Iterable[Related] = (),
         severity: Severity | None = None,
     ) -> None:
-        if not self.reporter.enabled(code):
-            return
-        self.reporter.add(
-            code,
-            message,
-            self.row.path,
-            self.row.span(path, part),
-            fixes=fixes,
-            related=related,
-            row_line=self.row.line,
-            severity=severity,
+        self.reporter.add_in_row(
+            code, message, self.row, path, part, fixes=fixes, related=related, severity=severity
         )
 
 
@@ -297,6 +316,8 @@ class FileContext:
         self.fields = fields
         self._counts: dict[str, Counter[Any]] = {}
         self._templates: list[tuple[RowSummary, int]] | None = None
+        # A file check reports at a row it loaded again, as a row check at its own row.
+        self.report = reporter.add_in_row
 
     def count(self, attr: str) -> Counter[Any]:
         """How many rows have each value of a summary field ("format", "keys", ...).
@@ -333,24 +354,3 @@ class FileContext:
 
     def enabled(self, code: str) -> bool:
         return self.reporter.enabled(code)
-
-    def report(
-        self,
-        code: str,
-        message: str,
-        row: Row,
-        path: tuple[str | int, ...] = (),
-        part: str = "value",
-        *,
-        fixes: Iterable[Fix] = (),
-        related: Iterable[Related] = (),
-    ) -> None:
-        self.reporter.add(
-            code,
-            message,
-            row.path,
-            row.span(path, part),
-            fixes=fixes,
-            related=related,
-            row_line=row.line,
-        )
