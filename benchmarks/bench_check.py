@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import child_rss, runs, timed
 
 DEFAULT = Path(__file__).parent / "data" / "messages-100000.jsonl"
 
@@ -70,22 +71,6 @@ def child(mode: str, path: str) -> None:
     print(f"{peak_rss_mb():.1f}")
 
 
-def child_rss(mode: str, path: str) -> float:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, path],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(out.stdout.split()[-1])
-
-
-def timed(fn, path: str) -> tuple[float, int]:
-    start = time.perf_counter()
-    result = fn(path)
-    return time.perf_counter() - start, result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(DEFAULT))
@@ -101,8 +86,8 @@ def main() -> None:
         sys.exit(f"{path} not found: run benchmarks/gen_dataset.py first")
     size_mb = os.path.getsize(path) / 2**20
     # Children first: Linux carries the parent's peak RSS into a child's ru_maxrss.
-    rss = child_rss("engine", path)
-    base = child_rss("import", path)
+    rss = child_rss(__file__, "engine", path)
+    base = child_rss(__file__, "import", path)
     engine_check(path)  # warm up: imports, page cache
     bare_times, engine_times, single_times = [], [], []
     findings = rows = 0
@@ -117,9 +102,9 @@ def main() -> None:
     a, b = min(bare_times), min(engine_times)
     n = processes(path)
     print(f"file: {path} ({size_mb:.1f} MiB, {rows} rows, {findings} findings)")
-    print(f"(a) bare orjson loop: {a:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in bare_times)})")
+    print(f"(a) bare orjson loop: {a:.2f} s  (runs: {runs(bare_times)})")
     print(
-        f"(b) sftlint engine:   {b:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in engine_times)};"
+        f"(b) sftlint engine:   {b:.2f} s  (runs: {runs(engine_times)};"
         f" {n} process{'es' if n > 1 else ''})"
     )
     print(f"ratio (b)/(a): {b / a:.2f}  (target <= 2.5)")

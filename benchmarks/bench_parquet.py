@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -27,6 +25,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 import gen_dataset
+from _timing import child_rss, runs, timed
 
 BATCH_ROWS = 2048
 
@@ -74,16 +73,6 @@ def child(mode: str, arg: str) -> None:
     print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
 
 
-def child_rss(mode: str, path: str) -> float:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, path],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(out.stdout.split()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -94,20 +83,19 @@ def main() -> None:
         child(*args.child)
         return
     # Written in a child: Linux carries a parent's peak RSS into its children's.
-    child_rss("write", str(args.rows))
+    child_rss(__file__, "write", str(args.rows))
     parquet, jsonl = write(args.rows)
     path = str(parquet)
-    rss_bare, rss_check = child_rss("bare", path), child_rss("check", path)
+    rss_bare = child_rss(__file__, "bare", path)
+    rss_check = child_rss(__file__, "check", path)
     findings = check(path)  # warm up: imports, page cache
     bare_times, check_times = [], []
     rows = 0
     for _ in range(args.repeat):  # interleaved, so noise hits both alike
-        start = time.perf_counter()
-        rows = bare(path)
-        bare_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        findings = check(path)
-        check_times.append(time.perf_counter() - start)
+        t, rows = timed(bare, path)
+        bare_times.append(t)
+        t, findings = timed(check, path)
+        check_times.append(t)
     from sftlint.engine import engine
     from sftlint.settings import Settings
 
@@ -116,8 +104,8 @@ def main() -> None:
     a, b = min(bare_times), min(check_times)
     size = parquet.stat().st_size / 2**20
     print(f"file: {parquet} ({size:.1f} MiB, {rows} rows, {len(findings)} findings)")
-    print(f"(a) bare pyarrow rows: {a:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in bare_times)})")
-    print(f"(b) sftlint check:     {b:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in check_times)})")
+    print(f"(a) bare pyarrow rows: {a:.2f} s  (runs: {runs(bare_times)})")
+    print(f"(b) sftlint check:     {b:.2f} s  (runs: {runs(check_times)})")
     print(f"ratio (b)/(a): {b / a:.2f}  (target <= 2.5)")
     print(f"findings equal to the same rows as JSONL ({len(as_jsonl)}): {same}")
     print(f"peak RSS: (b) {rss_check:.0f} MiB, (a) {rss_bare:.0f} MiB")
