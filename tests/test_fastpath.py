@@ -40,6 +40,8 @@ def _rows() -> list[str]:
         (0, "role", "human"),  # R004
         (3, "role", "user"),  # R006
         (0, "content", 3),  # C003
+        (3, "tool_calls", None),  # no calls (as Parquet gives an absent key back)
+        (1, "tool_calls", None),  # empty content and no calls: C001
     ]
     for turn, key, value in variants:
         messages = [dict(m) for m in CLEAN]
@@ -133,3 +135,14 @@ def test_control_tokens_are_found_in_the_bytes_orjson_writes(pieces: list[str]) 
         assert fastpath._may_hold_token(raw)
     if not any(t in text for t in CONTROL_TOKENS):
         assert not fastpath._may_hold_token(raw) or "<" in text
+
+
+def test_rows_with_arrow_null_keys_are_proved_clean() -> None:
+    # Parquet gives every message every key of its column, absent ones as null; R014 reads
+    # `"tool_calls": null` as no calls, so such rows stay on the fast path.
+    messages = [{"tool_calls": None, "tool_call_id": None, **m} for m in CLEAN]
+    value = {"messages": messages}
+    fast = fastpath.FastPath(Settings().fields, engine.shape_template)
+    assert fast.check(value, orjson.dumps(value)) == ("messages", fast.check(value)[1], True)
+    messages[3]["content"] = ""  # no calls, no content: not proved clean
+    assert fast.check(value, orjson.dumps(value))[2] is False

@@ -299,6 +299,8 @@ class FastPath:
         calls_at: dict[int, bool] = {}
         for i in order.calls:
             calls = msgs[i]["tool_calls"]
+            if calls is None:  # no calls, as R014 reads it: Arrow writes absent keys as null
+                continue
             if type(calls) is not list:
                 return False
             for call in calls:
