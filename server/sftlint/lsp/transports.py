@@ -16,6 +16,7 @@ import hmac
 import logging
 import sys
 import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -96,15 +97,9 @@ def run_tcp(server: Any, host: str, port: int, token: str | None) -> int:
         # asyncio's own line limit guards header lines; bodies are read by the chunk
         listener = await asyncio.start_server(connection, host, port, limit=MAX_HEADER_LINE + 1)
         log.info("sftlint: serving LSP on %s:%s", host, port)
-        async with listener:
-            with contextlib.suppress(asyncio.CancelledError):  # closed: the session ended
-                await listener.serve_forever()
+        await _serve_until_closed(listener)
 
-    try:
-        asyncio.run(main())
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else 1
-    return 0 if server.shut_down else 1
+    return _run(server, main)
 
 
 def run_ws(server: Any, host: str, port: int, token: str | None) -> int:
@@ -147,10 +142,21 @@ def run_ws(server: Any, host: str, port: int, token: str | None) -> int:
         nonlocal listener
         # origins=[None]: only clients that send no Origin, i.e. not a web page in a browser.
         listener = await serve(connection, host, port, origins=[None], max_size=MAX_MESSAGE_BYTES)
-        async with listener:
-            with contextlib.suppress(asyncio.CancelledError):  # closed: the session ended
-                await listener.serve_forever()
+        await _serve_until_closed(listener)
 
+    return _run(server, main)
+
+
+async def _serve_until_closed(listener: Any) -> None:
+    """Accept connections until the listener is closed (the session ended)."""
+    async with listener:
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener.serve_forever()
+
+
+def _run(server: Any, main: Callable[[], Coroutine[Any, Any, None]]) -> int:
+    """Run a socket server to its end; the exit code: 0 after shutdown + exit, 1 otherwise
+    (pygls's `exit` handler raises SystemExit with it)."""
     try:
         asyncio.run(main())
     except SystemExit as done:
