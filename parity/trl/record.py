@@ -13,32 +13,22 @@ dataset format from the first row and one bad row aborts the whole `map`.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import recording  # first: it sets the offline environment the libraries below read
 
-import datasets
-import torch
-import transformers
+# isort: split
 import trl
 from datasets import Dataset
 from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions
-from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 
-datasets.disable_progress_bars()
-datasets.disable_caching()
-transformers.logging.set_verbosity_error()
-warnings.filterwarnings("ignore")
+recording.quiet()
 
 TRL_VERSION = trl.__version__
 
@@ -83,20 +73,6 @@ RECORDED_SETTINGS = (
 )
 
 
-def tiny_model(vocab_size: int) -> LlamaForCausalLM:
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=vocab_size,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-    )
-    return LlamaForCausalLM(config)
-
-
 def first_good_row(rows: list[dict], rows_file: str) -> dict:
     # The dataset SFTTrainer.__init__ sees only decides the format (messages vs
     # prompt/completion) and completion_only_loss's default; the rows are prepared below.
@@ -120,7 +96,7 @@ def run_case(
         **overrides,
     )
     trainer = SFTTrainer(
-        model=tiny_model(len(tokenizer)),
+        model=recording.tiny_model(len(tokenizer)),
         args=args,
         train_dataset=Dataset.from_list([first_good_row(rows, rows_file)]),
         processing_class=tokenizer,

@@ -29,31 +29,22 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 os.environ.setdefault("UNSLOTH_ZOO_DISABLE_GPU_INIT", "1")
 os.environ.setdefault("UNSLOTH_DATASET_NUM_PROC", "0")  # in-process maps (shared 2-core machine)
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import recording  # first: it sets the offline environment the libraries below read
 
-import datasets
-import torch
-import transformers
+# isort: split
 import unsloth_zoo
 from datasets import Dataset
 from golden import GoldenWriter, read_rows, short_error, tokenizer_path, versions
-from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 from unsloth_zoo.dataset_utils import sft_prepare_dataset, train_on_responses_only
 
-datasets.disable_progress_bars()
-datasets.disable_caching()
-transformers.logging.set_verbosity_error()
-warnings.filterwarnings("ignore")
+recording.quiet()
 
 # As Unsloth itself does (unsloth/models/rl.py patches the trainer's dataset preparation).
 SFTTrainer._prepare_dataset = sft_prepare_dataset
@@ -86,20 +77,6 @@ CASES += [
 CASES += [(f"auto_markers/{t}", t, None, None, {}, {}) for t in ("chatml", "llama3", "gemma")]
 
 
-def tiny_model(vocab_size: int) -> LlamaForCausalLM:
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=vocab_size,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-    )
-    return LlamaForCausalLM(config)
-
-
 def render(tokenizer, row: dict) -> str:
     return tokenizer.apply_chat_template(row["messages"], tools=row.get("tools"), tokenize=False)
 
@@ -129,7 +106,7 @@ def run_case(
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         trainer = SFTTrainer(
-            model=tiny_model(len(tokenizer)),
+            model=recording.tiny_model(len(tokenizer)),
             args=args,
             train_dataset=Dataset.from_list([{"text": texts[i]} for i in order]),
             processing_class=tokenizer,
