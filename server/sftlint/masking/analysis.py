@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import llamafactory
+from . import llamafactory, wscause
 from .findings import ERROR, INFO, WARNING, MaskIssue, turn_name
 from .locate import Located, header_text, locate_messages, template_text
 from .markers import (
@@ -1163,7 +1163,14 @@ def _canonical(
         if layout is not None:
             verified.update(layout)
         return
-    _disagree(ctx, res, canon, "transformers gives", "mistral-common's canonical encoding has")
+    _disagree(
+        ctx,
+        res,
+        canon,
+        "transformers gives",
+        "mistral-common's canonical encoding has",
+        messages=messages,
+    )
 
 
 def _ws_runs(text: str) -> frozenset:
@@ -1202,6 +1209,22 @@ def _slow_fast(ctx: _Context, res: MaskResult, layout: frozenset | None) -> None
     )
 
 
+def _boundary_cause(prompt: str, completion: str) -> str:
+    """ ": the completion starts with a space", or "" when no edge holds whitespace."""
+    causes = [wscause.trailing(prompt, "prompt"), wscause.leading(completion, "completion")]
+    named = " and ".join(c for c in causes if c)
+    return f": {named}" if named else ""
+
+
+def _turn_cause(messages: list[dict] | None, turn: int | None) -> str:
+    """ " (the turn's content starts with a space)", or "" when it does not."""
+    if messages is None or turn is None or turn >= len(messages):
+        return ""
+    content = messages[turn].get("content")
+    cause = wscause.leading(content, "content") if isinstance(content, str) else None
+    return f" ({cause})" if cause else ""
+
+
 def _disagree(
     ctx: _Context,
     res: MaskResult,
@@ -1209,8 +1232,10 @@ def _disagree(
     ours_says: str,
     theirs_says: str,
     labels: tuple[str, str] = ("transformers", "mistral-common"),
+    messages: list[dict] | None = None,
 ) -> None:
-    """L009 at the turn of the first token where `res.ids` and `theirs` differ."""
+    """L009 at the turn of the first token where `res.ids` and `theirs` differ; with the
+    row's `messages`, naming the whitespace that starts the turn's content."""
     ours = res.ids
     k = next(
         (j for j, (x, y) in enumerate(zip(ours, theirs, strict=False)) if x != y),
@@ -1228,7 +1253,8 @@ def _disagree(
         MaskIssue(
             "L009",
             WARNING,
-            f"{turn_name(turn, role)}: {ours_says} {got} at token {k} where {theirs_says} {want}",
+            f"{turn_name(turn, role)}: {ours_says} {got} at token {k} where {theirs_says} {want}"
+            + _turn_cause(messages, turn),
             turn,
             detail=(
                 f"{(labels[0] + ':').ljust(width)} {_fmt_tokens(ctx, ours[lo : k + 6])}\n"
@@ -1298,7 +1324,8 @@ def analyze_prompt_completion(
                 "L009",
                 WARNING,
                 f"the prompt tokenizes differently alone than followed by the completion "
-                f"(token {k}): the prompt/completion boundary is off",
+                f"(token {k}): the prompt/completion boundary is off"
+                + (_boundary_cause(p_text, c_text) if isinstance(prompt, str) else ""),
                 0,
                 detail=(
                     f"prompt alone: {_fmt_tokens(ctx, p_ids[max(0, k - 3) : k + 3])}\n"
