@@ -118,3 +118,48 @@ def test_utf16_array_is_one_finding_through_edits() -> None:
     linter.splice(s.start, s.stop, s.count)
     found = [(f.code, f.range.start.line) for f in linter.findings()[0]]
     assert found == [("C001", 9)]
+
+
+C001 = ("C001", (19, 14), (19, 16), "output: assistant content is empty: the model learns to "
+        "answer with nothing")  # fmt: skip
+
+
+def test_broken_structure_is_one_finding_and_the_rest_stays() -> None:
+    """A deleted `}`, an unclosed string, a missing comma: one finding where the array
+    broke; the rows after it keep theirs (row 4's empty answer), as a fresh open says."""
+    rows = [{"instruction": f"Say hi {i}", "input": "", "output": f"hi {i}"} for i in range(5)]
+    rows[3]["output"] = ""
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, json.dumps(rows, indent=2))
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+
+    def edit(start: tuple[int, int], end: tuple[int, int], text: str) -> list[tuple]:
+        s = doc.apply(start, end, text)
+        linter.splice(s.start, s.stop, s.count)
+        found = linter.findings()[0]
+        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+        return [(f.code, _at(f.range.start), _at(f.range.end), f.message) for f in found]
+
+    assert edit((0, 0), (0, 0), "") == [C001]
+    unclosed = "invalid JSON: expected a double-quoted key, found end of row"
+    assert edit((10, 2), (10, 3), "") == [("J001", (10, 3), (10, 3), unclosed), C001]
+    assert edit((10, 2), (10, 2), "}") == [C001]
+    quote = "invalid JSON: expected ',' or '}' after object member, found '\"'"
+    assert edit((9, 20), (9, 20), '"') == [("J001", (9, 20), (9, 21), quote), C001]
+    assert edit((9, 20), (9, 21), "") == [C001]
+    comma = "invalid JSON: unexpected '{' after the JSON value"
+    assert edit((10, 3), (10, 4), "") == [("J001", (11, 2), (15, 3), comma), C001]
+
+
+def _at(p) -> tuple[int, int]:
+    return (p.line, p.column)
+
+
+def test_valid_arrays_are_never_cut() -> None:
+    """Objects nested at a row's own indentation (`indent=0`), after `[`, `:` or an
+    array's `,`: valid JSON reads as its rows, one per element, with no finding."""
+    rows = [CHAT | {"meta": {"id": i}, "more": [{"a": 1}, {"b": [{"c": 2}]}]} for i in range(3)]
+    for rows_text in (json.dumps(rows, indent=0), json.dumps(rows, indent=2)):
+        data = rows_text.encode()
+        info = reader.FileInfo()
+        read = [r.value for r in reader.read_json_array(PATH, data, info)]
+        assert read == rows and info.problems == []

@@ -54,9 +54,10 @@ async def test_rows_found_by_line(client: LanguageClient, tmp_path: Path) -> Non
     path = tmp_path / "data.json"
     uri = await open_doc(client, path, text, "json")
     expected = expected_rows(path, text)
-    assert expected.count(None) == 3  # "[", the blank line, the empty last line
+    assert expected.count(None) == 4  # "[", the blank line, "]", the empty last line
     assert expected[15] == 16  # two rows on line 16: the first one's
-    assert expected[17:] == [17] * 13 + [None]  # the broken row runs to the end
+    # The broken row (an unclosed `[`) ends where the next row begins its line.
+    assert expected[16:] == [17] + [18] * 12 + [None, None]
     assert await served_rows(client, uri, len(expected)) == expected
 
 

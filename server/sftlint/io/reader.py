@@ -507,7 +507,9 @@ def read_jsonl_line(
 # --- JSON arrays -------------------------------------------------------------------------
 
 _SKIP = re.compile(rb'[^"\[\]{},]*')
-_BSTRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string ends on its line: JSON strings hold no raw newline, so an unclosed quote breaks
+# its own line only, not the quoting of every line after it.
+_BSTRING = re.compile(rb'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"')
 _BWS = re.compile(rb"[ \t\r\n]*")
 
 
@@ -547,13 +549,18 @@ def _bom_problem(path: str, info: FileInfo, loader: str) -> None:
     )
 
 
-def _element_end(data: bytes, pos: int) -> int:
-    """End of the array element at `pos`: the `,` or `]` that closes it at depth 0.
+def _element_end(data: bytes, pos: int) -> tuple[int, bool]:
+    """(end, cut) of the array element at `pos`: the `,` or `]` that closes it at depth 0
+    (cut False); or, for an element still open there, the start of a line that begins
+    as the element's own line does (its indentation, then `{`) where no valid JSON could
+    have that `{` (cut True: the next element starts there, as an unclosed bracket or
+    string left it). Valid JSON is never cut.
 
     Strings are jumped over by a regular expression; brackets are only counted, so a
     broken element still ends at the right place and its own parse says what is wrong.
     """
-    depth = 0
+    start = pos
+    open_: list[int] = []  # the brackets open, innermost last
     n = len(data)
     while pos < n:
         pos = _match_end(_SKIP, data, pos)
@@ -562,20 +569,43 @@ def _element_end(data: bytes, pos: int) -> int:
         ch = data[pos]
         if ch == 0x22:  # "
             m = _BSTRING.match(data, pos)
-            pos = m.end() if m else n
+            if m:
+                pos = m.end()
+            else:  # unclosed on its line
+                eol = data.find(b"\n", pos)
+                pos = n if eol < 0 else eol
         elif ch in (0x5B, 0x7B):  # [ {
-            depth += 1
+            if ch == 0x7B and open_ and (cut := _cut(data, start, pos, open_[-1])) is not None:
+                return cut, True
+            open_.append(ch)
             pos += 1
-        elif ch == 0x5D and depth == 0:  # ] closes the array
+        elif ch == 0x5D and not open_:  # ] closes the array
             break
         elif ch in (0x5D, 0x7D):  # ] }  (a stray `}` at depth 0 stays in the element)
-            depth = max(depth - 1, 0)
+            if open_:
+                open_.pop()
             pos += 1
-        elif depth == 0:  # ,
+        elif not open_:  # ,
             break
         else:
             pos += 1
-    return pos
+    return pos, False
+
+
+def _cut(data: bytes, start: int, brace: int, inner: int) -> int | None:
+    """The start of the line of the `{` at `brace` if it begins that line as the element at
+    `start` begins its own (same indentation) and no valid JSON has a `{` there: after a
+    `,` in an object (`inner`, the innermost bracket open), or after a value."""
+    nl = data.rfind(b"\n", start, brace)
+    if nl < 0 or data[nl + 1 : brace].strip(b" \t"):
+        return None
+    own = data.rfind(b"\n", 0, start) + 1
+    if data[own:start] != data[nl + 1 : brace]:
+        return None
+    before = data[start:nl].rstrip(b" \t\r\n")[-1:]
+    if before in (b"[", b":") or (before == b"," and inner == 0x5B):
+        return None  # where a `{` may be
+    return nl + 1
 
 
 def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
@@ -638,8 +668,9 @@ def array_elements(
         if pos < n and data[pos : pos + 1] == b"]":
             pos += 1
             closed = True
-        elif pos < n:
-            pos = _ws_end(data, pos + 1)  # after the comma
+        elif data[pos : pos + 1] == b",":
+            pos = _ws_end(data, pos + 1)
+        # else the element was cut (`_element_end`): the next one starts here
     lead = pos
     while not closed and pos < n:
         if data[pos : pos + 1] == b"]":
@@ -663,12 +694,15 @@ def array_elements(
             pos = _ws_end(data, pos + 1)
             continue
         el_start = pos
-        pos = _element_end(data, pos)
+        pos, cut = _element_end(data, pos)
         el_end = pos
         while el_end > el_start and data[el_end - 1] in b" \t\r\n":
             el_end -= 1
         yield lead, el_start, el_end
         seen = True
+        if cut:  # no comma: the next element starts its line
+            pos = lead = _ws_end(data, pos)
+            continue
         if pos >= n:
             break
         if data[pos : pos + 1] == b"]":

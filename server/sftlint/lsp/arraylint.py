@@ -21,6 +21,7 @@ from sftlint.model import Finding, Related
 from sftlint.rules import checks
 from sftlint.settings import Settings
 
+SIGNATURES = 4096  # shapes kept to share
 OPEN = 1 << 40  # `Item.term_down` of an element that ran to the end of the text
 
 
@@ -42,12 +43,9 @@ class Item:
     # byte offset 0; sorted as the engine sorts (offset, code).
     findings: tuple[Finding, ...]
     summary: checks.RowSummary  # index 0, its first line 0, offsets from that line's start
-
-    @property
-    def signature(self) -> tuple[Any, ...]:
-        """What file checks see of it, but its digest."""
-        s = self.summary
-        return (s.format, s.keys, s.message_keys, s.types)
+    # What file checks see of it but its digest and length (format, keys, message keys,
+    # types): one object for the elements of one shape linted by one `WindowLinter`.
+    signature: tuple[Any, ...]
 
 
 class Window:
@@ -74,6 +72,7 @@ class WindowLinter:
         self.path = path
         self.settings = settings
         self._checker = engine.FileChecker(path, settings, _no_load)
+        self._signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def head(self, data: bytes, first: bytes) -> tuple[int, list[Problem]] | None:
         """Where the elements of the array in `data` (a window from line 0) start, and the
@@ -165,8 +164,12 @@ class WindowLinter:
         checker.check_row(row)
         found = reporter.findings
         found.sort(key=_offset_code)
-        summary = checker.summaries[0]
-        return Item(0, 0, col, nl, 0, 0, len(raw), prefix, tuple(found), summary)
+        s = checker.summaries[0]
+        signature = (s.format, s.keys, s.message_keys, s.types)
+        if len(self._signatures) >= SIGNATURES:
+            self._signatures.clear()
+        signature = self._signatures.setdefault(signature, signature)
+        return Item(0, 0, col, nl, 0, 0, len(raw), prefix, tuple(found), s, signature)
 
 
 def _offset_code(f: Finding) -> tuple[int, str]:

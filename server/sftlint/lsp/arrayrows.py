@@ -36,6 +36,7 @@ from sftlint.settings import Settings
 # with `f` on its own lines, byte offsets relative to each line's start.
 Anchored = tuple[int | None, Finding]
 _SUMMARY, _FINDINGS = attrgetter("summary"), attrgetter("findings")
+_SIGNATURE, _LENGTH = attrgetter("signature"), attrgetter("length")
 _Read = tuple[list[tuple[int, Item]], int, list[Finding] | None, list[Finding] | None, list[int]]
 
 
@@ -413,12 +414,19 @@ class ArraySummaries(checks.Summaries):
         self._build()
         return super().__iter__()
 
-    def tally(self, attr: str) -> Counter[Any]:
-        return Counter(map(attrgetter(attr), map(_SUMMARY, self._index.items)))
+    def templates(self) -> list[tuple[checks.RowSummary, int]]:
+        """One summary for each shape and how many elements have it, in order of first
+        appearance (elements of one shape share their signature object)."""
+        items = self._index.items
+        signatures = list(map(_SIGNATURE, items))
+        first = dict(zip(map(id, reversed(signatures)), reversed(items), strict=True))
+        return [(first[i].summary, n) for i, n in Counter(map(id, signatures)).items()]
 
     def digests(self) -> list[int]:
-        self._build()
-        return super().digests()
+        return [s.digest for s in map(_SUMMARY, self._index.items)]
+
+    def lengths(self) -> list[int]:
+        return list(map(_LENGTH, self._index.items))
 
     def duplicates(self) -> bool:
         return len(self._index.digests) != len(self._index.items)
