@@ -71,3 +71,19 @@ def test_a_template_within_the_limits_renders_as_transformers_does(chatml) -> No
         "<|im_start|>assistant\n2, 3 and 5.<|im_end|>\n"
     )
     assert not [i for i in res.issues if i.code == "L003"]
+
+
+def test_only_the_packages_own_templates_render_without_a_budget(chatml) -> None:
+    from sftlint.masking.templatebounds import _budget, bounded
+    from sftlint.masking.templates import builtin_template, is_builtin
+
+    own = builtin_template("chatml")
+    for template in (own, own + " ", ECHO):
+        s = settings(tokenizer=chatml.name, chat_template=template)
+        assert analyze_conversation(ROW, chatml, s).issues == []
+    assert [is_builtin(t) for t in (own, own + " ", ECHO)] == [True, False, False]
+    with bounded(own):
+        assert _budget.get() is None
+    for template in (own + " ", ECHO):  # one character off the built-in: untrusted
+        with bounded(template):
+            assert _budget.get() is not None

@@ -22,7 +22,7 @@ from sftlint.io.positions import NO_WIDTH
 from sftlint.io.reader import FileInfo, Row
 from sftlint.io.regular import FileBytes, open_regular
 from sftlint.model import Finding, Severity
-from sftlint.rules import checks
+from sftlint.rules import checks, mask_rules
 from sftlint.settings import Settings
 
 registry.all_rules()  # import the rule families: they register their checks
@@ -120,6 +120,12 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
+# A row's fast-path verdict (format, shape template, clean) and its check context.
+_Prepared = tuple[str, Any, bool, checks.RowContext]
+# Rows whose loss masks are computed together: within the analysis cache (64 results).
+MASK_GROUP = 32
+
+
 class FileChecker:
     """Checks the rows of one file as they stream by, then the file as a whole."""
 
@@ -140,18 +146,17 @@ class FileChecker:
         # checking structure, so a bar with a tokenizer moves in smaller steps.
         self.progress_step = 1 << 16 if settings.mask.tokenizer else 1 << 22
 
-    def check_row(self, row: Row) -> None:
+    def check_row(self, row: Row, prepared: _Prepared | None = None) -> None:
         fields = self.settings.fields
         if row.problems:
             self._report_problems(row)
         if not row.ok:
             self.summaries.add(summarize(row, None, fields))
             return
-        fmt, template, clean = self.fast.check(row.value)
+        fmt, template, clean, ctx = prepared or self._prepare(row)
         self.formats[fmt] = self.formats.get(fmt, 0) + 1
         row_checks = self.other_checks if clean else checks.ROW_CHECKS
         if row_checks:
-            ctx = checks.RowContext(row, fmt, fields, self.reporter)
             for check in row_checks:
                 check(ctx)
         if template is None or row.end_line != row.line or row.prefix != NO_WIDTH:
@@ -161,6 +166,23 @@ class FileChecker:
             self.summaries.add_shaped(
                 template, row.index, row.line, row.offset, len(raw), hash(raw.strip())
             )
+
+    def _prepare(self, row: Row) -> _Prepared:
+        fmt, template, clean = self.fast.check(row.value)
+        return (
+            fmt,
+            template,
+            clean,
+            checks.RowContext(row, fmt, self.settings.fields, self.reporter),
+        )
+
+    def check_rows(self, rows: list[Row]) -> None:
+        """`check_row` over `rows`, whose loss masks are computed together first: the
+        tokenizer encodes a group of rows in one call (`mask_rules.prefetch`)."""
+        prepared = [self._prepare(row) if row.ok else None for row in rows]
+        mask_rules.prefetch([p[3] for p in prepared if p is not None])
+        for row, p in zip(rows, prepared, strict=True):
+            self.check_row(row, p)
 
     def check_lines(
         self,
@@ -184,7 +206,13 @@ class FileChecker:
         index = 0
         line_no = -1
         step = offset
+        # With a tokenizer, rows wait in groups for their checks (see check_rows).
+        group: list[Row] = []
+        check_row = group.append if self.settings.mask.tokenizer else self.check_row
         for line_no, line in enumerate(lines):
+            if len(group) >= MASK_GROUP:
+                self.check_rows(group)
+                group.clear()
             start = offset
             offset += len(line)
             if progress is not None and start >= step:
@@ -203,7 +231,7 @@ class FileChecker:
                     continue
                 row = Row(self.path, index, line_no, line_no, start, raw)
                 row.value = value
-                self.check_row(row)
+                check_row(row)
                 index += 1
                 continue
             if line.__class__ is LongLine:
@@ -211,8 +239,10 @@ class FileChecker:
                 continue
             read = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
             if read is not None:
-                self.check_row(read)
+                check_row(read)
                 index += 1
+        if group:
+            self.check_rows(group)
         info.rows = index
         info.lines = line_no + 1
         info.bytes = offset

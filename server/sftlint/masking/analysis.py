@@ -33,7 +33,13 @@ from .messages import mistral_layout
 from .profiles import chat_refusal, parse_tool_arguments, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
-from .templates import MISTRAL_TEMPLATES, builtin_template, has_generation_blocks, resolve_template
+from .templates import (
+    MISTRAL_TEMPLATES,
+    builtin_template,
+    has_generation_blocks,
+    is_builtin,
+    resolve_template,
+)
 from .tokenizers import TokenizerHandle, quiet_transformers
 from .toolcalls import tool_call_checks, tool_call_issues
 
@@ -121,6 +127,10 @@ def _build_context(handle: TokenizerHandle, settings: MaskSettings) -> _Context:
     tok = handle.tokenizer
     try:
         ctx.template = resolve_template(settings, tok, handle.default_template)
+        if is_builtin(ctx.template):
+            from .templatebounds import trust  # jinja2: transformers is loaded by now
+
+            trust(ctx.template)
         ctx.has_gen = has_generation_blocks(ctx.template)
         ctx.mistral_json = ctx.template in map(builtin_template, MISTRAL_TEMPLATES)
     except (ValueError, OSError) as exc:

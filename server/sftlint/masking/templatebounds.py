@@ -14,8 +14,10 @@ is that environment with a budget per render (`bounded()`):
 
 A render that stops raises TemplateLimit (the row's finding says which limit); a template
 that hit a limit once is not rendered again in this process, so a hostile template costs
-one budget, not one per row. `install()` makes transformers compile with this
-environment, so rendering is still transformers' own.
+one budget, not one per row. sftlint's own built-in templates are not untrusted: `trust()`
+exempts them, so they compile without the counters and render at the sandbox's speed.
+`install()` makes transformers compile with this environment, so rendering is still
+transformers' own.
 """
 
 from __future__ import annotations
@@ -54,16 +56,27 @@ class _Budget:
 
 _budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget", default=None)
 _exhausted: dict[bytes, str] = {}  # template digest -> the limit it hit
+_trusted: set[bytes] = set()  # digests of the package's own templates
 
 
 def _key(template: str) -> bytes:
     return hashlib.sha256(template.encode("utf-8", "surrogatepass")).digest()
 
 
+def trust(template: str) -> None:
+    """Render `template` without a budget: the package's own template, whose loops run
+    over the row's messages (a row's size is bounded by max-line-bytes). The budget's
+    counters cost about a third of a render."""
+    _trusted.add(_key(template))
+
+
 @contextmanager
 def bounded(template: str) -> Iterator[None]:
     """Render `template` within one budget; TemplateLimit if it hit a limit before."""
     key = _key(template)
+    if key in _trusted:
+        yield
+        return
     if key in _exhausted:
         raise TemplateLimit(_exhausted[key])
     token = _budget.set(_Budget())
@@ -145,6 +158,9 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
+        if _key(source) in _trusted:  # transformers compiles each template in its own env
+            self.intercepted_binops = frozenset()
+            return tree
         for loop in tree.find_all(nodes.For):
             loop.iter = _call(_STEPS, [loop.iter], loop.lineno)
         for concat in list(tree.find_all(nodes.Concat)):
@@ -152,6 +168,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         return tree
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if _budget.get() is None:  # a trusted template
+            return super().call(__context, __obj, *args, **kwargs)
         _spend()
         for arg in (*args, *kwargs.values()):
             if isinstance(arg, int) and not isinstance(arg, bool):

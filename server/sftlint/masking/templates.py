@@ -32,6 +32,17 @@ def builtin_template(name: str) -> str:
     return (TEMPLATE_DIR / f"{name}.jinja").read_text(encoding="utf-8")
 
 
+def is_builtin(template: str) -> bool:
+    """Whether `template` is the text of one of the package's own templates."""
+    return template in _builtin_texts()
+
+
+@cache
+def _builtin_texts() -> frozenset[str]:
+    files = [*TEMPLATE_DIR.glob("*.jinja"), *(TEMPLATE_DIR / "axolotl").glob("*.jinja")]
+    return frozenset(f.read_text(encoding="utf-8") for f in files)
+
+
 def has_generation_blocks(template: str) -> bool:
     """Same test transformers applies before tracking `{% generation %}` spans."""
     return bool(_GENERATION.search(template))

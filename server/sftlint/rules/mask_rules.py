@@ -261,13 +261,71 @@ def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str |
     return result, [t.content_path for t in ctx.turns]
 
 
-def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]] | None:
-    """Mask result of the row plus the JSON path of each turn index it reports (for a
-    preference row, its chosen branch)."""
+_CHAT_FORMATS = (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE)
+
+
+@dataclass(slots=True)
+class _Chat:
+    """A chat row as the template receives it, with the JSON path of each turn index."""
+
+    messages: list[dict[str, Any]]
+    tools: Any
+    paths: list[Path]
+
+
+def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]] | None:
+    """A chat row's messages and tools, or the result of a row that is not rendered."""
     from sftlint import masking
     from sftlint.masking import profiles
     from sftlint.masking.analysis import refused
     from sftlint.masking.messages import NotRendered, row_tools, template_messages
+
+    value = ctx.value
+    turns = ctx.turns
+    paths = [t.content_path for t in turns]
+    messages = template_messages(turns, ctx.format)
+    tools = row_tools(value, ctx.fields)
+    roles = [str(t.role) for t in turns]
+    tools_key = ctx.fields.column("tools", "tools")
+    if why := profiles.tools_refusal(st.settings.profile, value.get(tools_key)):
+        return refused(why, roles, len(turns)), [*paths, (tools_key,)]
+    if isinstance(messages, NotRendered):
+        return masking.not_tokenized(messages.reason, messages.turn, roles), paths
+    if isinstance(tools, NotRendered):  # reported at the tools key
+        paths.append((tools_key,))
+        return masking.not_tokenized(tools.reason, len(turns), roles), paths
+    if not messages:
+        return None
+    if st.settings.profile.system_column:
+        messages, paths = _with_system_column(value, messages, paths)
+    if tools:  # the index past the turns: a finding on the row's tools (L016)
+        paths = [*paths, (tools_key,)]
+    return _Chat(messages, tools, paths)
+
+
+def prefetch(ctxs: list[RowContext]) -> None:
+    """Analyse the chat rows of `ctxs` together before their row checks run: rendered one
+    by one, tokenized in one `encode_batch` (the tokenizer's threads share the work, and
+    per-call costs are paid once). The results wait in the analysis cache, where each
+    row's own `loss_mask` finds them: findings and totals are those of a row-by-row pass.
+    """
+    from sftlint import masking
+
+    st = _state(ctxs[0]) if ctxs and active(ctxs[0]) else None
+    if st is None or st.settings.profile.trainer == "llama-factory":
+        return
+    chats = [c for ctx in ctxs if ctx.format in _CHAT_FORMATS for c in [_chat_input(ctx, st)]]
+    batch = [c for c in chats if isinstance(c, _Chat)]
+    if len(batch) > 1:
+        masking.analyze_conversations(
+            [c.messages for c in batch], st.handle, st.settings, tools=[c.tools for c in batch]
+        )
+
+
+def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]] | None:
+    """Mask result of the row plus the JSON path of each turn index it reports (for a
+    preference row, its chosen branch)."""
+    from sftlint import masking
 
     value, fmt = ctx.value, ctx.format
     if fmt == formats.PREFERENCE:
@@ -275,28 +333,14 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         return (branches[0][1], branches[0][0].paths) if branches else None
     if st.settings.profile.trainer == "llama-factory" and fmt in _LLAMAFACTORY_LAYOUTS:
         return _llamafactory(ctx, st)
-    if fmt in (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE):
-        turns = ctx.turns
-        paths = [t.content_path for t in turns]
-        messages = template_messages(turns, fmt)
-        tools = row_tools(value, ctx.fields)
-        roles = [str(t.role) for t in turns]
-        tools_key = ctx.fields.column("tools", "tools")
-        if why := profiles.tools_refusal(st.settings.profile, value.get(tools_key)):
-            return refused(why, roles, len(turns)), [*paths, (tools_key,)]
-        if isinstance(messages, NotRendered):
-            return masking.not_tokenized(messages.reason, messages.turn, roles), paths
-        if isinstance(tools, NotRendered):  # reported at the tools key
-            paths.append((ctx.fields.column("tools", "tools"),))
-            return masking.not_tokenized(tools.reason, len(turns), roles), paths
-        if not messages:
-            return None
-        if st.settings.profile.system_column:
-            messages, paths = _with_system_column(value, messages, paths)
-        result = masking.analyze_conversation(messages, st.handle, st.settings, tools=tools)
-        if tools:  # the index past the turns: a finding on the row's tools (L016)
-            paths = [*paths, (tools_key,)]
-        return result, paths
+    if fmt in _CHAT_FORMATS:
+        chat = _chat_input(ctx, st)
+        if not isinstance(chat, _Chat):
+            return chat
+        result = masking.analyze_conversation(
+            chat.messages, st.handle, st.settings, tools=chat.tools
+        )
+        return result, chat.paths
     if fmt == formats.PROMPT_COMPLETION:
         prompt, completion = value.get("prompt"), value.get("completion")
         if not isinstance(prompt, str | list) or not isinstance(completion, str | list):
