@@ -5,6 +5,9 @@ Sources, nearest first: `sftlint.toml`, `.sftlint.toml`, or `[tool.sftlint]` in
 overrides. Keys are kebab-case; the trainers' snake_case spellings are accepted as
 aliases (`field_messages`, `roles_to_train`, ...). A bad config is a `ConfigError` naming
 its file and line.
+
+Over 600 lines: finding, validating (errors located at their TOML line) and resolving a
+config share its key tables, kept together so that one key is read one way.
 """
 
 from __future__ import annotations
@@ -132,9 +135,7 @@ class Settings:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     config_path: Path | None = None
-    # A trainer's config whose datasets are checked as that run prepares them (the faces
-    # apply it: `sftlint.trainerconfig` reads it).
-    trainer_config: Path | None = None
+    trainer_config: Path | None = None  # `trainer-config`: the faces apply its dataset runs
 
     @property
     def base_dir(self) -> Path:
@@ -527,8 +528,8 @@ def resolve(
             mask[key] = _existing_path(value, Path.cwd()) if is_path else value
     s.mask = MaskConfig.from_table(mask)
     s.dataset_files = [(base / p).resolve() for p in table.get("dataset-files", [])]
-    if isinstance(table.get("trainer-config"), str):
-        s.trainer_config = (base / os.path.expanduser(table["trainer-config"])).resolve()
+    if isinstance(tc := table.get("trainer-config"), str):
+        s.trainer_config = (base / os.path.expanduser(tc)).resolve()
     s.include = list(table.get("include", []))
     s.exclude = list(table.get("exclude", []))
     return s

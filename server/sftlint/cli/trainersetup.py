@@ -4,7 +4,6 @@ names, checked and shown as that run prepares their rows, and the config's own f
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,7 @@ def load(path: Path) -> trainerconfig.TrainerConfig:
     """The trainer config at `path` (read once per run); UsageError when it is no file."""
     if not path.is_file():
         raise UsageError(f"{path}: trainer config not found")
-    st = path.stat()
-    return _load(path, st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=8)
-def _load(path: Path, _mtime: int, _size: int) -> trainerconfig.TrainerConfig:
-    return trainerconfig.load(path)
+    return trainerconfig.cached(path)
 
 
 def settings(

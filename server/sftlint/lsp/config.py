@@ -99,7 +99,14 @@ def document_settings(path: str, client: ClientSettings) -> tuple[Settings, str 
         table = config.load_config(found) if found else {}
     except ConfigError as err:
         return prepare(config.resolve(rest, None, target, selection), client), str(err)
-    return prepare(config.resolve({**table, **rest}, found, target, selection), client), None
+    settings = config.resolve({**table, **rest}, found, target, selection)
+    if settings.trainer_config is not None:  # withheld in an untrusted workspace
+        from sftlint import trainerconfig
+
+        run = trainerconfig.cached(settings.trainer_config).run_for(target)
+        if run is not None:  # the trainer config's keys, then the editor's
+            settings = config.resolve({**table, **run.table, **rest}, found, target, selection)
+    return prepare(settings, client), None
 
 
 def max_problems(settings: Settings, client: ClientSettings) -> int:

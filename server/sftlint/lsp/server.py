@@ -22,7 +22,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from sftlint import __version__
-from sftlint.lsp import actions, hover, ondisk, requests, symbols
+from sftlint.lsp import actions, hover, ondisk, requests, symbols, trainerconfigs
 from sftlint.lsp.config import ClientSettings
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.guard import guarded
@@ -82,6 +82,7 @@ class SftlintServer(LanguageServer):
         self.masks.on_loaded = self._tokenizer_loaded
         self.masks.on_unusable = self._mask_unusable
         self.linting.masks = self.masks  # the loss-mask passes run on its pass thread
+        self.configs = trainerconfigs.TrainerConfigs(self._publish)  # trainers' YAML configs
         self.show_ids = False
         self.html_hovers = False  # the client renders <span style> in hovers
         self.roots: tuple[str, ...] = ()
@@ -201,26 +202,34 @@ def did_open(ls: SftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     path = uris.to_fs_path(item.uri) or item.uri
     doc = LineDocument.from_text(item.uri, path, item.language_id, item.version, item.text)
-    if ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
+    if trainerconfigs.wants(path, item.text):
+        ls.configs.open(doc)
+    elif ls.linting.client.wants(path, item.language_id, doc.lines[0][:4096]):
         ls.linting.open(doc)
 
 
 @feature(lsp.TEXT_DOCUMENT_DID_CHANGE, request=False)
 def did_change(ls: SftlintServer, params: lsp.DidChangeTextDocumentParams) -> None:
     state = ls.linting.documents.get(params.text_document.uri)
-    if state is None:
+    config = ls.configs.open_docs.get(params.text_document.uri)
+    if state is None and config is None:
         return
+    doc = state.doc if state is not None else config.doc  # type: ignore[union-attr]
     splices = []
     for change in params.content_changes:
         if isinstance(change, lsp.TextDocumentContentChangePartial):
             r = change.range
             splices.append(
-                state.doc.apply(
+                doc.apply(
                     (r.start.line, r.start.character), (r.end.line, r.end.character), change.text
                 )
             )
         else:
-            splices.append(state.doc.replace_all(change.text))
+            splices.append(doc.replace_all(change.text))
+    if state is None:  # a trainer config: checked again whole (it is small)
+        doc.version = params.text_document.version
+        ls.configs.changed(params.text_document.uri)
+        return
     # The edits apply whatever their number; a number older than the document's (a client
     # that went back) must not make the newest diagnostics look stale.
     version = max(state.doc.version, params.text_document.version)
@@ -229,6 +238,9 @@ def did_change(ls: SftlintServer, params: lsp.DidChangeTextDocumentParams) -> No
 
 @feature(lsp.TEXT_DOCUMENT_DID_CLOSE, request=False)
 def did_close(ls: SftlintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    if params.text_document.uri in ls.configs.open_docs:
+        ls.configs.close(params.text_document.uri)
+        return
     ls.linting.close(params.text_document.uri)
 
 
@@ -236,12 +248,16 @@ def did_close(ls: SftlintServer, params: lsp.DidCloseTextDocumentParams) -> None
 async def diagnostic(
     ls: SftlintServer, params: lsp.DocumentDiagnosticParams
 ) -> lsp.RelatedFullDocumentDiagnosticReport:
-    items = await ls.linting.current(params.text_document.uri)
+    items = ls.configs.diagnostics(params.text_document.uri)
+    if items is None:
+        items = await ls.linting.current(params.text_document.uri)
     return lsp.RelatedFullDocumentDiagnosticReport(items=items)
 
 
 @feature(lsp.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: SftlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    if params.text_document.uri in ls.configs.open_docs:
+        return await ls.configs.hover(params.text_document.uri, params.position)
     state = ls.linting.documents.get(params.text_document.uri)
     if state is None:
         return None
@@ -275,6 +291,20 @@ async def inlay_hint(ls: SftlintServer, params: lsp.InlayHintParams) -> list[lsp
     if state is None or not ls.linting.client.inlay_hints:
         return []
     return await symbols.inlay_hints(state, params.range, ls.masks)
+
+
+@feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+def code_lens(ls: SftlintServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    return ls.configs.lenses(params.text_document.uri)
+
+
+@server.command(trainerconfigs.CHECK_DATASET)
+async def check_trainer_dataset(ls: SftlintServer, *args: Any) -> dict[str, int]:
+    @guarded(ls, trainerconfigs.CHECK_DATASET, request=True)
+    async def run() -> dict[str, int]:
+        return await ls.configs.check_dataset(list(args), set(ls.linting.documents))
+
+    return await run()
 
 
 @feature(requests.ROW_TOKENS)

@@ -6,14 +6,15 @@ itself (`Issue`s, the G rules). docs/trainer-configs.md lists the keys read per 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from . import axolotl, llamafactory, mistral, trl
 from .model import DatasetRun, Issue, TrainerConfig
-from .yamldoc import Document, DocumentError
+from .yamldoc import Document, DocumentError, parse
 from .yamldoc import load as load_document
 
-__all__ = ["DatasetRun", "Issue", "TrainerConfig", "detect", "load"]
+__all__ = ["DatasetRun", "Issue", "TrainerConfig", "cached", "detect", "load"]
 
 # Most specific first: an LLaMA-Factory config also has model_name_or_path, as TRL's does.
 _READERS = (
@@ -34,11 +35,25 @@ def detect(doc: Document) -> str | None:
     return None
 
 
-def load(path: Path) -> TrainerConfig:
-    """The config at `path` with its dataset runs and issues; never raises (a file that
-    cannot be read is one G001 issue)."""
+def cached(path: Path) -> TrainerConfig:
+    """`load`, read again only when the file changed (the faces ask once per data file)."""
     try:
-        doc = load_document(path)
+        st = path.stat()
+    except OSError:
+        return load(path)
+    return _cached(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _cached(path: Path, _mtime: int, _size: int) -> TrainerConfig:
+    return load(path)
+
+
+def load(path: Path, text: str | None = None) -> TrainerConfig:
+    """The config at `path` (or `text`, an editor's unsaved copy of it) with its dataset
+    runs and issues; never raises (a file that cannot be read is one G001 issue)."""
+    try:
+        doc = load_document(path) if text is None else parse(path, text)
     except DocumentError as err:
         config = TrainerConfig(path, None, None)
         config.issues.append(Issue("G001", f"cannot read the trainer config: {err}", ()))

@@ -284,7 +284,7 @@ def _run(name: str, at: tuple, info: Document | None, issues: list[Issue]) -> Da
     formatting = attrs.get("formatting", "alpaca")
     if formatting in FORMATS:
         run.table["format"] = FORMATS[formatting]
-    written = attrs.get("columns") if isinstance(attrs.get("columns"), dict) else {}
+    written: dict[str, Any] = attrs["columns"] if isinstance(attrs.get("columns"), dict) else {}
     defaults = ALPACA_COLUMNS if formatting == "alpaca" else {"messages": "conversations"}
     run.table["columns"] = {**defaults, **{str(k): str(v) for k, v in written.items()}}
     if isinstance(attrs.get("tags"), dict):
