@@ -311,11 +311,17 @@ export class SftlintServer implements vscode.Disposable {
   }
 }
 
-/** Every jsonl document; json documents only where a dataset glob matches. */
+/**
+ * Every jsonl document; json documents only where a dataset glob matches; YAML files and
+ * LLaMA-Factory's dataset_info.json, for trainer configs (the server attaches only to YAML
+ * that is an Axolotl, LLaMA-Factory, TRL or mistral-finetune config).
+ */
 export function documentSelector(globs: string[]): DocumentSelector {
   return [
     { scheme: "file", language: "jsonl" },
     { scheme: "untitled", language: "jsonl" },
     ...globs.map((pattern) => ({ scheme: "file", language: "json", pattern })),
+    { scheme: "file", language: "yaml" },
+    { scheme: "file", language: "json", pattern: "**/dataset_info.json" },
   ];
 }
