@@ -331,3 +331,30 @@ def test_bom_and_crlf_in_a_json_array() -> None:
         ("J006", (1, 1, 1, 1), "file starts with a UTF-8 byte order mark (json.load rejects it)"),
         ("J011", (1, 2, 1, 2), "3 of 4 lines end with CRLF (\\r\\n)"),
     ]
+
+
+LONE = "a line break to editors, not to JSON Lines readers"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "j011"),
+    [
+        # A lone CR inside a row (JSON whitespace) and one ending the file: not CRLF.
+        (
+            "d.jsonl",
+            b'{"a": 1}\r\n{"a":\r 2}\n{"a": 3}\r',
+            ((1, 9, 1, 9), f"1 of 3 lines end with CRLF (\\r\\n); 2 lone CR (\\r): {LONE}"),
+        ),
+        ("d.jsonl", b'{"a":\r 1}\n{"a": 2}\n', ((1, 6, 1, 6), f"1 lone CR (\\r): {LONE}")),
+        ("d.jsonl", b'{"a": 1}\n{"a": 2}\r', ((2, 9, 2, 9), f"1 lone CR (\\r): {LONE}")),
+        ("d.jsonl", b'{"a": 1}\n{"a":\r2}\r', ((2, 6, 2, 6), f"2 lone CR (\\r): {LONE}")),
+        (
+            "d.json",
+            b'[\r\n{"a":\r 1}\r\n]',
+            ((1, 2, 1, 2), f"2 of 3 lines end with CRLF (\\r\\n); 1 lone CR (\\r): {LONE}"),
+        ),
+    ],
+)
+def test_a_lone_cr_is_its_own_kind_in_j011(name: str, data: bytes, j011) -> None:
+    got = [f for f in found(name, data) if f[0] == "J011"]
+    assert got == [("J011", *j011)]

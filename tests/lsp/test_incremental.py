@@ -222,3 +222,24 @@ def test_batched_open_of_compact_rows_equals_engine(rows: list[str], chunk: int)
     expected = engine.check_bytes(PATH, text.encode(), Settings())
     assert linter.findings()[0] == expected.findings
     assert list(linter.summaries()) == list(expected.summaries)
+
+
+def test_lone_cr_is_counted_apart_from_crlf_as_edits_come() -> None:
+    """J011 counts a lone CR (inside a row, or ending the file) apart from CRLF, as the
+    engine does, while the lines holding them are edited."""
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, ROW + "\r\n" + CLEAN)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+
+    def j011(a: tuple[int, int], b: tuple[int, int], text: str) -> list[str]:
+        s = doc.apply(a, b, text)
+        linter.splice(s.start, s.stop, s.count)
+        found = linter.findings()[0]
+        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+        return [f.message for f in found if f.code == "J011"]
+
+    lone = "lone CR (\\r): a line break to editors, not to JSON Lines readers"
+    assert j011((1, 1), (1, 1), "\r") == [f"1 of 2 lines end with CRLF (\\r\\n); 1 {lone}"]
+    assert j011((0, 92), (1, 0), "\n") == [f"1 {lone}"]  # the CRLF is gone
+    assert j011((2, 81), (2, 81), "\r") == [f"2 {lone}"]  # one ends the file
+    # The client's line 3 starts after that CR (a line break to it): a "\n" there makes CRLF.
+    assert j011((3, 0), (3, 0), "\n") == [f"1 of 2 lines end with CRLF (\\r\\n); 1 {lone}"]

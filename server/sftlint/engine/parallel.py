@@ -134,6 +134,9 @@ def merge(checker: FileChecker, info: FileInfo, half: Half) -> None:
     if info.first_crlf is None and other.first_crlf is not None:
         info.first_crlf = other.first_crlf.moved(lines)
     info.crlf_lines += other.crlf_lines
+    if info.first_lone_cr is None and other.first_lone_cr is not None:
+        info.first_lone_cr = other.first_lone_cr.moved(lines)
+    info.lone_cr += other.lone_cr
     info.problems.extend(_moved_problem(p, checker.path, lines) for p in other.problems)
 
 

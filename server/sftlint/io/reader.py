@@ -415,6 +415,8 @@ class FileInfo:
     lines: int = 0
     crlf_lines: int = 0
     first_crlf: Range | None = None
+    lone_cr: int = 0  # "\r" not before "\n": a line break to editors (LSP), not to readers
+    first_lone_cr: Range | None = None
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
     max_line: int = DEFAULT_MAX_LINE_BYTES  # longer lines are J013, not read
@@ -456,6 +458,16 @@ def long_line(info: FileInfo, line: bytes, line_no: int, start: int) -> int:
     return length
 
 
+def _lone_cr(info: FileInfo, line_no: int, start: int, raw: bytes, last_cr: bool) -> None:
+    """Count the lone CRs of a JSON Lines line: those in `raw` (its text without its line
+    ending) and, with `last_cr`, the one after it that ends the file."""
+    if info.first_lone_cr is None:
+        first = raw.find(b"\r")
+        first = len(raw) if first < 0 else first
+        info.first_lone_cr = _line_range(line_no, start, raw, first, first)
+    info.lone_cr += raw.count(b"\r") + last_cr
+
+
 def read_jsonl_line(
     path: str, line: bytes, line_no: int, start: int, index: int, info: FileInfo
 ) -> Row | None:
@@ -473,11 +485,16 @@ def read_jsonl_line(
         raw = raw[3:]
         start += 3
         _bom_problem(path, info, "json.loads")
+    last_cr = False  # the file's last byte is "\r": no "\n" follows, not CRLF
     if raw.endswith(b"\r"):
         raw = raw[:-1]
-        info.crlf_lines += 1
-        if info.first_crlf is None:
-            info.first_crlf = _line_range(line_no, start, raw, len(raw), len(raw))
+        last_cr = not line.endswith(b"\n")
+        if not last_cr:
+            info.crlf_lines += 1
+            if info.first_crlf is None:
+                info.first_crlf = _line_range(line_no, start, raw, len(raw), len(raw))
+    if last_cr or b"\r" in raw:  # inside the row, a CR is JSON whitespace
+        _lone_cr(info, line_no, start, raw, last_cr)
     if not raw.strip():
         end = Position(line_no + 1, 0, 0, next_line) if line.endswith(b"\n") else None
         here = _line_range(line_no, start, raw, 0, len(raw))
@@ -506,6 +523,7 @@ def read_jsonl_line(
 
 # --- JSON arrays -------------------------------------------------------------------------
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _SKIP = re.compile(rb'[^"\[\]{},]*')
 # A string ends on its line: JSON strings hold no raw newline, so an unclosed quote breaks
 # its own line only, not the quoting of every line after it.
@@ -617,6 +635,11 @@ def read_json_array(path: str, data: bytes, info: FileInfo) -> Iterator[Row]:
         _wide_problem(info, encoding)
         return
     info.crlf_lines = data.count(b"\r\n")
+    info.lone_cr = data.count(b"\r") - info.crlf_lines
+    if info.lone_cr:
+        lone = _LONE_CR.search(data)
+        assert lone is not None
+        info.first_lone_cr = file_span(data, lone.start(), lone.start())
     if info.crlf_lines:
         cr = data.index(b"\r\n")
         info.first_crlf = file_span(data, cr, cr)

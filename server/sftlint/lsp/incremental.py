@@ -151,7 +151,7 @@ class IncrementalLinter:
                 continue
             digest = self._digest(i, r)
             was_dup = bool(r.summary and tallies.digests[digest] > 1)
-            if i in file.reported or r.crlf:
+            if i in file.reported or r.crlf or r.lone:
                 file.findings = None
             if file.findings is not None and i not in file.changed:
                 file.changed[i] = (r.signature, was_dup)
@@ -444,15 +444,29 @@ class IncrementalLinter:
         info.lines = n if self.lines[-1] else n - 1
         info.bytes = self._starts[n] - 1
         info.rows = self._tallies.rows
-        info.crlf_lines = self._tallies.crlf
-        if self._tallies.crlf:
+        # A "\r" ending the last line has no "\n" after it: a lone CR, not CRLF.
+        last_cr = self.lines[-1].endswith(b"\r")
+        info.crlf_lines = self._tallies.crlf - last_cr
+        info.lone_cr = self._tallies.lone + last_cr
+        if info.crlf_lines:
             i = next(i for i, r in enumerate(self.results) if r is not None and r.crlf)
-            raw = self.lines[i][:-1]
-            start = self._starts[i]
-            if i == 0 and raw.startswith(reader.BOM):
-                raw, start = raw[3:], 3
+            raw, start = self._text(i)
             info.first_crlf = reader._line_range(i, start, raw, len(raw), len(raw))
+        if info.lone_cr:
+            last = n - 1
+            i = next(i for i, r in enumerate(self.results) if (r and r.lone) or i == last)
+            raw, start = self._text(i)
+            first = raw.find(b"\r")
+            first = len(raw) if first < 0 else first
+            info.first_lone_cr = reader._line_range(i, start, raw, first, first)
         return info
+
+    def _text(self, i: int) -> tuple[bytes, int]:
+        """Line `i` as the reader reads its row: without a BOM or a final "\r"; its start."""
+        raw, start = self.lines[i], self._starts[i]
+        if i == 0 and raw.startswith(reader.BOM):
+            raw, start = raw[3:], 3
+        return (raw[:-1] if raw.endswith(b"\r") else raw), start
 
     def _file_checks(self) -> list[Finding]:
         file = self._file
@@ -477,7 +491,9 @@ class IncrementalLinter:
             r = self.results[i]
             if r is None or r.signature != signature:
                 return False
-            if was_dup or r.crlf or (r.summary is not None and digests[self._digest(i, r)] > 1):
+            if r.crlf or r.lone or was_dup:
+                return False
+            if r.summary is not None and digests[self._digest(i, r)] > 1:
                 return False
         return True
 

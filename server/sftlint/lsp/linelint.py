@@ -47,6 +47,7 @@ class LineResult:
     # `summary` the shape's template; the row's length is its line's, its digest is kept
     # by line beside the results.
     shape: bool = False
+    lone: int = 0  # "\r"s inside the line (not its last byte): lone CRs, J011 counts them
 
 
 NOTHING = LineResult((), None, None, False)  # the empty line after a final newline
@@ -61,11 +62,13 @@ class Tallies:
     digests: Counter[int] = field(default_factory=Counter)  # no zero counts kept
     rows: int = 0
     crlf: int = 0
+    lone: int = 0
     findings: int = 0  # row findings in all line results
     flines: list[int] = field(default_factory=list)  # sorted: lines whose result has findings
 
     def add(self, r: LineResult, line: int, digest: int) -> None:
         self.crlf += r.crlf
+        self.lone += r.lone
         if r.findings:
             self.findings += len(r.findings)
             insort(self.flines, line)
@@ -80,6 +83,7 @@ class Tallies:
     def remove(self, r: LineResult, digest: int) -> None:
         """Take `r` out (its line's entry in `flines` is the caller's to drop)."""
         self.crlf -= r.crlf
+        self.lone -= r.lone
         self.findings -= len(r.findings)
         s = r.summary
         if s is None:
@@ -221,6 +225,7 @@ class LineLinter:
             r = self._result(fs, summaries.get(k), lines[j], owned=True)
             results[j] = r
             crlf += r.crlf
+            tallies.lone += r.lone
             if fs:
                 tallies.findings += len(fs)
                 insort(tallies.flines, j)
@@ -247,7 +252,9 @@ class LineLinter:
     ) -> LineResult:
         signature = None if summary is None else self._signature_of(summary)
         ordered = tuple(sorted(findings, key=_offset_code)) if findings else ()
-        return LineResult(ordered, summary, signature, line.endswith(b"\r"), owned)
+        crlf = line.endswith(b"\r")
+        lone = line.count(b"\r") - crlf if b"\r" in line else 0
+        return LineResult(ordered, summary, signature, crlf, owned, lone=lone)
 
     def _signature_of(self, summary: checks.RowSummary) -> Signature:
         # The fast path shares these parts among the rows of one shape.

@@ -189,6 +189,9 @@ Lines end with `\\r\\n` (Windows). JSON parsers treat `\\r` as whitespace, so ro
 load, but line-based tools (`wc -l`, `split`, `head`) and some hand-written loaders keep
 the `\\r` inside the last value. Reported once per file, at the first such line.
 
+A lone `\\r` (not before `\\n`: inside a row, or ending the file) is counted apart: an
+editor breaks the line there, JSON Lines readers do not, so line numbers disagree.
+
 Fix: convert with `dos2unix` or your editor's line-ending setting, if you control the file.
 """,
     ),
@@ -221,16 +224,18 @@ intended.
 )
 
 
+LONE_CR = "a line break to editors, not to JSON Lines readers"
+
+
 @file_check
 def crlf_and_empty(ctx: FileContext) -> None:
     info = ctx.info
-    if info.crlf_lines and info.first_crlf is not None and ctx.enabled("J011"):
-        ctx.reporter.add(
-            "J011",
-            f"{info.crlf_lines} of {info.lines} lines end with CRLF (\\r\\n)",
-            ctx.path,
-            info.first_crlf,
-        )
+    if ctx.enabled("J011") and (at := info.first_crlf or info.first_lone_cr) is not None:
+        # A lone CR is no CRLF: editors break the line there, JSON Lines readers do not.
+        lone = f"{info.lone_cr} lone CR (\\r): {LONE_CR}" if info.lone_cr else ""
+        crlf = f"{info.crlf_lines} of {info.lines} lines end with CRLF (\\r\\n)"
+        message = "; ".join(m for m in (crlf if info.crlf_lines else "", lone) if m)
+        ctx.reporter.add("J011", message, ctx.path, at)
     if (
         info.rows == 0
         and info.wide is None
