@@ -33,11 +33,10 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from golden import ROWS, TOKENIZERS, write_goldens
+
 HERE = Path(__file__).resolve().parent
-ROWS = ROOT / "parity" / "rows"
-TOKENIZERS = ROOT / "tests" / "fixtures" / "tokenizers"
-GOLDENS = ROOT / "tests" / "parity" / "goldens"
 
 # a minimal config.json beside each fixture tokenizer, so base_model is a local folder
 MODEL_TYPES = {"chatml": "qwen2", "llama3": "llama", "gemma": "gemma3_text"}
@@ -317,11 +316,7 @@ def main() -> int:
             flush=True,
         )
 
-    GOLDENS.mkdir(parents=True, exist_ok=True)
     name = f"axolotl-{version}"
-    with open(GOLDENS / f"{name}.jsonl", "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
     meta = {
         "trainer": "axolotl",
         "trainer_version": version,
@@ -351,9 +346,7 @@ def main() -> int:
         "rows": len(out),
         "seconds": round(time.time() - started, 1),
     }
-    (GOLDENS / f"{name}.meta.json").write_text(
-        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_goldens(name, out, meta)
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {len(out)} goldens in {time.time() - started:.0f}s", file=sys.stderr)
     return 0

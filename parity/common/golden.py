@@ -96,11 +96,6 @@ class GoldenWriter:
         )
 
     def write(self, meta: dict) -> Path:
-        GOLDENS.mkdir(parents=True, exist_ok=True)
-        out = GOLDENS / f"{self.trainer}-{self.version}.jsonl"
-        with open(out, "w", encoding="utf-8") as f:
-            for line in self.lines:
-                f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         counts: dict[str, dict[str, int]] = {}
         for line in self.lines:
             counts.setdefault(line["case"], {}).setdefault(line["status"], 0)
@@ -115,10 +110,19 @@ class GoldenWriter:
             "seconds": round(time.time() - self.t0, 1),
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
         }
-        with open(out.with_suffix(".meta.json"), "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=1, ensure_ascii=False)
-            f.write("\n")
-        return out
+        return write_goldens(f"{self.trainer}-{self.version}", self.lines, meta, indent=1)
+
+
+def write_goldens(name: str, lines: list[dict], meta: dict, indent: int = 2) -> Path:
+    """tests/parity/goldens/NAME.jsonl (a compact JSON line each) and NAME.meta.json."""
+    GOLDENS.mkdir(parents=True, exist_ok=True)
+    out = GOLDENS / f"{name}.jsonl"
+    with open(out, "w", encoding="utf-8") as f:
+        for line in lines:
+            f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    meta_text = json.dumps(meta, indent=indent, ensure_ascii=False) + "\n"
+    out.with_suffix(".meta.json").write_text(meta_text, encoding="utf-8")
+    return out
 
 
 def short_error(e: BaseException) -> str:

@@ -35,10 +35,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-ROWS = ROOT / "parity" / "rows"
-TOKENIZERS = ROOT / "tests" / "fixtures" / "tokenizers"
-GOLDENS = ROOT / "tests" / "parity" / "goldens"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from golden import ROWS, TOKENIZERS, write_goldens
+
 VERSION = metadata.version("llamafactory")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -391,11 +390,7 @@ def main() -> int:
                 stats[r["status"]] = stats.get(r["status"], 0) + 1
         print(f"{case}: {stats} ({time.time() - t0:.1f}s)", file=sys.stderr, flush=True)
 
-    GOLDENS.mkdir(parents=True, exist_ok=True)
     name = f"llamafactory-{VERSION}"
-    with open(GOLDENS / f"{name}.jsonl", "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
     meta = {
         "trainer": "llamafactory",
         "trainer_version": VERSION,
@@ -426,9 +421,7 @@ def main() -> int:
         "(tool_utils.Llama3ToolUtils); record.py pins now() to 2026-12-05, so those rows read 'Today Date: 05 Dec 2026'",
         "seconds": round(time.time() - started, 1),
     }
-    (GOLDENS / f"{name}.meta.json").write_text(
-        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_goldens(name, out, meta)
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {len(out)} goldens in {time.time() - started:.0f}s", file=sys.stderr)
     return 0
