@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-python3 -m pip install -q -e '.[dev,preflight-tests]'
+python3 -m pip install -q -e '.[dev,preflight-tests,ray]'
 # Unsloth's train_on_responses_only for tests/test_preflight.py; --no-deps: its own pins
 # want triton and a GPU, and it imports on CPU with UNSLOTH_ZOO_DISABLE_GPU_INIT=1.
 python3 -m pip install -q --no-deps unsloth_zoo==2026.10.9

@@ -14,7 +14,9 @@ from sftlint.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from sftlint.cli.masksetup import mask_overrides, require_mask, status_stream
 from sftlint.engine import converted, engine, fixes
 from sftlint.engine.discovery import is_dataset_file, iter_targets
+from sftlint.engine.raycheck import is_ray_target
 from sftlint.io import columnar, reader
+from sftlint.io.columnar import MissingDependency
 from sftlint.io.lines import LineTooLong, read_bounded
 from sftlint.io.regular import FileChangedError, why_not_regular
 from sftlint.model import Severity
@@ -92,6 +94,10 @@ class _Run:
                     line = f"{target}: --fix cannot rewrite {kind} files; checked without fixing"
                     print(text.warning_line(line, color=self.err_color), file=sys.stderr)
                 result = converted.check_converted(target, settings)
+            elif self.args.ray is not None and not self.args.fix and is_ray_target(target):
+                from sftlint.engine import raycheck
+
+                result = raycheck.check_path(str(target), settings)
             elif self.args.fix:
                 data, snapshot = fixes.read_for_fix(target)
                 fixed, result = self._fix(str(target), data, settings)
@@ -199,6 +205,36 @@ def run_check(args: argparse.Namespace) -> int:
     if args.trainer_config is not None and args.paths == ["."]:
         # The datasets come from the trainer config (none found: its findings say why).
         args.paths = trainersetup.data_files(args.trainer_config)
+    _ray_or_path(args)
+    try:
+        with _engine_session(args):
+            return _run_check(args)
+    except MissingDependency as err:  # --ray without Ray installed
+        color = text.use_color(args.color, sys.stderr)
+        print(text.error_line(str(err), color=color), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _ray_or_path(args: argparse.Namespace) -> None:
+    """`--ray data.jsonl`: argparse took the path for the optional ADDRESS. An address is
+    `auto`, HOST:PORT or ray://...; anything else is the first path."""
+    value = args.ray
+    if value in (None, "", "auto") or ":" in value:
+        return
+    args.paths = [value] if args.paths == ["."] else [value, *args.paths]
+    args.ray = ""
+
+
+def _engine_session(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    if args.ray is None:
+        return contextlib.nullcontext()
+    from sftlint.engine import raycheck  # Ray loads only for --ray
+
+    address = args.ray or None  # "": a local Ray
+    return raycheck.session(address, progress=not args.no_progress)
+
+
+def _run_check(args: argparse.Namespace) -> int:
     run = _Run(args)
     if not _check_all(run) and args.trainer_config is None and not run.io_errors:
         where = ", ".join(args.paths)

@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="an Axolotl, LLaMA-Factory, TRL or mistral-finetune config: check the datasets "
         "it names as that run prepares them, and the config itself",
     )
+    check.add_argument(
+        "--ray",
+        nargs="?",
+        const="",  # no address: start a local Ray
+        default=None,
+        metavar="ADDRESS",
+        help="check JSON Lines files in chunks on Ray: a local Ray, or the cluster at ADDRESS "
+        "(auto, HOST:PORT, ray://HOST:PORT); needs pip install 'sftlint[ray]'",
+    )
     check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     check.add_argument(
         "--unsafe-fixes",
