@@ -66,8 +66,10 @@ def test_the_cli_prints_what_the_local_run_prints(tmp_path: Path) -> None:
 
     local = check("rows.jsonl")
     on_ray = check("--no-progress", "--ray", "rows.jsonl")  # --ray takes no path as address
-    assert (on_ray.returncode, on_ray.stderr) == (local.returncode, "")
+    assert on_ray.returncode == local.returncode == 1
     assert on_ray.stdout == local.stdout
+    # Ray itself may warn on stderr under load (a slow start); sftlint reports nothing there.
+    assert "sftlint:" not in on_ray.stderr
     assert len(orjson.loads(local.stdout)) == 409
 
 
