@@ -163,3 +163,24 @@ def test_valid_arrays_are_never_cut() -> None:
         info = reader.FileInfo()
         read = [r.value for r in reader.read_json_array(PATH, data, info)]
         assert read == rows and info.problems == []
+
+
+def test_edits_made_while_the_first_read_runs_are_applied_to_it() -> None:
+    """The server reads the opened text in a thread; edits arriving meanwhile are applied
+    to that read when it lands (not dropped, not read again whole)."""
+    rows = [ALPACA, EMPTY, ALPACA | {"output": "again"}]
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, json.dumps(rows, indent=2))
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    taken = linter.array_text()
+    assert taken is not None and linter.pending()
+    generation, text = taken
+    edits = (((8, 15), (8, 15), "x"), ((2, 0), (2, 0), "\n\n"), ((14, 3), (14, 4), ""))
+    for start, end, new in edits:
+        s = doc.apply(start, end, new)
+        linter.splice(s.start, s.stop, s.count)
+    linter.array_checked(generation, text, linter.read_array(text))
+    assert linter.array_text() is None  # installed: nothing to read whole again
+    found = linter.findings()[0]
+    assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+    message = "invalid JSON: expected ',' or '}' after object member, found 'x'"
+    assert [(f.code, f.range.start.line, f.message) for f in found] == [("J001", 10, message)]
