@@ -12,7 +12,7 @@ import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 from tests.lsp.conftest import start
-from tests.lsp.test_diagnostics import open_doc
+from tests.lsp.test_diagnostics import change, diagnostics_for, open_doc, rng, track_versions
 from tests.lsp.test_requests import call
 
 from sftlint.io import reader
@@ -102,3 +102,34 @@ async def test_diagnostics_published_once(client: LanguageClient, tmp_path: Path
     await served_rows(client, uri, 3)  # each waits for the current diagnostics
     await asyncio.sleep(0.2)  # what the server would publish meanwhile arrives
     assert published == [1]
+
+
+async def test_broken_structure_over_lsp(client: LanguageClient, tmp_path: Path) -> None:
+    """Deleting a row's `}` in the editor: one diagnostic where the array broke, the rows
+    after it keep theirs, a hover after the break still finds its row; mended, it goes."""
+    track_versions(client)
+    await start(client, tmp_path)
+    rows = [{"instruction": f"Say hi {i}", "input": "", "output": f"hi {i}"} for i in range(5)]
+    rows[3]["output"] = ""
+    uri = await open_doc(client, tmp_path / "data.json", json.dumps(rows, indent=2), "json")
+    empty = ("C001", (19, 14, 19, 16))
+    assert _codes(await diagnostics_for(client, uri, 1)) == [empty]
+    change(client, uri, 2, rng(10, 2, 10, 3), "")  # row 2's closing `}`
+    found = await diagnostics_for(client, uri, 2)
+    assert _codes(found) == [("J001", (10, 3, 10, 3)), empty]
+    assert found[0].message == "invalid JSON: expected a double-quoted key, found end of row"
+    doc = lsp.TextDocumentIdentifier(uri=uri)
+    h = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc, position=lsp.Position(line=16, character=2))
+    )
+    assert h is not None and h.contents.value.startswith("**row at line 17** · format `alpaca`")
+    change(client, uri, 3, rng(10, 2, 10, 2), "}")
+    assert _codes(await diagnostics_for(client, uri, 3)) == [empty]
+
+
+def _codes(found: list[lsp.Diagnostic]) -> list[tuple[str, tuple[int, int, int, int]]]:
+    return [
+        (str(d.code), (d.range.start.line, d.range.start.character, d.range.end.line,
+                       d.range.end.character))
+        for d in found
+    ]  # fmt: skip
