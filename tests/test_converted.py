@@ -89,8 +89,8 @@ def test_a_file_level_finding_reads_its_row_back_from_the_right_row_group(
 def test_parquet_batches_stream_every_row(tmp_path: Path) -> None:
     rows = [_turns(("user", f"q{i}"), ("assistant", "a")) for i in range(7)]
     _, parquet = _write(tmp_path, rows)
-    lines = list(columnar.parquet_lines(str(parquet), batch_rows=3))
-    assert lines == [orjson.dumps(r) + b"\n" for r in rows]
+    got = list(columnar.parquet_rows(str(parquet), batch_rows=3))
+    assert got == [(r, orjson.dumps(r)) for r in rows]
 
 
 def test_binary_cells_are_base64_text(tmp_path: Path) -> None:
@@ -135,3 +135,15 @@ def test_a_corrupt_gzip_is_an_os_error_that_says_so(tmp_path: Path) -> None:
     gz.write_bytes(b"\x1f\x8b\x08\x00not gzip at all")
     with pytest.raises(OSError, match=r"^not a readable gzip file \("):
         converted.check_converted(gz, Settings())
+
+
+def test_parquet_rows_of_other_types_are_their_json(tmp_path: Path) -> None:
+    # Floats (NaN is written null) and bytes (base64) are not JSON values as pyarrow gives
+    # them: such rows are the JSON of `row_line`, parsed back.
+    parquet = tmp_path / "rows.parquet"
+    rows = [{"score": float("nan"), "image": b"\x00\xff", "n": 1}]
+    pq.write_table(pa.Table.from_pylist(rows), parquet)
+    got = list(columnar.parquet_rows(str(parquet)))
+    assert got == [
+        ({"score": None, "image": "AP8=", "n": 1}, b'{"score":null,"image":"AP8=","n":1}')
+    ]

@@ -71,9 +71,10 @@ def loader(path: str) -> Callable[[checks.RowSummary], Row]:
 
 def check_parquet(path: str, settings: Settings) -> FileResult:
     """Findings located as row `i` of the file: line `i`, column 0 (Parquet has no text)."""
-    return check_values(
-        path, columnar.parquet_lines(path), lambda i: columnar.read_row(path, i), settings
-    )
+    info = FileInfo(max_line=settings.max_line_bytes)
+    checker = FileChecker(path, settings, _value_loader(path, lambda i: columnar.read_row(path, i)))
+    checker.check_compact(columnar.parquet_rows(path), info)
+    return _finish_values(checker, info)
 
 
 def check_values(
@@ -88,6 +89,10 @@ def check_values(
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, _value_loader(path, fetch))
     checker.check_lines(lines, info)
+    return _finish_values(checker, info)
+
+
+def _finish_values(checker: FileChecker, info: FileInfo) -> FileResult:
     result = checker.finish(info)
     result.findings = sorted((_at_row(f) for f in result.findings), key=lambda f: f.sort_key)
     return result

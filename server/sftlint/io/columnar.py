@@ -1,5 +1,5 @@
-"""Parquet rows as JSON Lines: record batches read with pyarrow, each row written as the
-compact JSON line orjson makes of it, so that the JSONL engine checks it unchanged.
+"""Parquet rows as JSON: record batches read with pyarrow, each row with the compact JSON
+orjson makes of it, so that the JSONL engine checks it unchanged.
 
 pyarrow is an optional dependency (`pip install 'sftlint[parquet]'`): a large wheel that
 JSON-only users do not need. Memory stays bounded by one record batch.
@@ -49,17 +49,43 @@ def row_line(row: Any) -> bytes:
     return orjson.dumps(row, default=_jsonable, option=orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
-def parquet_lines(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
-    """The rows of a Parquet file as JSON lines, one record batch in memory at a time."""
+def parquet_rows(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """The rows of a Parquet file as (JSON value, its compact JSON bytes without the
+    newline of `row_line`), one record batch in memory at a time."""
     pq = _pyarrow_parquet()
     try:
         file = pq.ParquetFile(path)
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise OSError(f"not a readable Parquet file ({err})") from None
     with file:
+        native = all(_native(field.type) for field in file.schema_arrow)
         for batch in file.iter_batches(batch_size=batch_rows):
-            for row in batch.to_pylist():
-                yield row_line(row)
+            rows = batch.to_pylist()
+            if native:  # the Python values are the JSON values: no parse back
+                yield from zip(rows, map(orjson.dumps, rows), strict=True)
+            else:
+                raws = [row_line(row)[:-1] for row in rows]
+                yield from zip(map(orjson.loads, raws), raws, strict=True)
+
+
+def _native(arrow_type: Any) -> bool:
+    """Whether pyarrow gives this type's cells as JSON values that orjson writes and reads
+    back unchanged: strings, integers, booleans, nulls, and lists and structs of them
+    (not floats, whose NaN orjson writes as null; not bytes, dates, decimals, maps)."""
+    import pyarrow as pa
+
+    types = pa.types
+    if types.is_list(arrow_type) or types.is_large_list(arrow_type):
+        return _native(arrow_type.value_type)
+    if types.is_struct(arrow_type):
+        return all(_native(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+    return bool(
+        types.is_string(arrow_type)
+        or types.is_large_string(arrow_type)
+        or types.is_integer(arrow_type)
+        or types.is_boolean(arrow_type)
+        or types.is_null(arrow_type)
+    )
 
 
 def read_row(path: str, index: int) -> dict[str, Any]:
