@@ -184,3 +184,20 @@ def test_edits_made_while_the_first_read_runs_are_applied_to_it() -> None:
     assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
     message = "invalid JSON: expected ',' or '}' after object member, found 'x'"
     assert [(f.code, f.range.start.line, f.message) for f in found] == [("J001", 10, message)]
+
+
+def test_an_edit_of_every_element_is_read_again_off_the_event_loop() -> None:
+    """All elements on one line: an edit there leaves no element to read from, so the
+    whole text is handed out again (the server reads it in a thread), not read in place."""
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, json.dumps([ALPACA, EMPTY]))
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    assert [f.code for f in linter.findings()[0]] == ["C001"]
+    s = doc.apply((0, 1), (0, 1), " ")
+    linter.splice(s.start, s.stop, s.count)
+    assert list(linter.lint_steps()) == [0] and linter.pending()
+    taken = linter.array_text()
+    assert taken is not None
+    generation, text = taken
+    linter.array_checked(generation, text, linter.read_array(text))
+    assert not linter.pending()
+    assert linter.findings()[0] == engine.check_bytes(PATH, doc.source, Settings()).findings

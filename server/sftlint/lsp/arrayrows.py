@@ -177,14 +177,17 @@ class ArrayIndex:
         del self.first[d0:d1]
 
     def relint(self) -> None:
-        """Read and lint again what edits changed since the last call."""
+        """Read and lint again what edits changed since the last call; or, when no element
+        is left to read from (no `[`, every element touched), leave the index to be
+        built again from the whole text (`built` False: the server reads it off its
+        event loop)."""
         if self.dirty is None:
             return
         lo, hi = self.dirty
         self.dirty = None
         items, first, lines = self.items, self.first, self.lines
         if not items:
-            self._rebuild()
+            self._unbuild()
             return
         a = bisect_left(first, lo) - 1  # the last element that ends before the edits
         while a >= 0 and _last_line(first[a], items[a]) >= lo:
@@ -200,7 +203,7 @@ class ArrayIndex:
             try:
                 read = self._read(Window(lines, w0, w1), a, c, last)
             except _NoArray:
-                self._rebuild()
+                self._unbuild()
                 return
             if read is not None:
                 break
@@ -272,13 +275,11 @@ class ArrayIndex:
             k += 1
         return b"\n".join(self.lines[:k])[:256]
 
-    def _rebuild(self) -> None:
-        """Read the whole text again (no element left to start from)."""
+    def _unbuild(self) -> None:
+        self.items, self.first, self.flines, self.nfound = [], [], [], 0
         self.digests.clear()
-        self._gone = []
-        self._file = None
+        self.dirty, self._gone, self._file = None, [], None
         self.built = False
-        self.install(Built(self.path, self.settings, b"\n".join(self.lines)))
 
     # --- rows ----------------------------------------------------------------------------
 
