@@ -358,3 +358,14 @@ LONE = "a line break to editors, not to JSON Lines readers"
 def test_a_lone_cr_is_its_own_kind_in_j011(name: str, data: bytes, j011) -> None:
     got = [f for f in found(name, data) if f[0] == "J011"]
     assert got == [("J011", *j011)]
+
+
+def test_positions_after_a_lone_cr_are_the_editors() -> None:
+    """A lone CR is a line break to an editor: positions after it count it as one."""
+    data = b'{"a": 1,\r "a": 2}\n{"b": 1,}\n'
+    dup = 'duplicate key "a" in the row: the last one silently wins, the earlier value is lost'
+    assert found("d.jsonl", data) == [
+        ("J011", (1, 9, 1, 9), f"1 lone CR (\\r): {LONE}"),
+        ("J004", (2, 2, 2, 5), dup),
+        ("J001", (3, 9, 3, 10), "invalid JSON: trailing comma before '}'"),
+    ]

@@ -18,7 +18,7 @@ from sftlint.engine import fastpath, parallel
 from sftlint.io import formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
 from sftlint.io.lines import LongLine, bounded_lines
-from sftlint.io.positions import NO_WIDTH
+from sftlint.io.positions import NO_WIDTH, EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.io.regular import FileBytes, open_regular
 from sftlint.model import Finding, Severity
@@ -332,7 +332,16 @@ def check_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     checker = FileChecker(path, settings, loader_for_bytes(path, data))
     for row in reader.read_bytes(path, data, info):
         checker.check_row(row)
-    return checker.finish(info)
+    return editor_lines(checker.finish(info), data)
+
+
+def editor_lines(result: FileResult, data: bytes | FileBytes) -> FileResult:
+    """The result with its positions on the lines an editor shows: a lone CR breaks a line
+    there (rare: the file is read again only when it has one)."""
+    if result.info.lone_cr:
+        lines = EditorLines(bytes(data[0 : len(data)]))
+        result.findings = [f.mapped(lines.position) for f in result.findings]
+    return result
 
 
 def iter_file_rows(path: str, info: FileInfo) -> Iterator[Row]:
@@ -372,7 +381,7 @@ def check_path(
             result = _check_halves(name, settings, load, split, size, progress)
             if result is not None:
                 data.check_unchanged()
-                return result
+                return editor_lines(result, data)
             # The worker failed: check the whole file here.
             info = FileInfo(max_line=settings.max_line_bytes)
             checker = FileChecker(name, settings, load)
@@ -388,7 +397,7 @@ def check_path(
                 report = None if progress is None else (lambda done: progress(done, size))
                 lines = bounded_lines(f, settings.max_line_bytes)
                 checker.check_lines(lines, info, progress=report)
-        result = checker.finish(info)
+        result = editor_lines(checker.finish(info), data)
         data.check_unchanged()  # rows read from a file that moved under us mean nothing
         if progress is not None:
             progress(size, size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 
 from sftlint.model import Position, Range
 
@@ -116,3 +117,28 @@ class LineColumns:
         self.width = (self.width[0] + cols, self.width[1] + units)
         self.at = offset
         return self.line, self.width
+
+
+# --- lines as an editor counts them -------------------------------------------------------
+
+LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+class EditorLines:
+    """Positions as editors (and LSP) count lines: a lone CR ("\\r" not before "\\n")
+    breaks a line too. The reader splits rows at "\\n" only, as trainers do; its positions
+    are mapped here, by byte offset, so the CLI and the server show the editor's lines."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.crs = [m.start() for m in LONE_CR.finditer(data)]
+
+    def position(self, p: Position) -> Position:
+        k = bisect.bisect_left(self.crs, p.offset)  # lone CRs before the position
+        if not k:
+            return p
+        last = self.crs[k - 1]
+        if self.data.find(b"\n", last, p.offset) >= 0:  # not on the line that CR began
+            return Position(p.line + k, p.column, p.utf16, p.offset)
+        cols, units = width(self.data[last + 1 : p.offset])
+        return Position(p.line + k, cols, units, p.offset)

@@ -29,6 +29,7 @@ from itertools import chain, compress, islice, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 
 from sftlint.io import reader
+from sftlint.io.positions import EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.arrayrows import ArrayIndex, Built, key_of, keyed
 from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries
@@ -309,7 +310,22 @@ class IncrementalLinter:
     def located(self, limit: int | None = None) -> tuple[list[Located], int]:
         """The first `limit` findings in file order, unbuilt (see `Located`: line numbers
         and UTF-16 columns, all a diagnostic needs, are right either way), and how many
-        there are in all."""
+        there are in all. With a lone CR in the text, built and on the editor's lines, as
+        the engine gives them (`engine.editor_lines`)."""
+        located, total = self._located(limit)
+        if not self._lone_cr():
+            return located, total
+        lines = EditorLines(b"\n".join(self.lines))
+        return [(0, self._build(line, f).mapped(lines.position)) for line, f in located], total
+
+    def _lone_cr(self) -> bool:
+        if self.lines[-1].endswith(b"\r"):
+            return True
+        if self._array is None:
+            return self._tallies.lone > 0
+        return any(b"\r" in line[:-1] for line in self.lines)  # arrays keep no tallies
+
+    def _located(self, limit: int | None) -> tuple[list[Located], int]:
         if self._array is not None:
             return self._array_located(limit)
         if self._unlinted:
