@@ -385,3 +385,42 @@ def test_l016_mistral_finetune_ids_stay_l014_and_unmatched_results_pass(mistral_
     assert [i.code for i in res.issues] == []
     res = analyze_conversation(GENERATED[0][0], mistral_v3, s, tools=GENERATED[0][1])
     assert [i.code for i in res.issues] == []
+
+
+def test_l016_mistral_finetune_validates_every_row(mistral_v3):
+    s = settings(tokenizer="mistral-v3", trainer="mistral-finetune")
+    user = {"role": "user", "content": "Hi"}
+    rows = [
+        [user, {"role": "assistant", "content": ""}],
+        [user, {"role": "assistant", "content": "Hello"}, user],
+        # mistral-finetune reads no reasoning field: no thinking chunk to refuse
+        [user, {"role": "assistant", "content": "Hello", "reasoning_content": "Greet."}],
+    ]
+    got = [
+        [
+            (i.code, i.turn, i.message)
+            for i in analyze_conversation(r, mistral_v3, s).issues
+            if i.code == "L016"
+        ]
+        for r in rows
+    ]
+    why = "mistral-finetune refuses this row: mistral-common raises "
+    assert got == [
+        [
+            (
+                "L016",
+                None,
+                why + "InvalidAssistantMessageException: Assistant message must have either "
+                "content or tool_calls, but not both.",
+            )
+        ],
+        [
+            (
+                "L016",
+                None,
+                why + "InvalidMessageStructureException: Expected last role Assistant for "
+                "finetuning but got user",
+            )
+        ],
+        [],
+    ]

@@ -299,8 +299,8 @@ data preparation raises on, or filters out, never reaches training. The message 
 the trainer and why (LLaMA-Factory drops rows whose turns do not alternate user/assistant
 or whose message count is odd; TRL 0.x does not recognize a conversational row whose
 first message has no `content` key and fails on it; mistral-finetune runs mistral-common's
-validator over a row with tools and raises on an invalid tool schema or function name,
-quoted in the message).
+validator over every row and raises on an empty assistant turn, a last turn that is not the
+assistant's, an invalid tool schema or function name, quoted in the message).
 
 Bad (`trainer = "llama-factory"`): two user turns in a row.
 ```json

@@ -1,5 +1,5 @@
 """Tool-call findings: rows an encoder rejects for their tool call ids (L014), and rows
-mistral-finetune refuses when mistral-common's validator raises on their tools (L016).
+mistral-finetune refuses when mistral-common's validator raises on them (L016).
 
 Which findings apply is decided per tokenizer and profile by `tool_call_checks`
 (mistral-common's id rule only where it encodes the row: the Mistral built-ins; its whole
@@ -78,16 +78,16 @@ def _bad_call_id(ids: list[Any], is_last: bool) -> str | None:
     return None
 
 
+_REASONING = ("reasoning_content", "thinking", "reasoning")
 # Raised for the row's `tools` (placed at that key), not for its messages.
 _TOOL_ERRORS = ("InvalidToolSchemaException", "InvalidToolException")
 
 
 def _validator_issues(messages: list[dict], tools: list | None) -> list[MaskIssue]:
     """L016: mistral-finetune's build_instruct_sample (finetune/data/tokenize.py) runs
-    mistral-common's MistralRequestValidatorV3 in finetuning mode over a row's messages
-    and tools and raises on the row; checked for rows with tools, calls or results."""
-    if not (tools or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)):
-        return []
+    mistral-common's MistralRequestValidatorV3 in finetuning mode over every row's
+    messages and tools and raises on the row. It reads no reasoning field, so neither
+    does the request validated here (mistral-common would make it a thinking chunk)."""
     from mistral_common.protocol.instruct.request import ChatCompletionRequest
     from mistral_common.protocol.instruct.validator import (
         MistralRequestValidatorV3,
@@ -97,7 +97,8 @@ def _validator_issues(messages: list[dict], tools: list | None) -> list[MaskIssu
 
     on_tools = False
     try:
-        request = ChatCompletionRequest.from_openai(messages, tools=tools)
+        plain = [{k: v for k, v in m.items() if k not in _REASONING} for m in messages]
+        request = ChatCompletionRequest.from_openai(plain, tools=tools)
         validator = MistralRequestValidatorV3(ValidationMode.finetuning)  # type: ignore[arg-type]
         validator.validate_messages(request.messages)
         validator._validate_tools(request.tools or [])  # as mistral-finetune calls it
