@@ -48,6 +48,7 @@ class _Run:
         self.err_color = text.use_color(args.color, sys.stderr)
         self.mask_ready: set[tuple] = set()  # mask settings already loaded
         self.trainer_configs: dict[Path, None] = {}  # whose own findings are reported
+        self.skipped: list[str] = []  # "path: why" of files a folder walk did not check
 
     def error(self, message: str) -> None:
         print(text.error_line(message, color=self.err_color), file=sys.stderr)
@@ -258,6 +259,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 fixed=run.fixed if args.fix else None,
                 failed=run.io_errors,
                 unsafe_fixes=args.unsafe_fixes,
+                skipped=run.skipped,
             )
     except OSError as err:  # only the output file is opened here
         run.error(f"{args.output_file}: cannot write: {err.strerror or err}")
@@ -285,7 +287,11 @@ def _check_all(run: _Run) -> bool:
     args = run.args
     named = {Path(p) for p in args.paths if p != "-"}
     checked_any = False
-    for target in iter_targets(args.paths, run.error):
+
+    def skip(path: Path, why: str) -> None:
+        run.skipped.append(f"{path}: {why}")
+
+    for target in iter_targets(args.paths, run.error, skip):
         checked_any = True
         if target is None:
             run.check_stdin()

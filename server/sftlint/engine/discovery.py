@@ -34,7 +34,9 @@ def is_dataset_file(path: Path) -> bool:
 
 
 def iter_targets(
-    paths: list[str], on_error: Callable[[str], None] | None = None
+    paths: list[str],
+    on_error: Callable[[str], None] | None = None,
+    on_skip: Callable[[Path, str], None] | None = None,
 ) -> Iterator[Path | None]:
     """Files to check; None stands for standard input (`-`).
 
@@ -44,7 +46,8 @@ def iter_targets(
     is not cached is passed to `on_error` (raised without it).
     Only regular files are taken from folders; a walked name that cannot be resolved
     (a symlink loop) is yielded so that its check says why, and a folder that cannot be
-    listed is passed to `on_error` as one line.
+    listed is passed to `on_error` as one line. A walked file that looks like data but is
+    not taken (a `.json` holding no rows, a CSV, a FIFO) is passed to `on_skip` with why.
     """
     for p in paths:
         if p == "-":
@@ -81,12 +84,49 @@ def iter_targets(
             )
             for name in sorted(files):
                 candidate = Path(root) / name
-                if _matches(candidate, base, exclude) or _special(candidate):
+                if _matches(candidate, base, exclude):
+                    continue
+                if _special(candidate):
+                    if on_skip is not None:
+                        on_skip(candidate, "not a regular file (a FIFO, device or socket)")
                     continue
                 if is_dataset_file(candidate) or _matches(candidate, base, include):
                     yield candidate
                 elif _dangling_dataset_name(candidate):
                     yield candidate  # a symlink loop or unreadable: its check says so
+                elif on_skip is not None and (why := _why_skipped(candidate)):
+                    on_skip(candidate, why)
+
+
+# JSON documents that sit beside datasets and are never rows: skipped without a word.
+_METADATA = frozenset(
+    (
+        "dataset_info.json",  # LLaMA-Factory's registry; Hugging Face save_to_disk
+        "dataset_dict.json",
+        "state.json",
+        "config.json",
+        "generation_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "package.json",
+    )
+)
+
+
+def _why_skipped(path: Path) -> str | None:
+    """Why a walked file with a data-like name is not checked (None: not data at all)."""
+    name = path.name.lower()
+    if name in _METADATA:
+        return None
+    if name.endswith(reader.JSON_SUFFIXES):
+        return (
+            "a .json file holding no rows (one JSON document, not an array of rows or JSON "
+            "Lines); add it to `include` in the config to check it anyway"
+        )
+    if name.endswith((".csv", ".tsv")):
+        return f"{path.suffix.lower()} files are not read: convert it to JSON Lines or Parquet"
+    return None
 
 
 def _special(path: Path) -> bool:

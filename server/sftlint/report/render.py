@@ -18,12 +18,14 @@ def render(
     fixed: int | None = None,
     failed: int = 0,
     unsafe_fixes: bool = False,
+    skipped: Iterable[str] = (),
 ) -> None:
     """Print every finding of `results` in `fmt`.
 
     `fixed`: how many problems `--fix` fixed; `failed`: files that could not be read (their
     errors are on stderr, so the summary does not claim that all checks passed);
-    `unsafe_fixes`: the unsafe fixes count as fixable (`--unsafe-fixes`).
+    `unsafe_fixes`: the unsafe fixes count as fixable (`--unsafe-fixes`); `skipped`: one
+    line per file a folder walk did not check, and why (in the text summary).
     """
     results = list(results)
     findings = [f for r in results for f in r.findings]
@@ -37,7 +39,14 @@ def render(
             mark = "[*]" if r["fixable"] else "[ ]"
             out.write(f"{r['count']:>{width}}\t{r['code']}\t{mark} {r['name']}\n")
         text.summary(
-            results, findings, out, color=color, fixed=fixed, failed=failed, unsafe=unsafe_fixes
+            results,
+            findings,
+            out,
+            color=color,
+            fixed=fixed,
+            failed=failed,
+            unsafe=unsafe_fixes,
+            skipped=skipped,
         )
         return
     if fmt == "json":
@@ -51,5 +60,12 @@ def render(
         for group in groups.grouped(findings):
             out.write(text.group_line(group, color=color, unsafe=unsafe_fixes))
         text.summary(
-            results, findings, out, color=color, fixed=fixed, failed=failed, unsafe=unsafe_fixes
+            results,
+            findings,
+            out,
+            color=color,
+            fixed=fixed,
+            failed=failed,
+            unsafe=unsafe_fixes,
+            skipped=skipped,
         )

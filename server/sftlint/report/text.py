@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Iterable
 from typing import IO, Any
 
 from sftlint import registry
@@ -123,7 +124,10 @@ def summary(
     fixed: int | None,
     failed: int = 0,
     unsafe: bool = False,
+    skipped: Iterable[str] = (),
 ) -> None:
+    for line in skipped:  # before the totals, which stay the last line
+        out.write(f"Skipped {line}\n")
     files = _plural(len(results), "file")
     rows = _plural(sum(r.info.rows for r in results), "row")
     mask_summary(results, out)
