@@ -112,6 +112,19 @@ def test_show_gives_each_row_as_the_trainer_prepares_it(name: str, data: str, ro
     assert labels == want["labels"]
 
 
+@pytest.mark.parametrize("name", [p.stem for p in GOLDEN_FILES])
+def test_show_data_row_gives_that_row_as_the_trainer_prepares_it(name: str) -> None:
+    """`show DATA:LINE`: the last row each dataset keeps and trains, addressed by its line."""
+    g = golden(name)
+    for ds in g["datasets"]:
+        kept_rows = [r for r in ds["rows"] if r["status"] == "ok"]
+        want = ([r for r in kept_rows if set(r["labels"]) != {-100}] or kept_rows)[-1]
+        line = shown(g["config"], ds["path"])[want["row"]]["row"]
+        proc = sftlint("show", f"{ds['path']}:{line}", "--json", "--trainer-config", g["config"])
+        assert proc.returncode in (0, 1) and proc.stdout, proc.stderr
+        assert kept(json.loads(proc.stdout)) == (want["input_ids"], want["labels"]), ds["path"]
+
+
 def _what_the_trainer_did(r: dict[str, Any]) -> tuple[str, set[str]]:
     """What the trainer did to a row, and the codes that may report it (none: kept whole)."""
     if r["status"] != "ok":
