@@ -243,3 +243,16 @@ def test_lone_cr_is_counted_apart_from_crlf_as_edits_come() -> None:
     assert j011((2, 81), (2, 81), "\r") == [f"2 {lone}"]  # one ends the file
     # The client's line 3 starts after that CR (a line break to it): a "\n" there makes CRLF.
     assert j011((3, 0), (3, 0), "\n") == [f"1 of 2 lines end with CRLF (\\r\\n); 1 {lone}"]
+
+
+def test_findings_between_lines_past_a_lone_cr_are_the_editors() -> None:
+    """Hovers and code actions ask by the client's line: past a lone CR, one more."""
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, ROW + "\r\n" + BAD + "\n")
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    s = doc.apply((0, 13), (0, 13), "\r")  # the client's line 0 now ends there
+    linter.splice(s.start, s.stop, s.count)
+    expected = engine.check_bytes(PATH, doc.source, Settings()).findings
+    assert [(f.code, f.range.start.line) for f in linter.findings_between(2, 2)] == [
+        (f.code, 2) for f in expected if f.range.start.line == 2
+    ]
+    assert [f.code for f in linter.findings_between(2, 2)] == ["R004", "C002"]

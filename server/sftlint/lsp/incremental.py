@@ -399,6 +399,10 @@ class IncrementalLinter:
         def touches(f: Finding) -> bool:
             return f.range.start.line <= last and f.range.end.line >= first
 
+        if self._unlinted:
+            self.lint_all()
+        if self._lone_cr():  # the client's lines are the editor's: the findings mapped
+            return [f for f in self.findings()[0] if touches(f)]
         if self._array is not None:
             array = self._array_index_ready()
             near = [self._build(line, f) for line, f in array.between(first, last)]
