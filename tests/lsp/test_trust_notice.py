@@ -16,7 +16,9 @@ from tests.lsp.test_requests import CHATML
 pytestmark = pytest.mark.asyncio
 
 
-def repo(root: Path) -> None:
+async def diagnostics(client: LanguageClient, root: Path, trusted: bool) -> list:
+    """The diagnostics of train.jsonl in a repository whose config names a tokenizer
+    folder, a template file and two dataset files."""
     shutil.copytree(CHATML, root / "tok")
     (root / "sftlint.toml").write_text(
         'tokenizer = "tok"\nchat-template = "t.jinja"\n'
@@ -24,16 +26,16 @@ def repo(root: Path) -> None:
     )
     (root / "t.jinja").write_text("{{ messages }}")
     (root / "val.jsonl").write_text(ROWS)
+    track_versions(client)
+    await start(client, root, options={"workspace-trusted": trusted})
+    uri = await open_doc(client, root / "train.jsonl", ROWS)
+    return await diagnostics_for(client, uri, 1)
 
 
 async def test_what_an_untrusted_workspace_held_back_is_one_finding(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    repo(tmp_path)
-    track_versions(client)
-    await start(client, tmp_path, options={"workspace-trusted": False})
-    uri = await open_doc(client, tmp_path / "train.jsonl", ROWS)
-    diags = await diagnostics_for(client, uri, 1)
+    diags = await diagnostics(client, tmp_path, trusted=False)
     notice = [d for d in diags if d.code is None]
     assert [(d.range, d.severity, d.source, d.message) for d in notice] == [
         (
@@ -52,9 +54,5 @@ async def test_what_an_untrusted_workspace_held_back_is_one_finding(
 async def test_a_trusted_workspace_has_no_such_finding(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    repo(tmp_path)
-    track_versions(client)
-    await start(client, tmp_path, options={"workspace-trusted": True})
-    uri = await open_doc(client, tmp_path / "train.jsonl", ROWS)
-    diags = await diagnostics_for(client, uri, 1)
+    diags = await diagnostics(client, tmp_path, trusted=True)
     assert None not in [d.code for d in diags]
