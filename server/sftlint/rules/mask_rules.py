@@ -235,6 +235,14 @@ _LLAMAFACTORY_LAYOUTS = {
 }
 
 
+def _copy_flags(messages: list[dict[str, Any]], turns: list[Any], flag: str) -> None:
+    """Axolotl's `get_conversation_thread` reads a message's training flag from the raw
+    message, whatever its layout (a ShareGPT `from`/`value` turn keeps its `train` key)."""
+    for m, t in zip(messages, turns, strict=False):
+        if isinstance(t.message, dict) and flag in t.message:
+            m[flag] = t.message[flag]
+
+
 def _with_system_column(
     value: Any, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
 ) -> tuple[list[dict[str, Any]], list[tuple[str | int, ...]]]:
@@ -296,6 +304,8 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
         return masking.not_tokenized(tools.reason, len(turns), roles), paths
     if not messages:
         return None
+    if flag := st.settings.message_field_training:
+        _copy_flags(messages, turns, flag)
     if st.settings.profile.system_column:
         messages, paths = _with_system_column(value, messages, paths)
     if tools:  # the index past the turns: a finding on the row's tools (L016)
