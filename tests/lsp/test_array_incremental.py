@@ -169,12 +169,13 @@ def test_edits_made_while_the_first_read_runs_are_applied_to_it() -> None:
     """The server reads the opened text in a thread; edits arriving meanwhile are applied
     to that read when it lands (not dropped, not read again whole)."""
     rows = [ALPACA, EMPTY, ALPACA | {"output": "again"}]
-    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, json.dumps(rows, indent=2))
+    text = json.dumps(rows, indent=2).replace("\n", "\r\n")
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, text)
     linter = IncrementalLinter(PATH, Settings(), doc.lines)
     taken = linter.array_text()
     assert taken is not None and linter.pending()
     generation, text = taken
-    edits = (((8, 15), (8, 15), "x"), ((2, 0), (2, 0), "\n\n"), ((14, 3), (14, 4), ""))
+    edits = (((8, 15), (8, 15), "x"), ((2, 0), (2, 0), "\r\n\n"), ((14, 3), (14, 4), ""))
     for start, end, new in edits:
         s = doc.apply(start, end, new)
         linter.splice(s.start, s.stop, s.count)
@@ -183,7 +184,11 @@ def test_edits_made_while_the_first_read_runs_are_applied_to_it() -> None:
     found = linter.findings()[0]
     assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
     message = "invalid JSON: expected ',' or '}' after object member, found 'x'"
-    assert [(f.code, f.range.start.line, f.message) for f in found] == [("J001", 10, message)]
+    crlf = "17 of 19 lines end with CRLF (\\r\\n)"
+    assert [(f.code, f.range.start.line, f.message) for f in found] == [
+        ("J011", 0, crlf),
+        ("J001", 10, message),
+    ]
 
 
 def test_an_edit_of_every_element_is_read_again_off_the_event_loop() -> None:

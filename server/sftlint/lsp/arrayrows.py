@@ -120,7 +120,7 @@ class ArrayIndex:
         self.built = True
         log, self._log = self._log, []
         for s in log:
-            self.splice(*s)
+            self._moved(*s)
 
     def taken(self) -> None:
         """The caller took the text to build from: splices from now on apply to it."""
@@ -132,6 +132,10 @@ class ArrayIndex:
         if not self.built:
             self._log.append((start, stop, count))
             return
+        self._moved(start, stop, count)
+
+    def _moved(self, start: int, stop: int, count: int) -> None:
+        """The elements after such a splice (the text's own flags, `cr`, already are)."""
         delta = count - (stop - start)
         if self._file and delta:
             self._file = None  # messages may name lines ("duplicate of the row at line 5")
