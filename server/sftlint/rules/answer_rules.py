@@ -203,10 +203,15 @@ def _check_edges(ctx: RowContext, label: str, path: JsonPath, text: str) -> None
 
 
 def repeated_line(text: str) -> tuple[str, int, int] | None:
-    """(line, times, non-blank lines) when one line makes half of the text's lines."""
+    """(line, times, non-blank lines) when one line makes half of the text's lines.
+
+    C-speed on the common case: a line making half of n lines leaves at most n/2 + 1
+    distinct ones, so a set of the lines rules most texts out before any counting."""
     if text.count("\n") < MIN_REPEATS - 1:
         return None
-    lines = [s for s in map(str.strip, text.split("\n")) if s]
+    lines = list(filter(None, map(str.strip, text.split("\n"))))
+    if 2 * (len(set(lines)) - 1) > len(lines):
+        return None
     line, n = Counter(lines).most_common(1)[0]
     if n >= MIN_REPEATS and len(line) >= MIN_LINE and 2 * n >= len(lines):
         return line, n, len(lines)
