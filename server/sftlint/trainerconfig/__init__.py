@@ -72,7 +72,11 @@ def load(path: Path, text: str | None = None) -> TrainerConfig:
             )
         )
         return config
-    dict(_READERS)[trainer].read(doc, config)
+    try:
+        dict(_READERS)[trainer].read(doc, config)
+    except (TypeError, ValueError, AttributeError) as err:  # a value of an unexpected type
+        config.runs = []
+        config.issues.append(Issue("G001", f"cannot read the {trainer} config: {err}", ()))
     return config
 
 

@@ -12,7 +12,15 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from .common import cached_snapshot, data_files, local_path, tokenizer_of, unknown_keys
+from .common import (
+    cached_snapshot,
+    data_files,
+    integer,
+    local_path,
+    text_mapping,
+    tokenizer_of,
+    unknown_keys,
+)
 from .model import DatasetRun, Issue, TrainerConfig
 from .yamldoc import Document
 
@@ -128,7 +136,7 @@ def read(doc: Document, config: TrainerConfig) -> None:
     tok_key = "tokenizer_config" if cfg.get("tokenizer_config") else "base_model"
     tokenizer = tokenizer_of(cfg.get(tok_key), (tok_key,), base, issues, tok_key)
     top_template = _template(cfg.get("chat_template"), cfg, ("chat_template",), base, issues)
-    sequence_len = cfg.get("sequence_len") or SEQUENCE_LEN
+    sequence_len = integer(cfg, "sequence_len", SEQUENCE_LEN, issues)
     for i, entry in enumerate(cfg.get("datasets") or []):
         at = ("datasets", i)
         if not isinstance(entry, dict):
@@ -180,7 +188,9 @@ def _run(entry: dict[str, Any], at: tuple, base: Path, issues: list[Issue]) -> D
     if path := local_path(name, base):
         given = entry.get("data_files")
         if path.is_dir() and given:
-            for f in [given] if isinstance(given, str) else list(given):
+            for f in (
+                [given] if isinstance(given, str) else given if isinstance(given, list) else []
+            ):
                 files += data_files(path / str(f))
         else:
             files = data_files(path)
@@ -246,19 +256,25 @@ def _chat_template_keys(
     if template:
         table["chat-template"] = template
     table["field-messages"] = entry.get("field_messages") or "messages"
-    mappings = dict(entry.get("message_property_mappings") or {})
+    mappings = {
+        k: v
+        for k, v in text_mapping(entry, "message_property_mappings", at, issues).items()
+        if isinstance(v, str)
+    }
     for legacy, prop in (("message_field_role", "role"), ("message_field_content", "content")):
         if entry.get(legacy):
             mappings.setdefault(prop, entry[legacy])
     if mappings:
         table["message-property-mappings"] = mappings
-    if isinstance(entry.get("roles"), dict):
+    if roles := text_mapping(entry, "roles", at, issues):
         table["roles"] = {
-            k: v for k, v in entry["roles"].items() if k in ("system", "user", "assistant", "tool")
+            k: [v] if isinstance(v, str) else [str(x) for x in v]
+            for k, v in roles.items()
+            if k in ("system", "user", "assistant", "tool") and isinstance(v, str | list)
         }
-    table["roles-to-train"] = (
-        list(entry.get("roles_to_train") or []) if "roles_to_train" in entry else ["assistant"]
-    )
+    train = entry.get("roles_to_train", ["assistant"])
+    train = [train] if isinstance(train, str) else train if isinstance(train, list) else []
+    table["roles-to-train"] = [str(r) for r in train]
     table["train-on-eos"] = entry.get("train_on_eos") or "turn"
     if entry.get("message_field_training"):
         table["message-field-training"] = entry["message_field_training"]

@@ -110,3 +110,29 @@ def name_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     return []
+
+
+def integer(cfg: dict[str, Any], key: str, default: int, issues: list[Issue]) -> int:
+    """`cfg[key]` as a positive integer, else the trainer's default and one G001 issue."""
+    value = cfg.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    issues.append(
+        Issue("G001", f"{key} must be a positive integer, not {value!r}; using {default}", (key,))
+    )
+    return default
+
+
+def text_mapping(
+    entry: dict[str, Any], key: str, at: KeyPath, issues: list[Issue]
+) -> dict[str, Any]:
+    """`entry[key]` when it is a mapping with string keys, else {} and one G001 issue."""
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return value
+    issues.append(Issue("G001", f"{key} must be a mapping, not {value!r}", (*at, key)))
+    return {}

@@ -14,7 +14,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from .common import data_files, local_path, name_list, tokenizer_of
+from .common import data_files, integer, local_path, name_list, tokenizer_of
 from .model import DatasetRun, Issue, TrainerConfig
 from .yamldoc import Document, DocumentError
 from .yamldoc import load as load_document
@@ -194,6 +194,7 @@ def read(doc: Document, config: TrainerConfig) -> None:
             )
         )
         mirrored = False
+    cutoff = integer(cfg, "cutoff_len", 2048, issues)
     info_doc = _dataset_info(cfg, base, issues)
     for i, name in enumerate(name_list(cfg.get("dataset"))):
         at: tuple = ("dataset", i) if isinstance(cfg.get("dataset"), list) else ("dataset",)
@@ -204,7 +205,7 @@ def read(doc: Document, config: TrainerConfig) -> None:
         if run.mirrored and tokenizer:
             run.table["tokenizer"] = tokenizer
         run.table.update(trainer="llama-factory", **{"chat-template": str(template)})
-        run.table["max-seq-length"] = int(cfg.get("cutoff_len") or 2048)
+        run.table["max-seq-length"] = cutoff
         for key in ("train_on_prompt", "mask_history"):
             if cfg.get(key):
                 run.table[key.replace("_", "-")] = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .common import cached_snapshot, data_files, local_path, tokenizer_of
+from .common import cached_snapshot, data_files, integer, local_path, tokenizer_of
 from .model import DatasetRun, Issue, TrainerConfig
 from .yamldoc import Document
 
@@ -50,11 +50,10 @@ def read(doc: Document, config: TrainerConfig) -> None:
         table["strategy"] = "full"
     elif cfg.get("completion_only_loss") is True:
         table["strategy"] = "completion-only"
-    if "max_length" in cfg:
-        length = cfg["max_length"]
-        table["max-seq-length"] = NO_LIMIT if length is None else int(length)
+    if "max_length" in cfg and cfg["max_length"] is None:
+        table["max-seq-length"] = NO_LIMIT
     else:
-        table["max-seq-length"] = MAX_LENGTH
+        table["max-seq-length"] = integer(cfg, "max_length", MAX_LENGTH, issues)
     if isinstance(cfg.get("chat_template_path"), str):
         path = local_path(cfg["chat_template_path"], base)
         if path is not None and path.is_file():
@@ -113,7 +112,7 @@ def _files(name: str, given: Any, split: str, base: Path) -> list[Path]:
     if given:
         if isinstance(given, dict):
             given = given.get(split, [])
-        names = [given] if isinstance(given, str) else list(given)
+        names = [given] if isinstance(given, str) else given if isinstance(given, list) else []
         return [f for g in names for f in data_files(root / str(g))]
     files = data_files(root)
     if root.is_file():
