@@ -206,3 +206,21 @@ def test_an_edit_of_every_element_is_read_again_off_the_event_loop() -> None:
     linter.array_checked(generation, text, linter.read_array(text))
     assert not linter.pending()
     assert linter.findings()[0] == engine.check_bytes(PATH, doc.source, Settings()).findings
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_edits_before_the_first_read_lands_equal_fresh_open(case) -> None:
+    """As the server does: the opened text read elsewhere while any edits arrive."""
+    text, edits, final = case
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, text)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    taken = linter.array_text()
+    for a, b, new in edits:
+        s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
+        linter.splice(s.start, s.stop, s.count)
+    if taken is not None and linter.is_array:
+        generation, read = taken
+        linter.array_checked(generation, read, linter.read_array(read))
+    data = final.encode("utf-8", "surrogatepass")
+    assert linter.findings()[0] == engine.check_bytes(PATH, data, Settings()).findings

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sftlint.lsp.linelint import LineResult, Signature, Tallies
 from sftlint.lsp.relative import range_lines
@@ -85,16 +84,16 @@ class FileCheckSummaries(checks.Summaries):
         self._build()
         return super().__iter__()
 
-    def tally(self, attr: str) -> Counter[Any]:
-        """Rows of one result (a shape's, or lines of one text) count together; values in
-        order of first appearance, as the rows'."""
+    def templates(self) -> list[tuple[checks.RowSummary, int]]:
+        """Rows of one result (a shape's, or lines of one text) count together, in order
+        of first appearance, as the rows' (what `FileContext.count` counts)."""
         if self._results is None:
             self._results = Counter(self._line_results)  # by identity: eq=False
-        out: Counter[Any] = Counter()
-        for r, n in self._results.items():
-            if r is not None and r.summary is not None:
-                out[getattr(r.summary, attr)] += n
-        return out
+        return [
+            (r.summary, n)
+            for r, n in self._results.items()
+            if r is not None and r.summary is not None
+        ]
 
     def digests(self) -> list[int]:
         self._build()

@@ -185,6 +185,7 @@ class IncrementalLinter:
         self._starts.invalidate(0)
         self._file = FileCheckCache()
         self._array = self._array_index()
+        self._array_taken = -1  # a read of the text handed out before is not for this one
 
     def set_external(self, findings: list[Finding], source: str = "splits") -> None:
         """Findings computed elsewhere for the current text (the split checks, the loss-mask
