@@ -32,9 +32,7 @@ def _batches(path: str) -> Iterator[Any]:
             if source.read(len(FILE_MAGIC)) == FILE_MAGIC:
                 source.seek(0)
                 file = pa.ipc.open_file(source)
-                batches: Iterator[Any] = (
-                    file.get_batch(i) for i in range(file.num_record_batches)
-                )
+                batches: Iterator[Any] = (file.get_batch(i) for i in range(file.num_record_batches))
             else:
                 source.seek(0)
                 batches = iter(pa.ipc.open_stream(source))

@@ -38,4 +38,3 @@ def open_zst(path: str) -> IO[bytes]:
 def errors() -> tuple[type[Exception], ...]:
     """What a corrupt or truncated file raises while it is read."""
     return (_zstandard().ZstdError,)
-
