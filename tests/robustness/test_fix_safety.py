@@ -190,6 +190,6 @@ def test_a_write_failure_says_cannot_write_with_exit_2(tmp_path: Path) -> None:
     # A file-size limit below the fixed file: the write fails (EFBIG) as a full disk would.
     r = run(["check", "--fix", "d.jsonl"], tmp_path, prefix=["prlimit", "--fsize=64"])
     assert r.returncode == 2
-    assert r.stderr == "sftlint: error: cannot write d.jsonl: File too large\n"
+    assert r.stderr == "sftlint: error: d.jsonl: cannot write: File too large\n"
     assert path.read_bytes() == FIXABLE
     assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]

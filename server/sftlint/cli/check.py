@@ -130,7 +130,7 @@ class _Run:
         except (FileChangedError, fixes.FixRefused):
             raise  # the caller's own messages: the file was left alone on purpose
         except OSError as err:  # ENOSPC, EFBIG, a read-only folder: not a read failure
-            self.error(f"cannot write {target}: {err.strerror or err}")
+            self.error(f"{target}: cannot write: {err.strerror or err}")
             return False
         return True
 
