@@ -5,18 +5,20 @@ names, checked and shown as that run prepares their rows, and the config's own f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sftlint import trainerconfig
 from sftlint.cli.errors import UsageError
-from sftlint.engine import engine
-from sftlint.io.reader import FileInfo
 from sftlint.settings import Settings, settings_for
-from sftlint.trainerconfig import checks
+
+if TYPE_CHECKING:  # imported when a trainer config is used: plain runs start faster
+    from sftlint import trainerconfig
+    from sftlint.engine import engine
 
 
 def load(path: Path) -> trainerconfig.TrainerConfig:
     """The trainer config at `path` (read once per run); UsageError when it is no file."""
+    from sftlint import trainerconfig
+
     if not path.is_file():
         raise UsageError(f"{path}: trainer config not found")
     return trainerconfig.cached(path)
@@ -33,7 +35,7 @@ def settings(
     run = load(path).run_for(target) if path is not None else None
     if run is None:
         return base, path
-    return checks.run_settings(run, target, overrides, config), path
+    return settings_for(target, {**run.table, **overrides}, config), path  # run_settings
 
 
 def data_files(path: Path) -> list[str]:
@@ -52,6 +54,10 @@ def config_results(
 ) -> list[engine.FileResult]:
     """The config's own findings, one result per file they are in (the config, and
     LLaMA-Factory's dataset_info.json), from the results of its datasets' files."""
+    from sftlint.engine import engine
+    from sftlint.io.reader import FileInfo
+    from sftlint.trainerconfig import checks
+
     config = load(path)
     by_path = {str(Path(r.path).resolve()): r for r in results}
     issues = list(config.issues)
