@@ -96,6 +96,7 @@ class ArrayIndex:
         self.tail_line = 0
         self.digests: Counter[int] = Counter()  # no zero counts kept
         self.cr = bytearray(line.endswith(b"\r") for line in lines)  # CRLF lines
+        self.lone = bytearray(map(_lone, lines))  # lines with a CR before their end
         self.dirty: tuple[int, int] | None = None  # lines [lo, hi) changed since `relint`
         self._gone: list[tuple[Any, ...]] = []  # signatures of the elements dropped since
         self._file: list[Finding] | None = None  # file checks' findings, `relative`
@@ -129,6 +130,7 @@ class ArrayIndex:
     def splice(self, start: int, stop: int, count: int) -> None:
         """Lines [start, stop) were replaced by `count` lines (now in `lines`)."""
         self.cr[start:stop] = bytes(x.endswith(b"\r") for x in self.lines[start : start + count])
+        self.lone[start:stop] = bytes(map(_lone, self.lines[start : start + count]))
         if not self.built:
             self._log.append((start, stop, count))
             return
@@ -284,6 +286,10 @@ class ArrayIndex:
         self.digests.clear()
         self.dirty, self._gone, self._file = None, [], None
         self.built = False
+
+    def has_lone_cr(self) -> bool:
+        """Whether a line holds a CR before its end (a line break to the editor only)."""
+        return self.lone.find(1) >= 0
 
     # --- rows ----------------------------------------------------------------------------
 
@@ -452,6 +458,10 @@ def key_of(f: Finding) -> tuple[int, int, int, str]:
     """`keyed`'s key of a finding on its own lines."""
     p = f.range.start
     return (p.line, p.utf16, p.offset if p.line == 0 else 0, f.code)
+
+
+def _lone(line: bytes) -> bool:
+    return line.find(b"\r", 0, len(line) - 1) >= 0
 
 
 def _last_line(first: int, item: Item) -> int:

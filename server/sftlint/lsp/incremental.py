@@ -324,8 +324,7 @@ class IncrementalLinter:
             return True
         if self._array is None:
             return self._tallies.lone > 0
-        # Arrays keep no tallies; `find` with an end copies no line (a 100 MB array).
-        return any(line.find(b"\r", 0, len(line) - 1) >= 0 for line in self.lines)
+        return self._array.has_lone_cr()  # kept line by line through edits
 
     def _located(self, limit: int | None) -> tuple[list[Located], int]:
         if self._array is not None:
