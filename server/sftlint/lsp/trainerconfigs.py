@@ -10,6 +10,7 @@ share) is computed in a worker thread when a hover or the lens asks for it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,7 @@ class TrainerConfigs:
         state.config = trainerconfig.load(path, decode(state.doc.source))
         state.static = list(state.config.issues)
         for run in state.config.runs:
-            state.static += checks.mapping_issues(state.config, run)
+            state.static += _mapping_issues(state.config, run)
         state.outcomes = {}
         self._publish(state)
 
@@ -181,6 +182,38 @@ class TrainerConfigs:
             if uri not in open_uris:
                 self.publish(uri, None, [convert.diagnostic(f) for f in result.findings])
         return {"rows": got[0].rows, "findings": found}
+
+
+def _mapping_issues(
+    config: trainerconfig.TrainerConfig, run: trainerconfig.DatasetRun
+) -> list[trainerconfig.Issue]:
+    """checks.mapping_issues, read again only when the run's keys or files change: it reads
+    every row, and the config is checked again on each keystroke."""
+    files = []
+    for f in run.files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        files.append((str(f), st.st_mtime_ns, st.st_size))
+    doc, at = run.mapping
+    key = (
+        config.trainer,
+        run.mirrored,
+        json.dumps(run.table, sort_keys=True, default=str),
+        tuple(files),
+        str(doc.path) if doc else None,
+        doc.text if doc else None,
+        at,
+    )
+    if (got := _MAPPING_CACHE.get(key)) is None:
+        got = _MAPPING_CACHE[key] = checks.mapping_issues(config, run)
+        while len(_MAPPING_CACHE) > 32:
+            del _MAPPING_CACHE[next(iter(_MAPPING_CACHE))]
+    return got
+
+
+_MAPPING_CACHE: dict[tuple, list[trainerconfig.Issue]] = {}
 
 
 def _settings(state: _Open) -> Settings:
