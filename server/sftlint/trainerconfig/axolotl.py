@@ -283,7 +283,8 @@ def _chat_template_keys(
             Issue(
                 "G011",
                 "message_field_training_detail (character spans) is not mirrored: "
-                "whole messages are trained by their flags",
+                "a message with spans is trained whole or not at all, by its "
+                "message_field_training flag or its role (Axolotl trains the spans alone)",
                 (*at, "message_field_training_detail"),
             )
         )
