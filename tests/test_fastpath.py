@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sftlint.engine import engine, fastpath, parallel
+from sftlint.rules import answer_rules
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 from sftlint.settings import Settings
 
@@ -146,3 +147,20 @@ def test_rows_with_arrow_null_keys_are_proved_clean() -> None:
     assert fast.check(value, orjson.dumps(value)) == ("messages", fast.check(value)[1], True)
     messages[3]["content"] = ""  # no calls, no content: not proved clean
     assert fast.check(value, orjson.dumps(value))[2] is False
+
+
+def _primitive(n: int, salt: int) -> str:
+    """n letters with no shorter period (a loop's unit as loop_tail finds it)."""
+    return "".join(chr(97 + (i * i + salt * i) % 26) for i in range(n - 1)) + "#"
+
+
+@pytest.mark.parametrize("period", [32, 33, 47, 64, 100, 257])
+@pytest.mark.parametrize("head_units", [0, 1, 16])
+def test_answer_pretest_refuses_every_loop(period: int, head_units: int) -> None:
+    # The pre-test looks for the tail only near the end: a loop of MIN_REPEATS units of the
+    # longest period (no head, the period a sixteenth of the text) must still be refused.
+    unit = _primitive(period, 3)
+    text = _primitive(period * head_units, 5) * bool(head_units) + unit * answer_rules.MIN_REPEATS
+    assert answer_rules.loop_tail(text) == (unit, answer_rules.MIN_REPEATS)
+    assert not fastpath._plain_answers(("fine", text))
+    assert fastpath._plain_answers(("fine", _primitive(len(text), 7)))

@@ -293,7 +293,7 @@ class FastPath:
                     return False
         if _may_hold_token(raw) if raw is not None else _text_may_hold_token(contents):
             return False
-        if not _plain_answers(order.answers(contents), raw):  # C006, C007
+        if not _plain_answers(order.answers(contents)):  # C006, C007
             return False
         ids: list[tuple[int, str]] = []
         calls_at: dict[int, bool] = {}
@@ -346,24 +346,28 @@ def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]
     return lambda values: ()
 
 
-def _plain_answers(answers: tuple[str, ...], raw: bytes | None = None) -> bool:
-    """No C006 or C007 in these answers: no whitespace at an edge (`str.strip` returns an
-    unchanged string itself), no repeated line or looping tail as answer_rules measures.
+def _plain_answers(answers: tuple[str, ...]) -> bool:
+    """No C006 or C007 in these answers: no whitespace at an edge, no repeated line or
+    looping tail as answer_rules measures.
 
-    `raw`: the row as orjson writes it, where each newline of a text is a backslash escape.
+    Tested here at C speed before answer_rules looks further: `str.strip` returns an
+    unchanged string itself (an identity compare); a text too short to hold MIN_REPEATS
+    lines of MIN_LINE characters holds neither; most long answers' tails do not recur
+    near the end.
     """
-    if tuple(map(str.strip, answers)) != answers:
-        return False
-    # What answer_rules needs before it looks further, tested here at C speed: a row with
-    # few escapes has no answer of many lines; the last characters of most answers do not
-    # recur.
-    lines = raw is None or raw.count(b"\\") >= _MIN_LINES
     for text in answers:
-        if lines and text.count("\n") >= _MIN_LINES and answer_rules.repeated_line(text):
+        if text.strip() != text:
             return False
+        if len(text) < _MIN_REPEAT_TEXT:
+            continue
+        if text.count("\n") >= _MIN_LINES and answer_rules.repeated_line(text):
+            return False
+        n = len(text)
+        # A loop of MIN_REPEATS units has a period of at most n / MIN_REPEATS, so its tail
+        # recurs that close to the end: look there only, not through the whole text.
         if (
-            len(text) >= answer_rules.MIN_LOOP_TEXT
-            and text.count(text[-answer_rules.LOOP_TAIL :]) >= _MIN_TAILS
+            n >= answer_rules.MIN_LOOP_TEXT
+            and text.find(text[-_TAIL:], n - _TAIL - n // answer_rules.MIN_REPEATS - 1, n - 1) >= 0
             and answer_rules.loop_tail(text)
         ):
             return False
@@ -371,7 +375,11 @@ def _plain_answers(answers: tuple[str, ...], raw: bytes | None = None) -> bool:
 
 
 _MIN_LINES = answer_rules.MIN_REPEATS - 1
-_MIN_TAILS = answer_rules.MIN_REPEATS // 2
+_TAIL = answer_rules.LOOP_TAIL
+# The shortest text either rule can fire on: MIN_REPEATS lines of MIN_LINE characters.
+_MIN_REPEAT_TEXT = min(
+    answer_rules.MIN_REPEATS * (answer_rules.MIN_LINE + 1) - 1, answer_rules.MIN_LOOP_TEXT
+)
 
 
 _second = itemgetter(1)
