@@ -8,6 +8,9 @@
 #        A requirement line ending in "# no-deps" is installed afterwards with --no-deps
 #        (unsloth_zoo: its own pins ask for triton, a torch older than the CPU wheel, ...).
 #
+# A trainer whose data path needs no torch (mistral-finetune: mistral-common alone) sets
+# PARITY_TORCH=none before calling parity_venv: no wheel, no constraint.
+#
 # Environment: PARITY_TORCH_WHEEL (default: the CPU wheel in /opt/wheels), PARITY_PYTHON
 # (default python3.11, the wheel's ABI), PARITY_VENVS (default <repo>/.parity-venvs).
 
@@ -31,17 +34,19 @@ parity_venv() {
     mkdir -p "$PARITY_VENVS"
     "$PARITY_PYTHON" -m venv "$venv" || return 1
     local pip="$venv/bin/pip"
-    if [ -f "$PARITY_TORCH_WHEEL" ]; then
-        nice "$pip" install -q "$PARITY_TORCH_WHEEL" || return 1
-    else
+    local constraints="$venv/.parity-constraints"
+    if [ "${PARITY_TORCH:-}" = none ]; then
+        : > "$constraints"
+    elif [ ! -f "$PARITY_TORCH_WHEEL" ]; then
         echo "parity: CPU torch wheel not found at $PARITY_TORCH_WHEEL (set PARITY_TORCH_WHEEL)" >&2
         return 1
+    else
+        nice "$pip" install -q "$PARITY_TORCH_WHEEL" || return 1
+        local torch_version
+        torch_version="$("$venv/bin/python" -c 'from importlib.metadata import version; print(version("torch"))')" || return 1
+        case "$torch_version" in *+cpu) ;; *) echo "parity: torch $torch_version is not a CPU build" >&2; return 1;; esac
+        echo "torch==$torch_version" > "$constraints"
     fi
-    local torch_version
-    torch_version="$("$venv/bin/python" -c 'from importlib.metadata import version; print(version("torch"))')" || return 1
-    case "$torch_version" in *+cpu) ;; *) echo "parity: torch $torch_version is not a CPU build" >&2; return 1;; esac
-    local constraints="$venv/.parity-constraints"
-    echo "torch==$torch_version" > "$constraints"
     local deps="$venv/.parity-deps" nodeps="$venv/.parity-nodeps"
     grep -v -- '# no-deps' "$req" > "$deps" || true
     grep -- '# no-deps' "$req" | sed 's/#.*//' > "$nodeps" || true
