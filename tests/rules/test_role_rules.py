@@ -448,3 +448,66 @@ def test_r016_duplicate_tool_call_id() -> None:
             "messages[1].tool_calls[0]",
         )
     ]
+
+
+def _call(cid: str) -> dict:
+    return {"id": cid, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+
+
+def test_r017_unanswered_tool_call() -> None:
+    calls = {"role": "assistant", "content": "", "tool_calls": [_call("c1"), _call("c2")]}
+    text = one([U, calls, {"role": "tool", "tool_call_id": "c1", "content": "1"}, A, U, A])
+    line = text.splitlines()[0]
+    at = col(line, '"c2"')
+    assert lint(text, "R") == [
+        (
+            "R017",
+            (1, at),
+            (1, at + 4),
+            'turn 2 (messages[1].tool_calls[1].id): tool call "c2" is never answered: no tool '
+            'message with tool_call_id "c2" before the next user turn (turn 5)',
+        )
+    ]
+
+
+def test_r017_answer_after_the_next_user_turn_is_too_late() -> None:
+    calls = {"role": "assistant", "content": "", "tool_calls": [_call("c1")]}
+    text = one([U, calls, A, U, {"role": "tool", "tool_call_id": "c1", "content": "1"}, A])
+    line = text.splitlines()[0]
+    assert lint(text, "R017") == [
+        (
+            "R017",
+            (1, col(line, '"c1"')),
+            (1, col(line, '"c1"') + 4),
+            'turn 2 (messages[1].tool_calls[0].id): tool call "c1" is never answered: no tool '
+            'message with tool_call_id "c1" before the next user turn (turn 4)',
+        )
+    ]
+    text = one([U, calls, A])
+    assert lint(text, "R017") == [
+        (
+            "R017",
+            (1, col(text, '"c1"')),
+            (1, col(text, '"c1"') + 4),
+            'turn 2 (messages[1].tool_calls[0].id): tool call "c1" is never answered: no tool '
+            'message with tool_call_id "c1" before the conversation ends',
+        )
+    ]
+
+
+def test_r017_quiet_on_a_final_call_and_on_positional_results() -> None:
+    calls = {"role": "assistant", "content": "", "tool_calls": [_call("c1"), _call("c2")]}
+    text = jsonl(
+        {"messages": [U, calls]},  # the row trains the calls themselves
+        {"messages": [U, calls, {"role": "tool", "content": "1"}, A]},  # paired by position
+        {
+            "messages": [
+                U,
+                calls,
+                {"role": "tool", "tool_call_id": "c2", "content": "2"},
+                {"role": "tool", "tool_call_id": "c1", "content": "1"},
+                A,
+            ]
+        },
+    )
+    assert lint(text, "R017") == []

@@ -64,6 +64,9 @@ class Order:
     function_calls: tuple[int, ...]  # ShareGPT `function_call` turns (JSON value)
     tools: tuple[tuple[int, int], ...]  # (tool result, the non-tool turn before it)
     answers: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the assistant contents
+    # R017: for each assistant turn with calls, where its results must come by (the next
+    # user turn, or the end); None for the last turn, whose calls need no result
+    answered_by: dict[int, int | None]
 
 
 # Alpaca columns (config name, default key): system, prompt, query, response.
@@ -268,6 +271,7 @@ class FastPath:
                     tuple(i for i, r in enumerate(roles) if r == "function_call"),
                     tuple(tools),
                     _picker([i for i, role in enumerate(canon) if role == "assistant"]),
+                    _answered_by(calls, canon),
                 )
         if len(shape.orders) >= _MAX_SHAPES:  # type: ignore[arg-type]
             shape.orders.clear()  # type: ignore[union-attr]
@@ -319,6 +323,12 @@ class FastPath:
             calls_at[i] = bool(calls)
         if len(ids) > 1 and len(set(map(_second, ids))) < len(ids):  # R016: an id used twice
             return False
+        for i, call_id in ids:  # R017: each call answered by a tool result before its bound
+            end = order.answered_by[i]
+            if end is not None and not any(
+                i < j < end and msgs[j].get("tool_call_id") == call_id for j, _ in order.tools
+            ):
+                return False
         for i in order.function_calls:
             if not _json_calls(contents[i]):
                 return False
@@ -334,6 +344,17 @@ class FastPath:
             if type(cid) is str and not any(j < i and c == cid for j, c in ids):
                 return False
         return True
+
+
+def _answered_by(calls: tuple[int, ...], canon: list[str | None]) -> dict[int, int | None]:
+    """Order.answered_by: the next user turn after each assistant call turn, or the end."""
+    last = len(canon) - 1
+    out: dict[int, int | None] = {}
+    for i in calls:
+        if canon[i] == "assistant":
+            after = [j for j in range(i + 1, len(canon)) if canon[j] == "user"]
+            out[i] = None if i == last else (after[0] if after else len(canon))
+    return out
 
 
 def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
@@ -435,7 +456,7 @@ def _json_calls(text: str) -> bool:
 PROVED_ABSENT = frozenset(
     (
         *("F002", "F003", "F004", "F005", "F006", "F007"),  # preference rows never clean
-        *(f"R{n:03}" for n in range(1, 17)),
+        *(f"R{n:03}" for n in range(1, 18)),
         *("C001", "C002", "C003", "C004", "C005", "C006", "C007"),
         *("T001", "T002", "T004", "T005", "T006", "T007"),  # rows with input_ids never clean
         "M001",  # rows with a media list never clean

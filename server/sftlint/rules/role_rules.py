@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -400,6 +401,45 @@ Good:
     ),
 )
 
+register(
+    Rule(
+        "R017",
+        "unanswered-tool-call",
+        Severity.WARNING,
+        "Tool call with no tool result before the next user turn",
+        """\
+An assistant turn calls a tool (an OpenAI `tool_calls` entry with an `id`), but no `tool`
+message with that `tool_call_id` follows before the next user turn or the end of the
+conversation. The OpenAI API rejects such a conversation ("tool_calls must be followed
+by tool messages responding to each tool_call_id"), mistral-common raises ("Not the same
+number of function calls and responses"), and trained on it the model learns to go on
+without the result it asked for: usually a result dropped by a filter, or a call kept
+from another conversation.
+
+Not reported on the conversation's last turn (a row that trains the call itself, with
+nothing after it), nor when a result between the call and the next user turn has no
+string `tool_call_id` (results then pair with calls by position, as some templates do)
+or one that matches no call (R011 reports it: likely the answer, its id mistyped).
+
+Bad:
+```json
+{"messages": [{"role": "user", "content": "Weather?"},
+ {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+  "function": {"name": "weather", "arguments": "{}"}}]},
+ {"role": "assistant", "content": "Sunny."}]}
+```
+Good:
+```json
+{"messages": [{"role": "user", "content": "Weather?"},
+ {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+  "function": {"name": "weather", "arguments": "{}"}}]},
+ {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+ {"role": "assistant", "content": "Sunny."}]}
+```
+""",
+    ),
+)
+
 # Names of the canonical roles that a ShareGPT conversation writes.
 _SHAREGPT_NAMES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
@@ -576,6 +616,7 @@ def _check_order(
             t.role_path,
         )
     _check_duplicate_ids(turns, report)
+    _check_unanswered(turns, report)
     before: Turn | None = None  # the nearest turn before that is not a tool result
     for i, role in enumerate(roles):
         if role == "tool":
@@ -650,6 +691,56 @@ def _check_duplicate_ids(turns: list[Turn], report: Report) -> None:
                 )
             else:
                 first[cid] = format_path(path[:-1])
+
+
+def _check_unanswered(turns: list[Turn], report: Report) -> None:
+    """R017: a call id no tool result answers before the next user turn (or the end)."""
+    last = len(turns) - 1
+    ids = {
+        call.get("id")
+        for t in turns
+        if t.role == "assistant"
+        for call in tool_calls(t.message)
+        if isinstance(call, dict)
+    }
+    for k, t in enumerate(turns[:last]):  # calls in the last turn: the row trains them
+        calls = tool_calls(t.message) if t.role == "assistant" else []
+        if not calls:
+            continue
+        answered: set[str] = set()
+        end: Turn | None = None  # the next user turn
+        by_position = False
+        for u in turns[k + 1 :]:
+            if u.role == "user":
+                end = u
+                break
+            if u.role == "tool":
+                cid = u.message.get("tool_call_id") if isinstance(u.message, dict) else None
+                if not isinstance(cid, str) or cid not in ids:
+                    # Paired by position, or a mistyped id (R011): which is whose unknown
+                    by_position = True
+                    break
+                answered.add(cid)
+        if not by_position:
+            _report_unanswered(t, calls, answered, end, report)
+
+
+def _report_unanswered(
+    t: Turn, calls: list[Any], answered: set[str], end: Turn | None, report: Report
+) -> None:
+    until = f"the next user turn (turn {end.index + 1})" if end else "the conversation ends"
+    for j, call in enumerate(calls):
+        cid = call.get("id") if isinstance(call, dict) else None
+        if isinstance(cid, str) and cid not in answered:
+            path = (*t.path, "tool_calls", j, "id")
+            shown = orjson.dumps(cid).decode()
+            report(
+                "R017",
+                f"{where(t, path)}: tool call {shown} is never answered: no tool message "
+                f"with tool_call_id {shown} before {until}",
+                path,
+                "value",
+            )
 
 
 def _check_call_id(turn: Turn, earlier: list[Turn], report: Report) -> None:
