@@ -53,7 +53,7 @@ def agreement() -> str:
             ids, labels = ids_and_labels(view.result)
             c["ids"] += ids == golden["input_ids"]
             c["mask"] += ids == golden["input_ids"] and labels == golden["labels"]
-        trainer, _, version = name.partition("-")
+        trainer, _, version = name.rpartition("-")
         lines.append(
             f"| {trainer} | {version} | {c['compared']} | {c['ids']} | {c['mask']} "
             f"| {c['refused']} | {c['flagged']} |"

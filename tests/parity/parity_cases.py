@@ -24,7 +24,7 @@ GOLDEN_FILES = (
     "llamafactory-0.9.5",
     "unsloth-2026.10.9",
     "unsloth-2026.9.6",
-    "mistral-finetune",
+    "mistral-finetune-1943535",
 )
 
 
@@ -98,13 +98,28 @@ def unsloth(golden: dict[str, Any]) -> dict[str, Any]:
     return table
 
 
-TRANSLATE = {"trl": trl, "llamafactory": llamafactory, "axolotl": axolotl, "unsloth": unsloth}
+def mistral_finetune(golden: dict[str, Any]) -> dict[str, Any]:
+    # No trainer-version: the golden's version is a commit, and the profile has one behaviour.
+    return {"trainer": "mistral-finetune"}
+
+
+TRANSLATE = {
+    "trl": trl,
+    "llamafactory": llamafactory,
+    "axolotl": axolotl,
+    "unsloth": unsloth,
+    "mistral-finetune": mistral_finetune,
+}
+
+# Tokenizers a golden names that are sftlint built-ins (mistral-common's own files), not fixtures.
+BUILTIN_TOKENIZERS = ("mistral-v3",)
 
 
 def config_for(golden: dict[str, Any]) -> dict[str, Any]:
     """The sftlint config table that names the golden's trainer, version and settings."""
     table = TRANSLATE[golden["trainer"]](golden)
-    table["tokenizer"] = str(tokenizer_folder(golden))
+    builtin = golden["tokenizer"] in BUILTIN_TOKENIZERS
+    table["tokenizer"] = golden["tokenizer"] if builtin else str(tokenizer_folder(golden))
     return table
 
 

@@ -14,7 +14,14 @@ from functools import cache
 from typing import Any
 
 import pytest
-from parity_cases import GOLDEN_FILES, GOLDENS, ROWS, config_for, tokenizer_folder
+from parity_cases import (
+    BUILTIN_TOKENIZERS,
+    GOLDEN_FILES,
+    GOLDENS,
+    ROWS,
+    config_for,
+    tokenizer_folder,
+)
 from tokenizers import Tokenizer
 
 from sftlint.engine import engine, rowview
@@ -33,6 +40,19 @@ KNOWN_GAPS = {
     )
     for row in (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 }
+KNOWN_GAPS.update(
+    {
+        f"mistral-finetune-1943535:instruct/mistral-v3:chat.jsonl:{row}": (
+            "whitespace: mistral-common's SentencePiece encoding and sftlint's transformers "
+            "tokenizer split this row's spaces and newlines differently (L009)"
+        )
+        for row in (6, 8, 9)
+    }
+)
+KNOWN_GAPS["mistral-finetune-1943535:instruct/mistral-v3:chat.jsonl:30"] = (
+    "content as a list of text parts: mistral-finetune's FinetuningAssistantMessage refuses "
+    "it (pydantic ValidationError), sftlint joins the parts and reports nothing"
+)
 
 
 def _params() -> list[Any]:
@@ -77,7 +97,7 @@ _TODAY = re.compile(r"Today Date: (\d\d \w\w\w \d{4})")
 def recorded_day(golden: dict[str, Any]) -> str | None:
     """The day the trainer wrote into the row (LLaMA-Factory's Llama 3 tool prompt), which
     is part of what it was given, like the tokenizer: sftlint is run on the same day."""
-    if not golden.get("input_ids"):
+    if not golden.get("input_ids") or golden["tokenizer"] in BUILTIN_TOKENIZERS:
         return None
     tok = Tokenizer.from_file(str(tokenizer_folder(golden) / "tokenizer.json"))
     found = _TODAY.search(tok.decode(golden["input_ids"], skip_special_tokens=False))
