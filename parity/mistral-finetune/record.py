@@ -4,7 +4,7 @@ Run inside the mistral-finetune venv (parity/mistral-finetune/record.sh builds i
 the source out):
     MISTRAL_FINETUNE_SRC=<checkout> MISTRAL_FINETUNE_COMMIT=1943535 python parity/mistral-finetune/record.py
 
-What runs: each chat row, parsed as `finetune/data/dataset.py` parses a line, goes through
+What runs: each row of chat.jsonl and mistral_tools.jsonl, parsed as `finetune/data/dataset.py` parses a line, goes through
 `finetune.data.tokenize.encode(data, instruct_tokenizer, SampleType.INSTRUCT)`, i.e.
 `build_instruct_sample` (message parsing, mistral-common's MistralRequestValidatorV3 in
 finetuning mode, `only_last` for rows with tools) then `tokenize_instruct` (per-message
@@ -31,7 +31,9 @@ from golden import GoldenWriter, read_rows, short_error, versions
 from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
 
 COMMIT = os.environ["MISTRAL_FINETUNE_COMMIT"]
-CASE = "instruct/mistral-v3"
+# case -> rows file: the shared chat rows, and rows mistral-finetune accepts that exercise its
+# tool encoding, `only_last` and `weight` (every tool row of chat.jsonl is refused).
+CASES = {"instruct/mistral-v3": "chat.jsonl", "tools/mistral-v3": "mistral_tools.jsonl"}
 
 
 def checkout() -> str:
@@ -56,15 +58,18 @@ def main() -> None:
         "sample_type": "instruct",
         "instruct_tokenizer": "MistralTokenizer.v3(is_tekken=False).instruct_tokenizer",
     }
-    w.case(CASE, "mistral-v3", settings, "chat.jsonl")
-    for i, row in enumerate(read_rows("chat.jsonl")):
-        try:
-            sample = encode(row, instruct_tokenizer=instruct_tokenizer, as_type=SampleType.INSTRUCT)
-        except Exception as e:
-            w.add(CASE, i, "error", short_error(e))
-            continue
-        labels = [t if m else -100 for t, m in zip(sample.tokens, sample.masks, strict=True)]
-        w.add(CASE, i, "ok", None, sample.tokens, labels)
+    for case, rows_file in CASES.items():
+        w.case(case, "mistral-v3", settings, rows_file)
+        for i, row in enumerate(read_rows(rows_file)):
+            try:
+                sample = encode(
+                    row, instruct_tokenizer=instruct_tokenizer, as_type=SampleType.INSTRUCT
+                )
+            except Exception as e:
+                w.add(case, i, "error", short_error(e))
+                continue
+            labels = [t if m else -100 for t, m in zip(sample.tokens, sample.masks, strict=True)]
+            w.add(case, i, "ok", None, sample.tokens, labels)
     out = w.write(
         {
             "versions": {**versions("mistral_common", "sentencepiece"), "mistral-finetune": head},
@@ -77,7 +82,7 @@ def main() -> None:
                 ],
                 "release": f"github.com/mistralai/mistral-finetune@{head} (no PyPI release)",
             },
-            "how": "each chat.jsonl row as a parsed JSON line through encode(); instruct tokenizer "
+            "how": "each row (chat.jsonl, mistral_tools.jsonl) as a parsed JSON line through encode(); instruct tokenizer "
             "as train.py builds it (v3 SentencePiece, mistral_instruct_tokenizer_240323.model.v3); "
             "labels = tokens where the mask is true, else -100; an exception is the row's error",
         }
