@@ -49,6 +49,7 @@ MASK_KEYS = (
     "roles-to-train",
     "train-on-eos",
     "message-field-training",
+    "message-field-training-detail",
     "max-seq-length",
     "train-on-prompt",
     "mask-history",
@@ -92,6 +93,7 @@ class MaskConfig:
     roles_to_train: tuple[str, ...] | str | None = None
     train_on_eos: str | bool | None = None
     message_field_training: str | None = None
+    message_field_training_detail: str | None = None
     max_seq_length: int | None = None
     train_on_prompt: bool | None = None
     mask_history: bool | None = None

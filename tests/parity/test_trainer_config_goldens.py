@@ -86,17 +86,6 @@ def kept(view: dict[str, Any]) -> tuple[list[int], list[int]]:
     return [t["id"] for t in tokens], [t["id"] if t["trained"] else -100 for t in tokens]
 
 
-# Rows where --trainer-config is known to differ from the trainer, with why (not strict: the
-# implementation is in progress; remove an entry once its row passes).
-# Known gaps, strict: a gap that closes fails here until its entry is removed.
-KNOWN_GAPS = {
-    "axolotl-fine-grained-train-flags:train_flags_conversations.jsonl:0": (
-        "Axolotl's message_field_training_detail character spans "
-        "(` very well` and its turn's <|im_end|> trained) are not applied"
-    ),
-}
-
-
 def _row_params() -> list[Any]:
     out = []
     for path in GOLDEN_FILES:
@@ -105,9 +94,7 @@ def _row_params() -> list[Any]:
             # rows the trainer keeps; the others: test_check_reports_every_row_the_trainer_changes
             for r in (r for r in ds["rows"] if r["status"] == "ok"):
                 ident = f"{path.stem}:{Path(ds['path']).name}:{r['row']}"
-                gap = KNOWN_GAPS.get(ident)
-                marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-                out.append(pytest.param(path.stem, ds["path"], r["row"], id=ident, marks=marks))
+                out.append(pytest.param(path.stem, ds["path"], r["row"], id=ident))
     return out
 
 

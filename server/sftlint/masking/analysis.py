@@ -42,6 +42,7 @@ from .templates import (
 )
 from .tokenizers import TokenizerHandle, quiet_transformers
 from .toolcalls import tool_call_checks, tool_call_issues
+from .traindetail import detail_problem, trained_tokens
 
 # Strings that close a turn in the common templates (used when they are in the vocabulary).
 _EOT_CANDIDATES = (
@@ -386,6 +387,11 @@ def analyze_conversations(
             res = out[i] = _llamafactory(ctx, messages)
             _remember(ctx, key, res)
             continue
+        if problem := _detail_problem(settings, messages):
+            roles = [str(m.get("role")) for m in messages]
+            res = out[i] = not_tokenized(*problem, roles)
+            _remember(ctx, key, res)
+            continue
         if settings.profile.parse_tool_arguments:
             messages = parse_tool_arguments(messages)
         if ctx.mistral_json:
@@ -494,9 +500,31 @@ def _trainable(m: dict, settings: MaskSettings) -> tuple[bool, str]:
     field_name = settings.message_field_training
     if field_name and field_name in m:
         return (bool(m[field_name]), f"masked by {field_name}")
+    detail_name = settings.message_field_training_detail
+    if detail_name and m.get(detail_name) is not None:  # Axolotl: spans given, none trained
+        return (bool(m[detail_name]), f"masked by {detail_name}")
     if role in settings.roles_to_train:
         return True, ""
     return False, _ROLE_REASON.get(role, f"{role} not trained")
+
+
+def _detail(settings: MaskSettings, m: dict) -> list[dict] | None:
+    """The message's training-detail spans when they, not the whole turn, are trained."""
+    name = settings.message_field_training_detail
+    return m.get(name) or None if name else None
+
+
+def _detail_problem(settings: MaskSettings, messages: list[dict]) -> tuple[str, int] | None:
+    """(why, turn) for spans Axolotl cannot apply: it stops preparing the dataset there."""
+    for i, m in enumerate(messages):
+        detail = _detail(settings, m)
+        if (
+            detail
+            and _trainable(m, settings)[0]
+            and (why := detail_problem(m.get("content"), detail))
+        ):
+            return why, i
+    return None
 
 
 def _finish_chat(
@@ -657,7 +685,14 @@ def _finish_chat(
             # "</tool_response>" is template text).
             end = loc.eot[0] if loc.eot and loc.role == "assistant" else loc.end
             a, b = spans.tokens(loc.start, end)
-            if b > a:
+            if detail := _detail(settings, messages[i]):
+                # Axolotl: the spans' tokens, laid from the turn's first token on.
+                on = trained_tokens(ctx.handle.tokenizer, messages[i]["content"], detail)
+                for k in (a + j for j, t in enumerate(on) if t and a + j < n):
+                    trained[k] = True
+                    reason[k] = loc.role
+                trained_turns.append(i)
+            elif b > a:
                 trained[a:b] = [True] * (b - a)
                 reason[a:b] = [loc.role if loc.role != "assistant" else "assistant"] * (b - a)
                 trained_turns.append(i)

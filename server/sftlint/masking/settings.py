@@ -40,6 +40,8 @@ class MaskSettings:
     roles_to_train: tuple[str, ...] = ("assistant",)
     train_on_eos: str = "turn"
     message_field_training: str | None = None  # e.g. "train": per-message bool/0-1
+    # e.g. "train_detail": per-message character spans [{begin_offset, end_offset, train}]
+    message_field_training_detail: str | None = None
     max_seq_length: int | None = None
     train_on_prompt: bool = False
     mask_history: bool = False
@@ -154,6 +156,7 @@ class MaskSettings:
             self.roles_to_train,
             self.train_on_eos,
             self.message_field_training,
+            self.message_field_training_detail,
             self.max_seq_length,
             self.train_on_prompt,
             self.mask_history,

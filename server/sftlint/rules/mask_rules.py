@@ -304,8 +304,9 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
         return masking.not_tokenized(tools.reason, len(turns), roles), paths
     if not messages:
         return None
-    if flag := st.settings.message_field_training:
-        _copy_flags(messages, turns, flag)
+    for flag in (st.settings.message_field_training, st.settings.message_field_training_detail):
+        if flag:
+            _copy_flags(messages, turns, flag)
     if st.settings.profile.system_column:
         messages, paths = _with_system_column(value, messages, paths)
     if tools:  # the index past the turns: a finding on the row's tools (L016)

@@ -279,15 +279,7 @@ def _chat_template_keys(
     if entry.get("message_field_training"):
         table["message-field-training"] = entry["message_field_training"]
     if entry.get("message_field_training_detail"):
-        issues.append(
-            Issue(
-                "G011",
-                "message_field_training_detail (character spans) is not mirrored: "
-                "a message with spans is trained whole or not at all, by its "
-                "message_field_training flag or its role (Axolotl trains the spans alone)",
-                (*at, "message_field_training_detail"),
-            )
-        )
+        table["message-field-training-detail"] = entry["message_field_training_detail"]
     if cfg.get("train_on_inputs"):
         table["train-on-prompt"] = True
     if isinstance(cfg.get("eot_tokens"), list):
