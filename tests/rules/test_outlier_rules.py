@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lint_helpers import jsonl, lint
 
 
@@ -39,3 +41,63 @@ def test_k004_quiet_on_small_files_long_tails_and_short_rows() -> None:
     assert lint(rows(19, {7: 6000}), "K004") == []  # too few rows to compare
     assert lint(rows(30, {7: 6000, 8: 6000}), "K004") == []  # 2 of 30: the file's nature
     assert lint(rows(30, {7: 3000}), "K004") == []  # under 4 KiB
+
+
+SYSTEM = {"role": "system", "content": "Be brief."}
+
+
+def system_rows(n: int, lacking: set[int]) -> list[dict]:
+    """`n` chat rows opening with a system turn, but those of `lacking`."""
+    out = []
+    for i, row in enumerate(chat(i, f"answer {i:02}") for i in range(n)):
+        if i not in lacking:
+            row["messages"].insert(0, SYSTEM)
+        out.append(row)
+    return out
+
+
+def test_k005_few_rows_without_the_system_prompt() -> None:
+    text = jsonl(*system_rows(40, {3, 17}))
+    assert lint(text, "K005") == [
+        (
+            "K005",
+            (4, 2),
+            (4, 12),
+            "2 of 40 chat rows (5.0%) have no system prompt; the other 95.0% do (lines 4, 18)",
+        )
+    ]
+
+
+def test_k005_one_finding_naming_the_first_rows() -> None:
+    text = jsonl(*system_rows(200, {1, 5, 9, 13, 20, 40}))
+    assert lint(text, "K005") == [
+        (
+            "K005",
+            (2, 2),
+            (2, 12),
+            "6 of 200 chat rows (3.0%) have no system prompt; the other 97.0% do "
+            "(lines 2, 6, 10, 14, 21, ...)",
+        )
+    ]
+
+
+def test_k005_in_a_json_array() -> None:
+    # Pretty-printed rows are summarized one by one, not through the fast path.
+    text = json.dumps(system_rows(20, {19}), indent=1)
+    lines = text.splitlines()
+    last = [i + 1 for i, line in enumerate(lines) if line == " {"][19]  # row 20 opens there
+    assert lines[last] == '  "messages": ['
+    assert lint(text, "K005", "data.json") == [
+        (
+            "K005",
+            (last + 1, 3),
+            (last + 1, 13),
+            f"1 of 20 chat rows (5.0%) have no system prompt; the other 95.0% do (line {last})",
+        )
+    ]
+
+
+def test_k005_quiet_without_an_overwhelming_majority() -> None:
+    assert lint(jsonl(*system_rows(19, {3})), "K005") == []  # too few rows
+    assert lint(jsonl(*system_rows(40, {1, 2, 3, 4, 5})), "K005") == []  # 87.5%: a mix
+    assert lint(jsonl(*system_rows(40, set())), "K005") == []

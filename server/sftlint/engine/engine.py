@@ -77,18 +77,20 @@ def summarize(row: Row, fmt: str | None, fields: formats.Fields) -> checks.RowSu
     )
     s.digest = hash(row.raw.strip())
     if isinstance(row.value, dict):
-        _set_shape(s, row.value, fields)
+        _set_shape(s, row.value, fmt, fields)
     return s
 
 
 def shape_template(value: dict[str, Any], fmt: str, fields: formats.Fields) -> checks.RowSummary:
     """The shape parts (keys, message_keys, types) of an object row's summary."""
     s = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, fmt)
-    _set_shape(s, value, fields)
+    _set_shape(s, value, fmt, fields)
     return s
 
 
-def _set_shape(s: checks.RowSummary, value: dict[str, Any], fields: formats.Fields) -> None:
+def _set_shape(
+    s: checks.RowSummary, value: dict[str, Any], fmt: str | None, fields: formats.Fields
+) -> None:
     keys = tuple(value)
     s.keys = keys
     key = formats.messages_key(value, fields)
@@ -98,6 +100,8 @@ def _set_shape(s: checks.RowSummary, value: dict[str, Any], fields: formats.Fiel
             {(k, type(v)) for m in value[key] if type(m) is dict for k, v in m.items()}
         )
     s.message_keys, s.types = _shape_parts((keys, tuple(map(type, value.values())), message_types))
+    if key is not None and fmt in formats.CHAT_FORMATS:
+        s.system = checks.opens_with_system(value[key], fields, checks.system_names(fields))
 
 
 def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | None:

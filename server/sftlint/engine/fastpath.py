@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ import orjson
 from sftlint.io import formats
 from sftlint.io.formats import Fields
 from sftlint.rules import answer_rules, format_rules
-from sftlint.rules.checks import RowCheck, RowSummary
+from sftlint.rules.checks import RowCheck, RowSummary, opens_with_system, system_names
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class Shape:
     roles: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     contents: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
+    # The template of this shape's rows whose system-turn flag differs from `summary`'s
+    flipped: RowSummary | None = None
 
 
 @dataclass(slots=True)
@@ -102,6 +104,7 @@ class FastPath:
         media = tuple(fields.column(k, k) for k in ("images", "videos", "audios"))
         self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
         self.active = not fields.forced_format
+        self.system_names = system_names(fields)
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
@@ -136,9 +139,14 @@ class FastPath:
         shape = self.shapes.get(sig)
         if shape is None:
             shape = self._shape(value, sig)
+        summary = shape.summary
+        if summary.system is not None and summary.system != opens_with_system(
+            msgs, self.fields, self.system_names
+        ):
+            summary = shape.flipped or _flip(shape)
         if shape.orders is None:
-            return shape.fmt, shape.summary, False
-        return shape.fmt, shape.summary, self._clean(msgs, values, shape, raw)
+            return shape.fmt, summary, False
+        return shape.fmt, summary, self._clean(msgs, values, shape, raw)
 
     def _shape(self, value: dict[str, Any], sig: tuple[Any, ...]) -> Shape:
         fields = self.fields
@@ -344,6 +352,12 @@ class FastPath:
             if type(cid) is str and not any(j < i and c == cid for j, c in ids):
                 return False
         return True
+
+
+def _flip(shape: Shape) -> RowSummary:
+    """The shape's template for rows with the other system-turn flag (made once)."""
+    shape.flipped = replace(shape.summary, system=not shape.summary.system)
+    return shape.flipped
 
 
 def _answered_by(calls: tuple[int, ...], canon: list[str | None]) -> dict[int, int | None]:

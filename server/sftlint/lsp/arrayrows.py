@@ -436,6 +436,10 @@ class ArraySummaries(checks.Summaries):
     def digests(self) -> list[int]:
         return [s.digest for s in map(_SUMMARY, self._index.items)]
 
+    def indices(self, attr: str, value: Any) -> list[int]:
+        self._build()
+        return super().indices(attr, value)
+
     def lengths(self) -> list[int]:
         return list(map(_LENGTH, self._index.items))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sftlint.lsp.linelint import LineResult, Signature, Tallies
 from sftlint.lsp.relative import range_lines
@@ -98,6 +99,10 @@ class FileCheckSummaries(checks.Summaries):
     def digests(self) -> list[int]:
         self._build()
         return super().digests()
+
+    def indices(self, attr: str, value: Any) -> list[int]:
+        self._build()
+        return super().indices(attr, value)
 
     def lengths(self) -> list[int]:
         self._build()

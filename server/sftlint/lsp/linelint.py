@@ -29,7 +29,8 @@ from sftlint.settings import Settings
 
 CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 
-# What file checks can see of a row, but its digest: (format, keys, message keys, types).
+# What file checks can see of a row, but its digest: (format, keys, message keys, types,
+# system turn or not).
 Signature = tuple[Any, ...]
 
 
@@ -258,13 +259,21 @@ class LineLinter:
 
     def _signature_of(self, summary: checks.RowSummary) -> Signature:
         # The fast path shares these parts among the rows of one shape.
-        key = (summary.format, id(summary.keys), id(summary.message_keys), id(summary.types))
+        key = (
+            summary.format,
+            id(summary.keys),
+            id(summary.message_keys),
+            id(summary.types),
+            summary.system,
+        )
         signature = self._shared.get(key)
         if signature is None:
             if len(self._shared) >= CACHE_LIMIT:
                 self._shared.clear()
             # Holds the parts: their ids stay theirs. The digest is kept apart (duplicates).
-            signature = (summary.format, summary.keys, summary.message_keys, summary.types)
+            signature = (
+                summary.format, summary.keys, summary.message_keys, summary.types, summary.system
+            )  # fmt: skip
             self._shared[key] = signature
         return signature
 

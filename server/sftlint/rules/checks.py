@@ -128,6 +128,27 @@ class RowSummary:
     message_keys: frozenset[str] = frozenset()
     types: frozenset[tuple[str, str, str]] = frozenset()  # (context, key, type)
     digest: int = 0
+    # Whether a chat row's conversation opens with a system turn (K005); None: not chat.
+    # A shape part: rows of one shape with and without one have two templates.
+    system: bool | None = None
+
+
+def system_names(fields: formats.Fields) -> frozenset[str]:
+    """The role names that read as a system turn, in either chat style or the mapping."""
+    tables = (formats.MESSAGES_ROLES, formats.SHAREGPT_ROLES, fields.extra_roles)
+    return frozenset(name for t in tables for name, role in t.items() if role == "system")
+
+
+def opens_with_system(messages: Any, fields: formats.Fields, names: frozenset[str]) -> bool:
+    """Whether a message list's first message has a system role (`names`)."""
+    first = messages[0] if type(messages) is list and messages else None
+    if type(first) is not dict:
+        return False
+    for key in fields.role:
+        if key in first:
+            role = first[key]
+            return type(role) is str and role in names
+    return False
 
 
 class Summaries(Sequence[RowSummary]):
@@ -138,7 +159,7 @@ class Summaries(Sequence[RowSummary]):
 
     __slots__ = ("_ints", "_own", "_shapes")
     WIDTH = 5  # ints per row: index, line, offset, length, digest
-    SHAPED = frozenset(("format", "keys", "message_keys", "types"))
+    SHAPED = frozenset(("format", "keys", "message_keys", "types", "system"))
 
     def __init__(self) -> None:
         self._ints = array("q")
@@ -195,7 +216,7 @@ class Summaries(Sequence[RowSummary]):
         index, line, offset, length, digest = self._ints[w * i : w * i + w]
         return RowSummary(
             index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
-            t.types, digest,
+            t.types, digest, t.system,
         )  # fmt: skip
 
     @overload
@@ -226,6 +247,10 @@ class Summaries(Sequence[RowSummary]):
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
 
+    def indices(self, attr: str, value: Any) -> list[int]:
+        """The rows whose shaped field `attr` (Summaries.SHAPED) is `value`, in order."""
+        return [i for i, t in enumerate(self._shapes) if getattr(t, attr) == value]
+
     def lengths(self) -> list[int]:
         """Every row's length in bytes, in row order."""
         return self._ints[3 :: self.WIDTH].tolist()
@@ -246,7 +271,7 @@ class Summaries(Sequence[RowSummary]):
             s = shapes[i]
             shapes[i] = RowSummary(
                 s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
-                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest,
+                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
             )  # fmt: skip
         base = len(self._shapes)
         self._own.update(i + base for i in other._own)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sftlint.io import formats
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
 from sftlint.rules.checks import FileContext, Summaries, file_check
@@ -63,3 +64,75 @@ def check_lengths(ctx: FileContext) -> None:
             "pasted document, rows glued together?)",
             ctx.load(summaries[i]),
         )
+
+
+register(
+    Rule(
+        "K005",
+        "missing-system-prompt",
+        Severity.WARNING,
+        "A few conversations lack the system prompt the file's other rows have",
+        """\
+Nearly every conversation of the file opens with a system turn, but a few do not: 90% of
+the chat rows or more have one, in a file of 20 chat rows or more. The model is trained
+on those few without the instructions (persona, format, language) that the rest carry,
+and learns to behave differently when the system prompt is absent; usually a row
+assembled by another script, or a system turn lost in a conversion. One finding for the
+file, with the count, the share and the first rows, at the first such row.
+
+Bad (in a file whose other 99 rows open with the same system turn):
+```json
+{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+```
+Good:
+```json
+{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
+ {"role": "assistant", "content": "hello"}]}
+```
+""",
+    ),
+)
+
+SYSTEM_MIN_ROWS = 20
+SYSTEM_MIN_SHARE = 0.9
+SHOWN_ROWS = 5  # the first rows a file-level finding names
+
+
+@file_check
+def check_system_prompts(ctx: FileContext) -> None:
+    """K005: the few chat rows without the system turn nearly all others open with."""
+    if not ctx.enabled("K005"):
+        return
+    counts = ctx.count("system")
+    having, lacking = counts[True], counts[False]
+    total = having + lacking
+    if not lacking or total < SYSTEM_MIN_ROWS or having < SYSTEM_MIN_SHARE * total:
+        return
+    summaries = ctx.summaries
+    if isinstance(summaries, Summaries):
+        rows = [summaries[i] for i in summaries.indices("system", False)[:SHOWN_ROWS]]
+    else:
+        rows = [s for s in summaries if s.system is False][:SHOWN_ROWS]
+    shown = ", ".join(str(s.line + 1) for s in rows)
+    more = ", ..." if lacking > len(rows) else ""
+    lines = "line" if lacking == 1 else "lines"
+    row = ctx.load(rows[0])
+    key = formats.messages_key(row.value, ctx.fields) if row.ok else None
+    ctx.report(
+        "K005",
+        f"{lacking:,} of {total:,} chat rows ({_share(lacking, total)}) have no system prompt; "
+        f"the other {_share(having, total)} do ({lines} {shown}{more})",
+        row,
+        (key,) if key is not None else (),
+        "key",
+    )
+
+
+def _share(n: int, total: int) -> str:
+    """n / total as a percentage with one decimal, never rounded to 0% or 100%."""
+    share = 100 * n / total
+    if 0 < share < 0.1:
+        return "<0.1%"
+    if 99.9 < share < 100:
+        return ">99.9%"
+    return f"{share:.1f}%"
