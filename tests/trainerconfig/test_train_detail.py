@@ -87,3 +87,19 @@ def test_malformed_spans_are_one_finding_on_the_turn(tmp_path: Path) -> None:
     )
     assert (f.range.start.line, f.range.end.line) == (0, 0)
     assert raw[f.range.start.offset : f.range.end.offset] == json.dumps(ANSWER).encode()
+
+
+def test_a_null_train_flag_leaves_the_spans_in_charge(tmp_path: Path) -> None:
+    # get_conversation_thread keeps a flag only when it is not None.
+    data, _ = _setup(tmp_path, [{"begin_offset": 9, "end_offset": 18, "train": True}])
+    row = json.loads(data.read_text("utf-8"))
+    row["conversations"][1]["train"] = None
+    data.write_text(json.dumps(row) + "\n", "utf-8")
+    (tmp_path / "a.yml").write_text(
+        (tmp_path / "a.yml").read_text("utf-8") + "    message_field_training: train\n", "utf-8"
+    )
+    settings = checks.run_settings(trainerconfig.load(tmp_path / "a.yml").runs[0], data)
+    [parsed] = list(engine.iter_file_rows(str(data), FileInfo()))
+    result = rowview.inspect_row(parsed, settings).result
+    assert result is not None
+    assert "".join(t.text for t in result.tokens if t.trained) == "␣very␣well<|im_end|>"

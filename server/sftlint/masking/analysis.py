@@ -498,7 +498,7 @@ def _trainable(m: dict, settings: MaskSettings) -> tuple[bool, str]:
     if w is not None and not w:
         return False, "masked by weight"
     field_name = settings.message_field_training
-    if field_name and field_name in m:
+    if field_name and m.get(field_name) is not None:  # Axolotl: a null flag is no flag
         return (bool(m[field_name]), f"masked by {field_name}")
     detail_name = settings.message_field_training_detail
     if detail_name and m.get(detail_name) is not None:  # Axolotl: spans given, none trained
