@@ -101,3 +101,22 @@ def test_k005_quiet_without_an_overwhelming_majority() -> None:
     assert lint(jsonl(*system_rows(19, {3})), "K005") == []  # too few rows
     assert lint(jsonl(*system_rows(40, {1, 2, 3, 4, 5})), "K005") == []  # 87.5%: a mix
     assert lint(jsonl(*system_rows(40, set())), "K005") == []
+
+
+def test_k005_rows_of_one_shape_with_and_without_the_system_turn() -> None:
+    # [user, assistant, user] has the keys and types of [system, user, assistant]: the
+    # fast path's shape is the same, its system-turn flag is the row's own.
+    lacking = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant",
+               "content": "a"}, {"role": "user", "content": "q"}]}  # fmt: skip
+    for at in (0, 7):
+        rows = system_rows(30, set())
+        rows[at] = lacking
+        assert lint(jsonl(*rows), "K005") == [
+            (
+                "K005",
+                (at + 1, 2),
+                (at + 1, 12),
+                "1 of 30 chat rows (3.3%) have no system prompt; the other 96.7% do "
+                f"(line {at + 1})",
+            )
+        ]

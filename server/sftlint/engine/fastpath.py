@@ -25,7 +25,7 @@ import orjson
 from sftlint.io import formats
 from sftlint.io.formats import Fields
 from sftlint.rules import answer_rules, format_rules
-from sftlint.rules.checks import RowCheck, RowSummary, opens_with_system, system_names
+from sftlint.rules.checks import RowCheck, RowSummary, system_names
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 
 if TYPE_CHECKING:
@@ -51,7 +51,9 @@ class Shape:
     roles: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     contents: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
-    # The template of this shape's rows whose system-turn flag differs from `summary`'s
+    # K005: the key of the first message's role when its rows may differ in whether it
+    # is a system turn (a string role), and the template of those whose flag differs
+    first_role: str | None = None
     flipped: RowSummary | None = None
 
 
@@ -140,9 +142,8 @@ class FastPath:
         if shape is None:
             shape = self._shape(value, sig)
         summary = shape.summary
-        if summary.system is not None and summary.system != opens_with_system(
-            msgs, self.fields, self.system_names
-        ):
+        role = shape.first_role
+        if role is not None and (msgs[0][role] in self.system_names) is not summary.system:
             summary = shape.flipped or _flip(shape)
         if shape.orders is None:
             return shape.fmt, summary, False
@@ -156,6 +157,8 @@ class FastPath:
             self.shapes.clear()
         self.shapes[sig] = shape
         key = formats.messages_key(value, fields)
+        if shape.summary.system is not None and key is not None:
+            shape.first_role = _first_role(value[key], fields)
         if not self.active or fmt not in formats.CHAT_FORMATS or key is None:
             return shape
         if any(k in value for k in self.excluded):
@@ -352,6 +355,18 @@ class FastPath:
             if type(cid) is str and not any(j < i and c == cid for j, c in ids):
                 return False
         return True
+
+
+def _first_role(messages: list[Any], fields: Fields) -> str | None:
+    """The key `opens_with_system` reads a role from in this shape's first message, when
+    its value is a string (the shape fixes the type); None: no row opens with a system."""
+    first = messages[0] if messages else None
+    if type(first) is not dict:
+        return None
+    for key in fields.role:
+        if key in first:
+            return key if type(first[key]) is str else None
+    return None
 
 
 def _flip(shape: Shape) -> RowSummary:
