@@ -41,7 +41,7 @@ def test_unknown_code_or_prefix_names_the_nearest(rows: Path) -> None:
     _usage_error(
         run(["check", "chat.jsonl", "--select", "R04"], rows),
         'sftlint check: error: argument --select: "R04" selects no rule; did you mean '
-        "R014, R004, R016? (`sftlint rules` lists them)",
+        "R014, R004, R017? (`sftlint rules` lists them)",
     )
 
 
