@@ -38,18 +38,7 @@ def render(
         for r in rows:
             mark = "[*]" if r["fixable"] else "[ ]"
             out.write(f"{r['count']:>{width}}\t{r['code']}\t{mark} {r['name']}\n")
-        text.summary(
-            results,
-            findings,
-            out,
-            color=color,
-            fixed=fixed,
-            failed=failed,
-            unsafe=unsafe_fixes,
-            skipped=skipped,
-        )
-        return
-    if fmt == "json":
+    elif fmt == "json":
         out.write(json.dumps([json.finding_json(f) for f in findings]))
     elif fmt == "sarif":
         out.write(json.dumps(sarif.sarif(findings)))
@@ -59,6 +48,7 @@ def render(
     else:
         for group in groups.grouped(findings):
             out.write(text.group_line(group, color=color, unsafe=unsafe_fixes))
+    if fmt == "text":
         text.summary(
             results,
             findings,
