@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROWS, settings
-from sftlint.masking import analyze_conversation
+from sftlint.masking import analyze_conversation, templatebounds
 from sftlint.masking.templatebounds import MAX_CHARS, MAX_STEPS
 
 ROW = ROWS[0]
@@ -50,7 +50,10 @@ LIMITS = {
 
 
 @pytest.mark.parametrize("name", LIMITS)
-def test_a_template_past_a_limit_is_one_L003(chatml, name: str) -> None:
+def test_a_template_past_a_limit_is_one_L003(chatml, name: str, monkeypatch) -> None:
+    # On a loaded machine a million loop steps can take longer than the time budget:
+    # that budget is tested on its own below.
+    monkeypatch.setattr(templatebounds, "MAX_SECONDS", 600.0)
     template, why = LIMITS[name]
     s = settings(tokenizer=chatml.name, chat_template=template, strategy="full")
     res = analyze_conversation(ROW, chatml, s)
@@ -60,6 +63,17 @@ def test_a_template_past_a_limit_is_one_L003(chatml, name: str) -> None:
     # The same template again fails at once: a hostile template costs one budget.
     again = analyze_conversation(ROWS[1], chatml, s)
     assert [i.message for i in again.issues] == [res.issues[0].message]
+
+
+def test_a_template_past_the_time_budget_is_one_L003(chatml, monkeypatch) -> None:
+    monkeypatch.setattr(templatebounds, "MAX_SECONDS", 0.05)
+    monkeypatch.setattr(templatebounds, "MAX_STEPS", 10**12)
+    template = "{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}"
+    s = settings(tokenizer=chatml.name, chat_template=template + ECHO + " ", strategy="full")
+    res = analyze_conversation(ROW, chatml, s)
+    assert [(i.code, i.message) for i in res.issues] == [
+        ("L003", "the chat template raised: rendering stopped: it took more than 0.05 s")
+    ]
 
 
 def test_a_template_within_the_limits_renders_as_transformers_does(chatml) -> None:
