@@ -13,6 +13,7 @@ from typing import Any
 
 from sftlint.engine import converted, engine
 from sftlint.io.reader import FileInfo
+from sftlint.masking.llamafactory import DEFAULT_TAGS
 from sftlint.model import Finding, Position, Range
 from sftlint.settings import Settings, settings_for
 
@@ -29,16 +30,6 @@ AXOLOTL_ROLES = {
     "tool": "tool",
 }
 CANONICAL_ROLES = ("system", "user", "assistant", "tool")
-# LLaMA-Factory's DatasetAttr tag defaults (data/parser.py).
-LF_TAGS = {
-    "role_tag": "from",
-    "content_tag": "value",
-    "user_tag": "human",
-    "assistant_tag": "gpt",
-    "observation_tag": "observation",
-    "function_tag": "function_call",
-    "system_tag": "system",
-}
 
 
 def run_settings(
@@ -272,7 +263,7 @@ def _llamafactory(run: DatasetRun, rows: list[Any]) -> list[Issue]:
             )
     if fmt == "alpaca" or "messages" not in columns:
         return issues
-    tags = {**LF_TAGS, **run.table.get("tags", {})}
+    tags = {**DEFAULT_TAGS, **run.table.get("tags", {})}
     if fmt == "messages" and "tags" not in run.table:
         tags.update(
             role_tag="role",
