@@ -165,7 +165,7 @@ class WindowLinter:
         found = reporter.findings
         found.sort(key=_offset_code)
         s = checker.summaries[0]
-        signature = (s.format, s.keys, s.message_keys, s.types, s.system)
+        signature = (s.format, s.keys, s.message_keys, s.types, s.system, s.label)
         if len(self._signatures) >= SIGNATURES:
             self._signatures.clear()
         signature = self._signatures.setdefault(signature, signature)

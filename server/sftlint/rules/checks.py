@@ -131,6 +131,9 @@ class RowSummary:
     # Whether a chat row's conversation opens with a system turn (K005); None: not chat.
     # A shape part: rows of one shape with and without one have two templates.
     system: bool | None = None
+    # An unpaired preference (KTO) row's label (F008); None: not such a row. A shape part
+    # as `system` is: rows of one shape with either label have two templates.
+    label: bool | None = None
 
 
 def system_names(fields: formats.Fields) -> frozenset[str]:
@@ -159,7 +162,7 @@ class Summaries(Sequence[RowSummary]):
 
     __slots__ = ("_ints", "_own", "_shapes")
     WIDTH = 5  # ints per row: index, line, offset, length, digest
-    SHAPED = frozenset(("format", "keys", "message_keys", "types", "system"))
+    SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
     def __init__(self) -> None:
         self._ints = array("q")
@@ -216,7 +219,7 @@ class Summaries(Sequence[RowSummary]):
         index, line, offset, length, digest = self._ints[w * i : w * i + w]
         return RowSummary(
             index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
-            t.types, digest, t.system,
+            t.types, digest, t.system, t.label,
         )  # fmt: skip
 
     @overload
@@ -272,6 +275,7 @@ class Summaries(Sequence[RowSummary]):
             shapes[i] = RowSummary(
                 s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
+                s.label,
             )  # fmt: skip
         base = len(self._shapes)
         self._own.update(i + base for i in other._own)

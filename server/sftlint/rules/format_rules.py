@@ -9,7 +9,7 @@ from sftlint.io import formats, jsonscan
 from sftlint.io.jsonscan import json_type
 from sftlint.model import Fix, Severity
 from sftlint.registry import Rule, register
-from sftlint.rules.checks import FileContext, RowContext, file_check, row_check
+from sftlint.rules.checks import FileContext, RowContext, Summaries, file_check, row_check
 
 register(
     Rule(
@@ -401,20 +401,9 @@ def layout_hint(value: dict[str, Any]) -> str | None:
     return None
 
 
-def _note_label(ctx: RowContext) -> None:
-    """F008's tally: how many unpaired rows have each label, and the first of each."""
-    label = ctx.value.get("label")
-    if type(label) is bool:
-        seen = ctx.reporter.state.setdefault("F008", {})
-        count, first = seen.get(label, (0, ctx.row.index))
-        seen[label] = (count + 1, first)
-
-
 @row_check
 def check_format(ctx: RowContext) -> None:
     value = ctx.value
-    if ctx.format == formats.UNPAIRED_PREFERENCE and ctx.enabled("F008"):
-        _note_label(ctx)
     if _incomplete_pair(ctx):
         return
     if ctx.format == formats.OPENAI_PREFERENCE:
@@ -482,19 +471,27 @@ def check_majority(ctx: FileContext) -> None:
 
 @file_check
 def check_labels(ctx: FileContext) -> None:
-    """F008: one label for every unpaired preference row of a file of 10 or more."""
-    seen = ctx.reporter.state.get("F008")
-    if not seen or len(seen) != 1:
+    """F008: one label for every unpaired preference row of a file of 10 or more (the
+    rows' labels are a summary field: the file is not read again to count them)."""
+    if not ctx.enabled("F008"):
         return
-    [(label, (count, first))] = seen.items()
+    labels = [(label, n) for label, n in ctx.count("label").items() if label is not None]
+    if len(labels) != 1:
+        return
+    [(label, count)] = labels
     if count < MIN_LABELLED:
         return
+    summaries = ctx.summaries
+    if isinstance(summaries, Summaries):
+        first = summaries[summaries.indices("label", label)[0]]
+    else:
+        first = next(s for s in summaries if s.label is label)
     name = "true" if label else "false"
     other = "undesirable (false)" if label else "desirable (true)"
     ctx.report(
         "F008",
         f"every one of the {count} rows has label {name}: there is no {other} example, so "
         "KTO learns only one direction (a label column never filled?)",
-        ctx.load(ctx.summaries[first]),
+        ctx.load(first),
         ("label",),
     )
