@@ -69,12 +69,14 @@ def check(source: str | os.PathLike[str] | Rows, **settings: Any) -> list[Findin
 
 
 def _check_paths(path: str, overrides: dict[str, Any]) -> list[Finding]:
+    folders = [path]
     if (found := hfcache.dataset_id(path)) is not None:
-        path = str(hfcache.snapshot(*found))  # NotCached (a FileNotFoundError) says why
-    if not os.path.exists(path):
+        # NotCached (a FileNotFoundError) says why
+        folders = [str(folder) for folder in hfcache.locate(*found)]
+    elif not os.path.exists(path):
         raise FileNotFoundError(path)
     results: list[engine.FileResult] = []
-    for target in iter_targets([path]):
+    for target in iter_targets(folders):
         assert target is not None  # only "-" stands for standard input
         settings = settings_for(target, overrides)
         if converted.is_converted(target):
@@ -82,7 +84,7 @@ def _check_paths(path: str, overrides: dict[str, Any]) -> list[Finding]:
         else:
             results.append(engine.check_path(target, settings))
     if results:
-        dataset.add_split_findings(results, settings_for(Path(path), overrides))
+        dataset.add_split_findings(results, settings_for(Path(folders[0]), overrides))
     return [_public(f, by_row=_by_row(r.path)) for r in results for f in r.findings]
 
 

@@ -42,8 +42,9 @@ def iter_targets(
 
     Folders are walked in sorted order, skipping hidden folders and the config's
     `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
-    A dataset id (`hf://datasets/ORG/NAME`) is the folder of its cached snapshot; one that
-    is not cached is passed to `on_error` (raised without it).
+    A dataset id (`hf://datasets/ORG/NAME`) is the folders of `hfcache.locate` (its hub
+    snapshot or processed Arrow files); one that is not cached is passed to `on_error`
+    (raised without it).
     Only regular files are taken from folders; a walked name that cannot be resolved
     (a symlink loop) is yielded so that its check says why, and a folder that cannot be
     listed is passed to `on_error` as one line. A walked file that looks like data but is
@@ -53,49 +54,59 @@ def iter_targets(
         if p == "-":
             yield None
             continue
-        path = Path(p)
+        folders = [Path(p)]
         if (found := hfcache.dataset_id(p)) is not None:
-            try:  # a dataset id: the folder of its snapshot in the local cache
-                path = hfcache.snapshot(*found)
+            try:  # a dataset id: its folders in the local caches
+                folders = hfcache.locate(*found)
             except hfcache.NotCached as err:
                 if on_error is None:
                     raise
                 on_error(str(err))
                 continue
-        if not path.is_dir():
-            yield path
-            continue
-        config = find_config(path)
-        table = load_config(config) if config else {}
-        base = config.parent if config else path.absolute()
-        include, exclude = table.get("include", []), table.get("exclude", [])
+        for path in folders:
+            yield from _walk(path, on_error, on_skip)
 
-        def walk_error(err: OSError) -> None:
-            if on_error is not None:
-                on_error(f"{err.filename}: cannot read folder: {err.strerror or err}")
 
-        for root, dirs, files in os.walk(path, onerror=walk_error):
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if not d.startswith(".")
-                and d not in ("node_modules", "__pycache__")
-                and not _matches(Path(root) / d, base, exclude)
-            )
-            for name in sorted(files):
-                candidate = Path(root) / name
-                if _matches(candidate, base, exclude):
-                    continue
-                if _special(candidate):
-                    if on_skip is not None:
-                        on_skip(candidate, "not a regular file (a FIFO, device or socket)")
-                    continue
-                if is_dataset_file(candidate) or _matches(candidate, base, include):
-                    yield candidate
-                elif _dangling_dataset_name(candidate):
-                    yield candidate  # a symlink loop or unreadable: its check says so
-                elif on_skip is not None and (why := _why_skipped(candidate)):
-                    on_skip(candidate, why)
+def _walk(
+    path: Path,
+    on_error: Callable[[str], None] | None,
+    on_skip: Callable[[Path, str], None] | None,
+) -> Iterator[Path]:
+    """The files of one command-line path, as `iter_targets` says."""
+    if not path.is_dir():
+        yield path
+        return
+    config = find_config(path)
+    table = load_config(config) if config else {}
+    base = config.parent if config else path.absolute()
+    include, exclude = table.get("include", []), table.get("exclude", [])
+
+    def walk_error(err: OSError) -> None:
+        if on_error is not None:
+            on_error(f"{err.filename}: cannot read folder: {err.strerror or err}")
+
+    for root, dirs, files in os.walk(path, onerror=walk_error):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in ("node_modules", "__pycache__")
+            and not _matches(Path(root) / d, base, exclude)
+        )
+        for name in sorted(files):
+            candidate = Path(root) / name
+            if _matches(candidate, base, exclude):
+                continue
+            if _special(candidate):
+                if on_skip is not None:
+                    on_skip(candidate, "not a regular file (a FIFO, device or socket)")
+                continue
+            if is_dataset_file(candidate) or _matches(candidate, base, include):
+                yield candidate
+            elif _dangling_dataset_name(candidate):
+                yield candidate  # a symlink loop or unreadable: its check says so
+            elif on_skip is not None and (why := _why_skipped(candidate)):
+                on_skip(candidate, why)
 
 
 # JSON documents that sit beside datasets and are never rows: skipped without a word.

@@ -1,7 +1,8 @@
 """A dataset id (`hf://datasets/ORG/NAME`, or `ORG/NAME` where no such path exists) as the
-folder of its snapshot in the local Hugging Face hub cache. Offline only, as with
-HF_HUB_OFFLINE=1: huggingface_hub resolves the id with `local_files_only=True`, so a
-dataset that is not cached is one clear error, never a download.
+folders that hold its rows locally: its snapshot in the Hugging Face hub cache, or else
+the Arrow files `datasets.load_dataset` wrote into its processed cache. Offline only, as
+with HF_HUB_OFFLINE=1: huggingface_hub resolves the id with `local_files_only=True`, so a
+dataset that is in neither cache is one clear error, never a download.
 """
 
 from __future__ import annotations
@@ -42,21 +43,67 @@ def dataset_id(name: str) -> tuple[str, str | None] | None:
     return (m["repo"], m["revision"]) if m else None
 
 
-def snapshot(repo: str, revision: str | None = None) -> Path:
-    """The cached snapshot folder of a dataset repo; NotCached when it is not there."""
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:  # transformers depends on it: only a broken install lacks it
-        raise NotCached(f"{repo}: huggingface_hub is not installed") from None
-    try:
-        folder = snapshot_download(
-            repo, repo_type="dataset", revision=revision, local_files_only=True
-        )
-    except (OSError, ValueError):  # LocalEntryNotFoundError is a FileNotFoundError
+def locate(repo: str, revision: str | None = None) -> list[Path]:
+    """The folders to check for a dataset repo: its hub snapshot, else (without a
+    revision, which the processed cache does not record) its processed Arrow folders;
+    NotCached when neither cache holds it."""
+    folders = [folder] if (folder := _snapshot(repo, revision)) else []
+    if not folders and revision is None:
+        folders = processed(repo)
+    if not folders:
         at = f"@{revision}" if revision else ""
         raise NotCached(
             f"{repo}{at}: no such file or directory, nor a dataset in the local Hugging Face "
             f"cache; sftlint never downloads: `hf download --repo-type dataset {repo}` "
             "fetches it"
-        ) from None
+        )
+    return folders
+
+
+def _snapshot(repo: str, revision: str | None) -> Path | None:
+    """The cached snapshot folder of a dataset repo in the hub cache, if there is one."""
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:  # transformers depends on it: only a broken install lacks it
+        return None
+    try:
+        folder = snapshot_download(
+            repo, repo_type="dataset", revision=revision, local_files_only=True
+        )
+    except (OSError, ValueError):  # LocalEntryNotFoundError is a FileNotFoundError
+        return None
     return Path(str(folder))
+
+
+def processed(repo: str) -> list[Path]:
+    """Per config, the newest `<config>/<version>/<hash>` folder of `repo` in `datasets`'
+    processed cache: its `<name>-<split>[-NNNNN-of-NNNNN].arrow` files are the rows
+    `load_dataset(repo)` returns offline (datasets' CachedDatasetModuleFactory reads the
+    newest too). Laid out as `datasets.builder._relative_data_dir` writes it."""
+    namespace, name = repo.split("/")
+    root = datasets_cache() / f"{namespace}___{_snake(name)}"
+    newest: dict[str, Path] = {}
+    for folder in root.glob("*/*/*"):
+        if not (folder / "dataset_info.json").is_file():
+            continue  # a lock file, or a folder load_dataset has not finished writing
+        config = folder.parent.parent.name
+        if config not in newest or folder.stat().st_mtime > newest[config].stat().st_mtime:
+            newest[config] = folder
+    return [newest[config] for config in sorted(newest)]
+
+
+def datasets_cache() -> Path:
+    """`datasets.config.HF_DATASETS_CACHE`, found as datasets finds it (importing datasets
+    would cost a second of start-up)."""
+    if cache := os.environ.get("HF_DATASETS_CACHE"):
+        return Path(cache).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface"
+    )
+    return Path(home).expanduser() / "datasets"
+
+
+def _snake(name: str) -> str:
+    """datasets.naming.camelcase_to_snakecase: how a repo's name is spelled in the cache."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z\d])([A-Z])", r"\1_\2", name).lower()
