@@ -40,27 +40,6 @@ KNOWN_GAPS = {
     )
     for row in (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 }
-KNOWN_GAPS.update(
-    {
-        f"mistral-finetune-1943535:instruct/mistral-v3:chat.jsonl:{row}": (
-            "whitespace: mistral-common's SentencePiece encoding and sftlint's transformers "
-            "tokenizer split this row's spaces and newlines differently (L009)"
-        )
-        for row in (6, 8, 9)
-    }
-)
-KNOWN_GAPS["mistral-finetune-1943535:instruct/mistral-v3:chat.jsonl:30"] = (
-    "content as a list of text parts: mistral-finetune's FinetuningAssistantMessage refuses "
-    "it (pydantic ValidationError), sftlint joins the parts and reports nothing"
-)
-KNOWN_GAPS["mistral-finetune-1943535:tools/mistral-v3:mistral_tools.jsonl:2"] = (
-    "a row ending with an assistant tool call: mistral-finetune drops that call's id "
-    "(maybe_remove_call_id), the profile encodes it"
-)
-KNOWN_GAPS["mistral-finetune-1943535:tools/mistral-v3:mistral_tools.jsonl:6"] = (
-    "the row's own `only_last: true` trains only the last message in mistral-finetune; the "
-    "profile honours it only for rows with tools"
-)
 
 
 def _params() -> list[Any]:

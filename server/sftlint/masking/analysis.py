@@ -30,6 +30,7 @@ from .markers import (
     template_parts,
 )
 from .messages import mistral_layout
+from .mistralfinetune import AlignedEncoding, aligned, drop_last_call_ids, finetune_ids, piece_bytes
 from .profiles import chat_refusal, parse_tool_arguments, prompt_completion_refusal
 from .results import MaskResult, visible
 from .settings import MaskSettings
@@ -356,9 +357,13 @@ def analyze_conversation(
     handle: TokenizerHandle,
     settings: MaskSettings,
     tools: list | None = None,
+    only_last: bool = False,
 ) -> MaskResult:
-    """Tokens, labels and findings for one chat row (OpenAI message layout)."""
-    return analyze_conversations([messages], handle, settings, tools=[tools])[0]
+    """Tokens, labels and findings for one chat row (OpenAI message layout); `only_last`:
+    the row's own `only_last: true`, which the mistral-finetune profile honours."""
+    return analyze_conversations(
+        [messages], handle, settings, tools=[tools], only_last=[only_last]
+    )[0]
 
 
 def analyze_conversations(
@@ -366,6 +371,7 @@ def analyze_conversations(
     handle: TokenizerHandle,
     settings: MaskSettings,
     tools: Sequence[list | None] | None = None,
+    only_last: Sequence[bool] | None = None,
 ) -> list[MaskResult]:
     """Batch version: renders every row, then tokenizes them in one batch."""
     if not handle.ok:
@@ -378,7 +384,8 @@ def analyze_conversations(
     cache = ctx.cache
     for i, messages in enumerate(rows):
         row_tools = tools[i] if tools else None
-        key = _row_key((messages, row_tools))
+        last_only = bool(only_last and only_last[i] and settings.profile.tools_train_last_only)
+        key = _row_key((messages, row_tools, last_only))
         hit = cache.get(key)
         if hit is not None:
             out[i] = hit
@@ -396,15 +403,18 @@ def analyze_conversations(
             messages = parse_tool_arguments(messages)
         if ctx.mistral_json:
             messages, row_tools = mistral_layout(messages, row_tools)
+        checked = messages  # the trainer validates the row before it drops call ids
+        if settings.profile.mistral_common_ids:
+            messages = drop_last_call_ids(messages)
         try:
             text, spans = _render(ctx, messages, row_tools)
         except Exception as exc:  # the template's own error, e.g. roles must alternate
             res = _template_raised(exc, messages)
-            res.issues.extend(tool_call_issues(messages, ctx.tool_checks, row_tools))
+            res.issues.extend(tool_call_issues(checked, ctx.tool_checks, row_tools))
             _remember(ctx, key, res)
             out[i] = res
             continue
-        pending.append((i, key, messages, row_tools, text, spans))
+        pending.append(_Pending(i, key, messages, row_tools, text, spans, checked, last_only))
     if pending:
         gc_was_on = gc.isenabled()
         gc.disable()
@@ -416,9 +426,18 @@ def analyze_conversations(
     return out  # type: ignore[return-value]
 
 
-# A rendered row waiting for the batch tokenization:
-# (index in the batch, cache key, messages, tools, rendered text, generation spans).
-_Pending = tuple[int, Any, list[dict], list | None, str, Any]
+@dataclass(slots=True)
+class _Pending:
+    """A rendered row waiting for the batch tokenization."""
+
+    index: int  # in the batch
+    key: Any  # in the analysis cache
+    messages: list[dict]  # as rendered
+    tools: list | None
+    text: str
+    spans: Any  # the generation blocks' character spans
+    checked: list[dict]  # as the trainer validates them (tool-call findings)
+    only_last: bool  # mistral-finetune: the row's `only_last: true`
 
 
 def _finish_pending(
@@ -429,13 +448,17 @@ def _finish_pending(
     out: list[MaskResult | None],
 ) -> None:
     if pending:
-        add_special = _unsloth_add_special(ctx, pending[0][4]) if _is_markers(settings) else False
-        encs = handle.backend.encode_batch([p[4] for p in pending], add_special_tokens=add_special)
-        for (i, key, messages, tools, text, spans), enc in zip(pending, encs, strict=False):
+        add_special = _unsloth_add_special(ctx, pending[0].text) if _is_markers(settings) else False
+        encs = handle.backend.encode_batch(
+            [p.text for p in pending], add_special_tokens=add_special
+        )
+        for p, enc in zip(pending, encs, strict=False):
+            if settings.profile.mistral_common_ids and handle.mistral_file:
+                enc = _mistral_encoding(ctx, p) or enc
             try:
-                res = _finish_chat(ctx, messages, tools, text, spans, enc)
+                res = _finish_chat(ctx, p, enc)
             except Exception as exc:  # never let one odd row stop the file
-                res = MaskResult(rendered=text, roles=[str(m.get("role")) for m in messages])
+                res = MaskResult(rendered=p.text, roles=[str(m.get("role")) for m in p.messages])
                 res.issues.append(
                     MaskIssue(
                         "L004",
@@ -444,8 +467,22 @@ def _finish_pending(
                         None,
                     )
                 )
-            _remember(ctx, key, res)
-            out[i] = res
+            _remember(ctx, p.key, res)
+            out[p.index] = res
+
+
+def _mistral_encoding(ctx: _Context, p: _Pending) -> Any:
+    """mistral-finetune's own ids placed on the rendered text; None when mistral-common
+    refuses the row (L016 says why) or its ids are not the rendered text's (L009 then
+    compares the two encodings)."""
+    mistral = ctx.handle.mistral_tokenizer()
+    ids = finetune_ids(mistral, p.messages, p.tools)
+    if ids is None:
+        return None
+    memo: dict[int, bytes] = ctx.memo.setdefault("mistral_pieces", {})
+    for t in set(ids) - memo.keys():
+        memo[t] = piece_bytes(mistral, t)
+    return aligned(p.text, ids, [memo[t] for t in ids])
 
 
 def _remember(ctx: _Context, key: Any, res: MaskResult) -> None:
@@ -527,15 +564,9 @@ def _detail_problem(settings: MaskSettings, messages: list[dict]) -> tuple[str, 
     return None
 
 
-def _finish_chat(
-    ctx: _Context,
-    messages: list[dict],
-    tools: list | None,
-    text: str,
-    gen: list[tuple[int, int]] | None,
-    enc: Any,
-) -> MaskResult:
+def _finish_chat(ctx: _Context, p: _Pending, enc: Any) -> MaskResult:
     settings = ctx.settings
+    messages, tools, text, gen = p.messages, p.tools, p.text, p.spans
     ids = enc.ids
     n = len(ids)
     spans = _Spans(enc, n)
@@ -598,13 +629,11 @@ def _finish_chat(
         # turn), the template's headers are not.
         trainable = [(True, "") for _ in messages]
         train_on_prompt = False
-    if tools and settings.profile.tools_train_last_only:  # mistral-finetune
+    if (tools or p.only_last) and settings.profile.tools_train_last_only:  # mistral-finetune
         last_i = len(messages) - 1
+        only = "row with tools" if tools else "only_last"
         trainable = [
-            (
-                t and i == last_i,
-                why if i == last_i or not t else "row with tools: last message only",
-            )
+            (t and i == last_i, why if i == last_i or not t else f"{only}: last message only")
             for i, (t, why) in enumerate(trainable)
         ]
     if settings.mask_history:  # LLaMA-Factory: only the last assistant turn
@@ -719,7 +748,12 @@ def _finish_chat(
     _double_bos(ctx, res)
     _refused(res, chat_refusal(settings.profile, messages))
     handle = ctx.handle
-    if settings.canonical_check != "off" and (handle.mistral_file or handle.sp_model):
+    own_ids = isinstance(enc, AlignedEncoding)  # mistral-common's ids: nothing to compare
+    if (
+        settings.canonical_check != "off"
+        and not own_ids
+        and (handle.mistral_file or handle.sp_model)
+    ):
         # Second tokenizations are sampled: one row per layout not yet seen to agree.
         layout = (
             _layout(messages) | {("tools", bool(tools))}
@@ -730,7 +764,7 @@ def _finish_chat(
             _canonical(ctx, res, messages, tools, layout)
         if handle.sp_model:
             _slow_fast(ctx, res, None if layout is None else layout | _ws_runs(res.rendered))
-    res.issues.extend(tool_call_issues(messages, ctx.tool_checks, tools))
+    res.issues.extend(tool_call_issues(p.checked, ctx.tool_checks, tools))
     _zero(ctx, res, settings)
     return res
 

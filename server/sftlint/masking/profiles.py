@@ -61,8 +61,12 @@ class Profile:
     system_column: bool = False
     # Axolotl: a row longer than sequence_len (max-seq-length) is dropped, not cut.
     drops_long_rows: bool = False
-    # mistral-finetune: a row with `tools` trains only its last message.
+    # mistral-finetune: a row with `tools` (or its own `only_last: true`) trains only its
+    # last message.
     tools_train_last_only: bool = False
+    # mistral-finetune: the ids are mistral-common's, message by message, and a last
+    # assistant tool call loses its ids (masking/mistralfinetune.py).
+    mistral_common_ids: bool = False
 
     @property
     def label(self) -> str:
@@ -125,7 +129,13 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
     if name == "llama-factory":
         return Profile(name, version, (("max_seq_length", 2048),))
     if name == "mistral-finetune":
-        return Profile(name, version, (("strategy", "assistant-only"),), tools_train_last_only=True)
+        return Profile(
+            name,
+            version,
+            (("strategy", "assistant-only"),),
+            tools_train_last_only=True,
+            mistral_common_ids=True,
+        )
     return Profile(name, version)
 
 
@@ -141,6 +151,34 @@ def chat_refusal(prof: Profile, messages: list[dict]) -> str | None:
                     )
     if prof.trainer == "trl" and messages and not _trl0_conversational(prof, messages):
         return _TRL0_REFUSAL.format(version=prof.version)
+    return None
+
+
+# mistral-finetune's pydantic models that take a string only (mistral-common 1.4.4, which
+# its commit pins): FinetuningAssistantMessage.content, ToolMessage.content and the
+# TrainingInstructSample's system_prompt. A user turn may hold content parts.
+_MISTRAL_STRING_CONTENT = {
+    "assistant": "FinetuningAssistantMessage",
+    "tool": "ToolMessage",
+    "system": "TrainingInstructSample (system_prompt)",
+}
+
+
+def content_refusal(prof: Profile, turns: list[Any]) -> tuple[str, int] | None:
+    """(why, turn index) when mistral-finetune refuses a row for a turn's content that is
+    not a string (a list of text parts): `build_instruct_sample` raises pydantic's
+    ValidationError; None when it takes the row. `turns` are the row's formats.Turn."""
+    if not prof.mistral_common_ids:
+        return None
+    for t in turns:
+        model = _MISTRAL_STRING_CONTENT.get(str(t.role))
+        if model and isinstance(t.content, list):
+            return (
+                f"mistral-finetune refuses this row: its {model} takes content as a string "
+                f"and turn {t.index + 1} ({t.role}) has a list of parts (pydantic "
+                "ValidationError: Input should be a valid string)",
+                t.index,
+            )
     return None
 
 

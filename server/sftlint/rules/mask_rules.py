@@ -279,6 +279,7 @@ class _Chat:
     messages: list[dict[str, Any]]
     tools: Any
     paths: list[Path]
+    only_last: bool = False  # mistral-finetune reads a row's `only_last` (truthy)
 
 
 def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]] | None:
@@ -297,6 +298,8 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
     tools_key = ctx.fields.column("tools", "tools")
     if why := profiles.tools_refusal(st.settings.profile, value.get(tools_key)):
         return refused(why, roles, len(turns)), [*paths, (tools_key,)]
+    if refusal := profiles.content_refusal(st.settings.profile, turns):
+        return refused(refusal[0], roles, refusal[1]), paths
     if isinstance(messages, NotRendered):
         return masking.not_tokenized(messages.reason, messages.turn, roles), paths
     if isinstance(tools, NotRendered):  # reported at the tools key
@@ -311,7 +314,7 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
         messages, paths = _with_system_column(value, messages, paths)
     if tools:  # the index past the turns: a finding on the row's tools (L016)
         paths = [*paths, (tools_key,)]
-    return _Chat(messages, tools, paths)
+    return _Chat(messages, tools, paths, bool(isinstance(value, dict) and value.get("only_last")))
 
 
 def prefetch(ctxs: list[RowContext]) -> None:
@@ -329,7 +332,11 @@ def prefetch(ctxs: list[RowContext]) -> None:
     batch = [c for c in chats if isinstance(c, _Chat)]
     if len(batch) > 1:
         masking.analyze_conversations(
-            [c.messages for c in batch], st.handle, st.settings, tools=[c.tools for c in batch]
+            [c.messages for c in batch],
+            st.handle,
+            st.settings,
+            tools=[c.tools for c in batch],
+            only_last=[c.only_last for c in batch],
         )
 
 
@@ -349,7 +356,7 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         if not isinstance(chat, _Chat):
             return chat
         result = masking.analyze_conversation(
-            chat.messages, st.handle, st.settings, tools=chat.tools
+            chat.messages, st.handle, st.settings, tools=chat.tools, only_last=chat.only_last
         )
         return result, chat.paths
     if fmt == formats.PROMPT_COMPLETION:
