@@ -49,7 +49,7 @@ def main() -> None:
     settings = settings_for(path, {})
     local_times, ray_times = [], []
     start = time.perf_counter()
-    with raycheck.session(None, progress=False):
+    with raycheck.session(None):
         startup = time.perf_counter() - start
         cpus = int(__import__("ray").cluster_resources().get("CPU", 1))
         stats: dict = {}

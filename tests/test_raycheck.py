@@ -1,20 +1,34 @@
-"""`sftlint check --ray`: a JSON Lines file checked in chunks on a local Ray gives the
-findings of the local run, row for row (Ray is the `ray` extra, installed by setup.sh)."""
+"""`sftlint check --ray`: JSON Lines, Parquet and Arrow files checked in parts on a local
+Ray give the findings of the local run, row for row, with a tokenizer too (Ray is the `ray`
+extra, installed by setup.sh)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
-from sftlint.engine import engine, raycheck
+from sftlint.engine import converted, engine, raycheck
 from sftlint.io.columnar import MissingDependency
 from sftlint.settings import settings_for
 
 pytest.importorskip("ray.data", reason="Ray Data is the `ray` extra: pip install -e '.[ray]'")
+pa = pytest.importorskip("pyarrow", reason="pyarrow is the `parquet` extra")
+pq = pytest.importorskip("pyarrow.parquet")
+
+DUPLICATE_OF_101 = "exact duplicate of the row at line 101"
+CHATML = Path(__file__).parent / "fixtures" / "tokenizers" / "chatml"
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """One local Ray for the tests of this module (starting one takes seconds)."""
+    with raycheck.session(None):
+        yield
 
 
 def _rows(path: Path, n: int) -> None:
@@ -36,19 +50,32 @@ def _rows(path: Path, n: int) -> None:
 
 
 def _key(result: engine.FileResult) -> list[tuple]:
-    return [(f.code, f.range, f.message, f.severity) for f in result.findings]
+    return [(f.code, f.range, f.message, f.severity, f.fixes) for f in result.findings]
+
+
+def _chat(n: int) -> list[dict]:
+    """Chat rows with duplicates across parts and role errors."""
+    rows: list[dict] = []
+    for i in range(n):
+        answer = {"role": "user" if i % 97 == 0 else "assistant", "content": f"a{i % (n // 3)}"}
+        rows.append({"messages": [{"role": "user", "content": f"q{i % (n // 3)}"}, answer]})
+    return rows
+
+
+def _kto(n: int) -> list[dict]:
+    """KTO rows that all have label true: F008, a tally kept across rows."""
+    return [{"prompt": f"p{i}", "completion": f"c{i}", "label": True} for i in range(n)]
 
 
 def test_chunks_on_a_local_ray_give_the_local_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
 ) -> None:
     path = tmp_path / "rows.jsonl"
     _rows(path, 3000)
     settings = settings_for(path, {})
     monkeypatch.setattr(raycheck, "MIN_CHUNK", 1 << 12)  # several chunks of a small file
     stats: dict = {}
-    with raycheck.session(None, progress=False):
-        on_ray = raycheck.check_path(str(path), settings, stats)
+    on_ray = raycheck.check_path(str(path), settings, stats)
     local = engine.check_path(path, settings, jobs=1)
     assert stats["chunks"] >= 2
     assert _key(on_ray) == _key(local)
@@ -57,24 +84,131 @@ def test_chunks_on_a_local_ray_give_the_local_findings(
     assert on_ray.formats == local.formats
 
 
+def test_parquet_row_groups_on_a_local_ray_give_the_local_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
+) -> None:
+    monkeypatch.setattr(raycheck, "MIN_PART_ROWS", 100)
+    found = {}
+    for name, rows in (("chat", _chat(900)), ("kto", _kto(800))):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=50)
+        settings = settings_for(path, {})
+        stats: dict = {}
+        progress: list[tuple[int, float]] = []
+        on_ray = raycheck.check_path(
+            str(path), settings, stats, lambda *p, seen=progress: seen.append(p)
+        )
+        local = converted.check_converted(path, settings)
+        assert stats["chunks"] == 8  # 4 parts a CPU of the module's Ray (2 CPUs)
+        assert _key(on_ray) == _key(local)
+        assert on_ray.info.rows == local.info.rows == len(rows)
+        assert (on_ray.info.bytes, on_ray.formats) == (local.info.bytes, local.formats)
+        assert progress[-1] == (len(rows), 1.0)
+        found[name] = on_ray.findings
+    assert {f.code for f in found["chat"]} == {"D001", "R005", "R009"}
+    r009 = [f for f in found["chat"] if f.code == "R009"][-1]  # row 873, in the last part
+    assert (r009.range.start.line, r009.range.start.column, r009.range.end.line) == (873, 0, 873)
+    assert r009.message == (
+        "turn 2 (messages[1].role): two user turns in a row (messages[0] and messages[1])"
+    )
+    [f008] = found["kto"]  # the parts' tallies joined: 800 rows, not 100
+    assert (f008.code, f008.range.start.line, f008.message) == (
+        "F008",
+        0,
+        "every one of the 800 rows has label true: there is no undesirable (false) example, "
+        "so KTO learns only one direction (a label column never filled?)",
+    )
+
+
+def test_an_arrow_folder_on_a_local_ray_gives_the_local_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
+) -> None:
+    datasets = pytest.importorskip("datasets", reason="datasets: the preflight-tests extra")
+    datasets.disable_progress_bars()
+    folder = tmp_path / "ds"
+    datasets.Dataset.from_list(_chat(3000)).save_to_disk(str(folder), num_shards=2)
+    monkeypatch.setattr(raycheck, "MIN_PART_ROWS", 500)
+    shards = sorted(folder.glob("*.arrow"))
+    assert [p.name for p in shards] == ["data-00000-of-00002.arrow", "data-00001-of-00002.arrow"]
+    for shard in shards:
+        settings = settings_for(shard, {})
+        stats: dict = {}
+        on_ray = raycheck.check_path(str(shard), settings, stats)
+        local = converted.check_converted(shard, settings)
+        assert stats["chunks"] == 2  # 1500 rows: record batches of 1000 and 500
+        assert _key(on_ray) == _key(local)
+        assert on_ray.info.rows == local.info.rows == 1500
+        assert {f.code for f in on_ray.findings} == {"D001", "R005", "R009"}
+
+
+def test_the_mask_pass_on_a_local_ray_gives_the_local_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
+) -> None:
+    """With a tokenizer: the workers' loss-mask findings and totals (L001's count of rows
+    that train nothing, the headers its advice names) joined as one pass counts them."""
+    rows = []
+    for i in range(400):
+        turns = [{"role": "user", "content": f"question {i}"}]
+        if i % 5:  # every fifth row has no answer: it trains nothing
+            turns.append({"role": "assistant", "content": f"answer {i}"})
+        rows.append({"messages": turns})
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    parquet = tmp_path / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet, row_group_size=25)
+    monkeypatch.setattr(raycheck, "MIN_CHUNK", 1 << 12)
+    monkeypatch.setattr(raycheck, "MIN_PART_ROWS", 50)
+    advice = "use instruction-part '<|im_start|>user\\n' and response-part "
+    advice += "'<|im_start|>assistant\\n' as the rows render them"
+    cases = [
+        ({}, f"80 of 400 rows train on nothing: the trainer drops them or computes no loss on "
+         f"them; {advice}"),
+        ({"instruction-part": "<|user|>", "response-part": "<|assistant|>"},
+         "400 of 400 rows train on nothing: the trainer will stop with 'All labels in your "
+         f"dataset are -100'; {advice}"),
+    ]  # fmt: skip
+    for markers, verdict in cases:
+        overrides = {"tokenizer": str(CHATML), "trainer": "unsloth", **markers}
+        for path, check_here in ((jsonl, engine.check_path), (parquet, converted.check_converted)):
+            settings = settings_for(path, overrides)
+            stats: dict = {}
+            on_ray = raycheck.check_path(str(path), settings, stats)
+            local = check_here(path, settings)
+            assert stats["chunks"] >= 4
+            assert _key(on_ray) == _key(local)
+            assert on_ray.stats == local.stats
+            assert {f.code for f in on_ray.findings} == {"L001", "R007"}
+            [file_level] = [f for f in on_ray.findings if "rows train on nothing" in f.message]
+            assert (file_level.code, file_level.range.start.line) == ("L001", 0)
+            assert file_level.message == verdict
+
+
 def test_the_cli_prints_what_the_local_run_prints(tmp_path: Path) -> None:
     _rows(tmp_path / "rows.jsonl", 600)
+    (tmp_path / "shards").mkdir()  # a folder of Parquet shards, located as file:row
+    for k in range(2):
+        table = pa.Table.from_pylist(_chat(300 + k))
+        pq.write_table(table, tmp_path / "shards" / f"part-{k}.parquet", row_group_size=50)
 
     def check(*flags: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "sftlint", "check", "--format", "json", *flags]
         return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
 
-    local = check("rows.jsonl")
-    on_ray = check("--no-progress", "--ray", "rows.jsonl")  # --ray takes no path as address
+    local = check("rows.jsonl", "shards")
+    on_ray = check("--ray", "rows.jsonl", "shards")  # --ray takes no path as address
     assert on_ray.returncode == local.returncode == 1
     assert on_ray.stdout == local.stdout
-    # Ray itself may warn on stderr under load (a slow start); sftlint reports nothing there.
-    assert "sftlint:" not in on_ray.stderr
-    assert len(orjson.loads(local.stdout)) == 409
+    # Ray itself may warn on stderr under load (a slow start); sftlint reports nothing there,
+    # and draws no progress bar outside a terminal.
+    assert "sftlint:" not in on_ray.stderr and "\r" not in on_ray.stderr
+    found = orjson.loads(local.stdout)
+    assert len(found) == 818
+    last = (found[-1]["filename"], found[-1]["location"], found[-1]["message"])
+    assert last == ("shards/part-1.parquet", {"row": 301, "column": 1}, DUPLICATE_OF_101)
 
 
 def test_without_ray_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(MissingDependency) as err, raycheck.session(None, progress=False):
+    with pytest.raises(MissingDependency) as err, raycheck.session(None):
         pass
     assert str(err.value) == "--ray needs Ray Data: pip install 'sftlint[ray]'"

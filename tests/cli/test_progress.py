@@ -44,3 +44,20 @@ def test_progress_bar_shows_the_time_left(monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.mark.parametrize(("seconds", "shown"), [(6.4, "6s"), (65, "1m05s"), (3725, "1h02m")])
 def test_eta_reads_as_a_person_reads_time(seconds: float, shown: str) -> None:
     assert text.eta_text(seconds) == shown
+
+
+def test_ray_progress_counts_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --ray`: the rows of the parts done so far, the bar by the share of the file."""
+    clock = iter([100.0, 103.0, 112.0])
+    monkeypatch.setattr(text.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    bar = text.ProgressBar("big.parquet", out)
+    bar.rows(250_000, 0.25)  # a quarter in 3 s: 9 s left
+    bar_text = "━" * 7 + "╺" + " " * 22
+    assert out.getvalue() == f"\rbig.parquet {bar_text}  25% 250,000 rows  3.0s ETA 9s\x1b[K"
+    out.truncate(0)
+    out.seek(0)
+    bar.rows(1_000_000, 1.0)
+    assert out.getvalue() == (
+        "\rbig.parquet ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 100% 1,000,000 rows 12.0s\x1b[K\r\x1b[2K"
+    )

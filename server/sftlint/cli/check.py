@@ -89,16 +89,17 @@ class _Run:
     def check_file(self, target: Path) -> None:
         settings = self.settings(target)
         try:
-            if converted.is_converted(target):
+            if self.args.ray is not None and not self.args.fix and is_ray_target(target):
+                from sftlint.engine import raycheck
+
+                progress = self._ray_progress(target)
+                result = raycheck.check_path(str(target), settings, progress=progress)
+            elif converted.is_converted(target):
                 if self.args.fix:
                     kind = converted.kind(target)
                     line = f"{target}: --fix cannot rewrite {kind} files; checked without fixing"
                     print(text.warning_line(line, color=self.err_color), file=sys.stderr)
                 result = converted.check_converted(target, settings)
-            elif self.args.ray is not None and not self.args.fix and is_ray_target(target):
-                from sftlint.engine import raycheck
-
-                result = raycheck.check_path(str(target), settings)
             elif self.args.fix:
                 data, snapshot = fixes.read_for_fix(target)
                 fixed, result = self._fix(str(target), data, settings)
@@ -143,6 +144,12 @@ class _Run:
         if target.stat().st_size < PROGRESS_MIN_BYTES:
             return None
         return text.ProgressBar(str(target), sys.stderr).update
+
+    def _ray_progress(self, target: Path) -> Callable[[int, float], None] | None:
+        """Rows done as the parts come back: on a terminal, never in CI or a pipe."""
+        if self.args.no_progress or not sys.stderr.isatty():
+            return None
+        return text.ProgressBar(str(target), sys.stderr).rows
 
     def fix_splits(self) -> bool:
         """Apply the fixes of findings across files (a key one split names differently,
@@ -232,7 +239,7 @@ def _engine_session(args: argparse.Namespace) -> contextlib.AbstractContextManag
     from sftlint.engine import raycheck  # Ray loads only for --ray
 
     address = args.ray or None  # "": a local Ray
-    return raycheck.session(address, progress=not args.no_progress)
+    return raycheck.session(address)
 
 
 def _run_check(args: argparse.Namespace) -> int:

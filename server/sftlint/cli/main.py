@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         const="",  # no address: start a local Ray
         default=None,
         metavar="ADDRESS",
-        help="check JSON Lines files in chunks on Ray: a local Ray, or the cluster at ADDRESS "
-        "(auto, HOST:PORT, ray://HOST:PORT); needs pip install 'sftlint[ray]'",
+        help="check JSON Lines, Parquet and Arrow files in parts on Ray: a local Ray, or the "
+        "cluster at ADDRESS (auto, HOST:PORT, ray://HOST:PORT); needs pip install 'sftlint[ray]'",
     )
     check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     check.add_argument(

@@ -74,7 +74,7 @@ def check_parquet(path: str, settings: Settings) -> FileResult:
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, _value_loader(path, lambda i: columnar.read_row(path, i)))
     checker.check_compact(columnar.parquet_rows(path), info)
-    return _finish_values(checker, info)
+    return finish_values(checker, info)
 
 
 def check_values(
@@ -89,10 +89,10 @@ def check_values(
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, _value_loader(path, fetch))
     checker.check_lines(lines, info)
-    return _finish_values(checker, info)
+    return finish_values(checker, info)
 
 
-def _finish_values(checker: FileChecker, info: FileInfo) -> FileResult:
+def finish_values(checker: FileChecker, info: FileInfo) -> FileResult:
     result = checker.finish(info)
     result.findings = sorted((_at_row(f) for f in result.findings), key=lambda f: f.sort_key)
     return result

@@ -41,17 +41,29 @@ def _batches(path: str) -> Iterator[Any]:
         raise OSError(f"not a readable Arrow file ({err})") from None
 
 
-def _rows(path: str, batch_rows: int) -> Iterator[dict[str, Any]]:
-    for batch in _batches(path):
+def _rows(path: str, batch_rows: int, batches: range | None) -> Iterator[dict[str, Any]]:
+    for i, batch in enumerate(_batches(path)):
+        if batches is not None and i < batches.start:
+            continue  # a batch of a memory-mapped file is skipped without being read
+        if batches is not None and i >= batches.stop:
+            return
         # A writer may put a whole shard in one batch: convert a slice at a time.
         for start in range(0, batch.num_rows, batch_rows):
             yield from batch.slice(start, batch_rows).to_pylist()
 
 
-def arrow_lines(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
-    """The rows of an Arrow file as JSON lines, a slice of one batch in memory at a time."""
-    for row in _rows(path, batch_rows):
+def arrow_lines(
+    path: str, batch_rows: int = BATCH_ROWS, batches: range | None = None
+) -> Iterator[bytes]:
+    """The rows of an Arrow file (of its record `batches` only, when given) as JSON lines,
+    a slice of one batch in memory at a time."""
+    for row in _rows(path, batch_rows, batches):
         yield row_line(row)
+
+
+def record_batch_rows(path: str) -> list[int]:
+    """The number of rows of each record batch (how `check --ray` cuts a file into parts)."""
+    return [batch.num_rows for batch in _batches(path)]
 
 
 def read_row(path: str, index: int) -> dict[str, Any]:

@@ -49,17 +49,31 @@ def row_line(row: Any) -> bytes:
     return orjson.dumps(row, default=_jsonable, option=orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
-def parquet_rows(path: str, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[dict[str, Any], bytes]]:
-    """The rows of a Parquet file as (JSON value, its compact JSON bytes without the
-    newline of `row_line`), one record batch in memory at a time."""
+def _open(path: str) -> Any:
     pq = _pyarrow_parquet()
     try:
-        file = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise OSError(f"not a readable Parquet file ({err})") from None
-    with file:
+
+
+def row_group_rows(path: str) -> list[int]:
+    """The number of rows of each row group (how `check --ray` cuts a file into parts)."""
+    with _open(path) as file:
+        meta = file.metadata
+        return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def parquet_rows(
+    path: str, batch_rows: int = BATCH_ROWS, row_groups: range | None = None
+) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """The rows of a Parquet file (of `row_groups` only, when given) as (JSON value, its
+    compact JSON bytes without the newline of `row_line`), one record batch in memory at
+    a time."""
+    with _open(path) as file:
         native = all(_native(field.type) for field in file.schema_arrow)
-        for batch in file.iter_batches(batch_size=batch_rows):
+        groups = None if row_groups is None else list(row_groups)
+        for batch in file.iter_batches(batch_size=batch_rows, row_groups=groups):
             rows = batch.to_pylist()
             if native:  # the Python values are the JSON values: no parse back
                 yield from zip(rows, map(orjson.dumps, rows), strict=True)

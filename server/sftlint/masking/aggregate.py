@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .findings import ERROR, WARNING, MaskIssue
 from .markers import marker_ids, responses_only_mask
@@ -61,6 +62,29 @@ class MaskTotals:
             self.assistants[result.headers["assistant"]] += 1
         if len(self.sample) < self.SAMPLE:
             self.sample.append(result)
+
+    def extend(self, later: MaskTotals) -> None:
+        """Add the totals of the rows that follow these, counted apart (a part of the file
+        checked on another worker): the totals of one pass over all the rows."""
+        s, o = self.summary, later.summary
+        s.rows += o.rows
+        s.tokens += o.tokens
+        s.trained_tokens += o.trained_tokens
+        s.rows_training_nothing += o.rows_training_nothing
+        s.rows_not_tokenized += o.rows_not_tokenized
+        s.empty_rows += [self._seen + i for i in o.empty_rows]
+        # Counter.update keeps first-seen order: most_common breaks ties as one pass does.
+        self.users.update(later.users)
+        self.assistants.update(later.assistants)
+        self.sample += later.sample[: self.SAMPLE - len(self.sample)]
+        self._seen += later._seen
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What crosses processes: the sample keeps only the ids the marker fix reads, not
+        # the tokenizer its results point to.
+        state = self.__dict__.copy()
+        state["sample"] = [MaskResult(ids=r.ids) for r in self.sample]
+        return state
 
     def finish(self, settings: MaskSettings, handle: TokenizerHandle | None = None) -> FileSummary:
         """Totals, and L001 at file level when rows train on nothing, with a fix computed

@@ -184,13 +184,19 @@ class ProgressBar:
 
     def update(self, done: int, total: int) -> None:
         frac = done / total if total else 1.0
+        self._draw(frac, f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB")
+
+    def rows(self, done: int, frac: float) -> None:
+        """`check --ray`: the rows of the parts done so far, `frac` of the file."""
+        self._draw(frac, f"{done:,} rows")
+
+    def _draw(self, frac: float, amount: str) -> None:
         width = 30
         filled = int(frac * width)
         bar = "━" * filled + "╺" * (filled < width) + " " * max(0, width - filled - 1)
         elapsed = time.monotonic() - self.start
-        size = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
-        eta = f" ETA {eta_text(elapsed * (total - done) / done)}" if 0 < done < total else ""
-        self.stream.write(f"\r{self.label} {bar} {frac:4.0%} {size} {elapsed:4.1f}s{eta}\x1b[K")
-        if done >= total:
+        eta = f" ETA {eta_text(elapsed * (1 - frac) / frac)}" if 0 < frac < 1 else ""
+        self.stream.write(f"\r{self.label} {bar} {frac:4.0%} {amount} {elapsed:4.1f}s{eta}\x1b[K")
+        if frac >= 1:
             self.stream.write("\r\x1b[2K")
         self.stream.flush()
