@@ -183,6 +183,25 @@ def test_the_mask_pass_on_a_local_ray_gives_the_local_findings(
             assert file_level.message == verdict
 
 
+def test_a_part_that_fails_on_its_worker_is_checked_on_the_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
+) -> None:
+    """A row group that cannot be decoded fails its worker's task: the file is checked on
+    the driver, which fails as a local run does (one error, not Ray's traceback)."""
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist(_chat(3000)), path, row_group_size=500)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2  # the pages of a middle row group, not the footer's metadata
+    data[middle : middle + 200] = bytes(b ^ 0x5A for b in data[middle : middle + 200])
+    path.write_bytes(data)
+    monkeypatch.setattr(raycheck, "MIN_PART_ROWS", 500)
+    with pytest.raises(OSError) as local:
+        converted.check_converted(path, settings_for(path, {}))
+    with pytest.raises(OSError) as on_ray:
+        raycheck.check_path(str(path), settings_for(path, {}))
+    assert str(on_ray.value) == str(local.value) == "Corrupt snappy compressed data."
+
+
 def test_the_cli_prints_what_the_local_run_prints(tmp_path: Path) -> None:
     _rows(tmp_path / "rows.jsonl", 600)
     (tmp_path / "shards").mkdir()  # a folder of Parquet shards, located as file:row

@@ -147,7 +147,15 @@ def _driver_only(summary: checks.RowSummary) -> reader.Row:
 
 
 def _check_part(item: dict[str, Any]) -> dict[str, Any]:
-    """A worker: the row checks of one part, pickled for the driver."""
+    """A worker: the row checks of one part, pickled for the driver; None for a part that
+    failed (the driver then checks the file itself, and reports what a local run does)."""
+    try:
+        return _checked_part(item)
+    except Exception:  # a file that changed or broke under the worker, a node without it
+        return {"index": item["index"], "part": None, "rows": 0, "seconds": 0.0}
+
+
+def _checked_part(item: dict[str, Any]) -> dict[str, Any]:
     began = time.perf_counter()
     path, part_kind, start, end = item["path"], item["kind"], item["start"], item["end"]
     settings = pickle.loads(item["settings"])
@@ -233,6 +241,8 @@ def _run(
             if progress is not None:
                 progress(rows, share / total)
     done.sort(key=lambda r: r["index"])
+    if any(r["part"] is None for r in done):
+        return False
     for r in done:
         findings, summaries, formats, other, state = pickle.loads(r["part"])
         if not _join_state(checker.reporter.state, state, info.rows, mask):
