@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import orjson
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -31,12 +30,8 @@ BATCH_ROWS = 2048
 
 
 def write(rows: int) -> tuple[Path, Path]:
-    parquet = gen_dataset.DATA_DIR / f"messages-{rows}.parquet"
+    parquet = gen_dataset.messages_parquet(rows)
     jsonl = parquet.with_name(parquet.name + ".jsonl")
-    if not parquet.exists():
-        parquet.parent.mkdir(parents=True, exist_ok=True)
-        values = [orjson.loads(r) for r in gen_dataset.rows("messages", rows, 1234)]
-        pq.write_table(pa.Table.from_pylist(values), parquet, row_group_size=10_000)
     if not jsonl.exists():
         with open(jsonl, "wb") as f:
             for batch in pq.ParquetFile(parquet).iter_batches(batch_size=BATCH_ROWS):

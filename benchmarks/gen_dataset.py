@@ -12,6 +12,7 @@ the cost of reporting. The same seed always gives the same bytes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,6 +163,38 @@ def rows(fmt: str, count: int, seed: int) -> Iterator[bytes]:
     rng = random.Random(seed)
     for i in range(count):
         yield orjson.dumps(make(rng, i))
+
+
+def messages_jsonl(count: int) -> Path:
+    """benchmarks/data/messages-N.jsonl (the messages rows, seed 1234), written once."""
+    path = DATA_DIR / f"messages-{count}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.writelines(r + b"\n" for r in rows("messages", count, 1234))
+    return path
+
+
+def messages_parquet(count: int, group: int = 10_000) -> Path:
+    """benchmarks/data/messages-N.parquet: the same rows, in row groups of `group` rows,
+    written once a group at a time (a million rows as dicts would not fit in memory)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = DATA_DIR / f"messages-{count}.parquet"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = rows("messages", count, 1234)
+    # The first 50,000 rows hold every shape the generator makes: their schema is the file's.
+    first = [orjson.loads(r) for r in itertools.islice(source, 50_000)]
+    schema = pa.Table.from_pylist(first).schema
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk = first
+        while chunk:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema), row_group_size=group)
+            chunk = [orjson.loads(r) for r in itertools.islice(source, 50_000)]
+    return path
 
 
 def main() -> None:
