@@ -185,6 +185,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the `sftlint` program, not a call from Python code
+        _without_torch()
     parser = build_parser()
     args = _parse(parser, sys.argv[1:] if argv is None else argv)
     try:
@@ -219,6 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS
     parser.print_help()
     return EXIT_ERROR
+
+
+def _without_torch() -> None:
+    """sftlint never uses torch, yet transformers imports it whenever it is installed
+    (AutoTokenizer -> configuration_utils -> torch): ~1.7 s and ~180 MB of a run with a
+    tokenizer. A `None` entry in sys.modules makes `import torch` fail and `find_spec`
+    report it absent, so transformers loads tokenizers as it does where torch is not
+    installed (tokenizers never need it; tests/cli/test_startup.py compares the totals).
+    Only in the program: Python code that calls `main(argv)` keeps its torch."""
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]  # None blocks the import
 
 
 def cmd_rules() -> int:
