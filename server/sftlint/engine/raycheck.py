@@ -12,9 +12,9 @@ file order (`parallel.merge`, `MaskTotals.extend`) and runs the file checks (dup
 consistency, the mask verdict) itself, as a local run does: the same findings, row for
 row, Parquet and Arrow rows located as `file:row`.
 
-Parts are read by the local reader, not by Ray Data's `read_parquet` / `read_json`: a row's
-place in its file (its `file:row`, its line) is what every finding needs, and blocks of
-rows lose it. Workers read the file by its path: on a cluster it must be at the same path
+Parts are read by the local reader, not by Ray Data's `read_parquet` / `read_json`: each
+worker then knows where its rows sit in the file (a finding's `file:row`, its line) and
+sees them exactly as the local run does. Workers read the file by its path: on a cluster it must be at the same path
 on every node (shared storage), with sftlint, and a tokenizer's folder, installed there.
 Row digests (duplicates) hash with Python's string hash, so every worker runs with one
 PYTHONHASHSEED. Compressed JSON Lines cannot be cut without decompressing it: such files
