@@ -32,15 +32,7 @@ from sftlint.settings import resolve
 
 # Rows where sftlint's profile is known to differ from the trainer, with why. Marked strict:
 # such a test fails once the profile is fixed, so the entry must then be removed.
-KNOWN_GAPS = {
-    f"axolotl-0.19.0:sharegpt_mapping/chatml:sharegpt.jsonl:{row}": (
-        "Axolotl loads the whole file as one table: a row without the file's `system` column "
-        "gets an empty system turn, and function_call/observation stay raw role names; the "
-        "axolotl profile reads one row at a time"
-    )
-    for row in (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
-}
-
+KNOWN_GAPS: dict[str, str] = {}
 
 def _params() -> list[Any]:
     out = []

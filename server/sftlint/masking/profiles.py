@@ -57,8 +57,12 @@ class Profile:
     # Axolotl: tool-call arguments given as JSON strings are parsed (the template then
     # writes them back its own way: `{"a":1}` becomes `{"a": 1}`).
     parse_tool_arguments: bool = False
-    # Axolotl: a row's `system` key opens the conversation (its field_system).
+    # Axolotl: a row's `system` key opens the conversation (its field_system), and a row
+    # of a file whose other rows have one gets an empty one (the file is one table).
     system_column: bool = False
+    # Axolotl: a role outside its default role map keeps its raw name (ShareGPT's
+    # function_call and observation turns reach the template as they are).
+    raw_roles: bool = False
     # Axolotl: a row longer than sequence_len (max-seq-length) is dropped, not cut.
     drops_long_rows: bool = False
     # mistral-finetune: a row with `tools` (or its own `only_last: true`) trains only its
@@ -125,6 +129,7 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
             parse_tool_arguments=True,
             drops_long_rows=True,
             system_column=True,
+            raw_roles=True,
         )
     if name == "llama-factory":
         return Profile(name, version, (("max_seq_length", 2048),))
@@ -137,6 +142,11 @@ def profile(trainer: str | None, version: str | None = None) -> Profile:
             mistral_common_ids=True,
         )
     return Profile(name, version)
+
+
+# Axolotl's ChatTemplatePrompter roles when the config sets none
+# (prompt_strategies/chat_template.py): any other role is passed on as it is.
+AXOLOTL_ROLES = frozenset({"human", "user", "assistant", "gpt", "system", "tool"})
 
 
 def chat_refusal(prof: Profile, messages: list[dict]) -> str | None:
