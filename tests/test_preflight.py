@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,74 @@ def test_the_trl_example_of_the_docs_runs(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "docs/python-api.md", "exec"), {"tiny_model": tiny_model})
     assert (tmp_path / "out").is_dir()
+
+
+TEXTS = [{"text": f"Name {n} prime numbers: 2, 3 and 5."} for n in range(3, 7)]
+
+
+def sftlint_labels(rows: list[dict[str, Any]], tmp_path: Path) -> list[list[int]]:
+    """Each row's ids with sftlint's loss mask (-100 where untrained), as `show` sees them
+    with the TRL profile."""
+    from sftlint.engine import engine, rowview
+    from sftlint.io.reader import FileInfo
+    from sftlint.settings import resolve
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = resolve({"tokenizer": str(GEMMA), "trainer": "trl"}, None)
+    out = []
+    for row in engine.iter_file_rows(str(path), FileInfo()):
+        result = rowview.inspect_row(row, settings).result
+        assert result is not None
+        out.append([t if m else -100 for t, m in zip(result.ids, result.trained_mask, strict=True)])
+    return out
+
+
+@pytest.mark.parametrize("layout", ["text", "pre-tokenized"])
+def test_language_modelling_rows_train_every_token_as_trl_does(
+    gemma: Any, tmp_path: Path, layout: str
+) -> None:
+    """TRL's language-modelling layout: the text tokenized with the EOS appended, or the
+    ids as given; labels copy input_ids. sftlint's mask is TRL's labels, and nothing blocks."""
+    dataset = Dataset.from_list(TEXTS) if layout == "text" else tokenized(gemma)
+    assert [f for f in sftlint.preflight(dataset, gemma) if f.severity == "error"] == []
+    trainer = SFTTrainer(
+        model=tiny_model(len(gemma)),
+        args=sft_config(tmp_path),
+        train_dataset=dataset,
+        processing_class=gemma,
+    )
+    prepared = trainer.train_dataset
+    assert all(r["labels"] == r["input_ids"] for r in prepared)
+    if layout == "text":
+        assert all(r["input_ids"][-1] == gemma.eos_token_id for r in prepared)
+    rows = TEXTS if layout == "text" else [dict(r) for r in dataset]
+    assert sftlint_labels(rows, tmp_path) == [r["labels"] for r in prepared]
+
+
+@pytest.mark.parametrize("layout", ["text", "pretokenized"])
+def test_assistant_only_on_rows_that_are_not_conversations(
+    gemma: Any, tmp_path: Path, layout: str
+) -> None:
+    dataset = Dataset.from_list(TEXTS) if layout == "text" else tokenized(gemma)
+    with pytest.raises(sftlint.PreflightError) as caught:
+        sftlint.preflight(dataset, gemma, strategy="assistant-only")
+    assert str(caught.value) == (
+        "sftlint preflight (trl, 4 rows): training would fail or train nothing\n"
+        "- strategy assistant-only (TRL assistant_only_loss=True) needs conversational rows, "
+        f"and row 0 is a {layout} row: TRL's SFTTrainer raises 'You set "
+        "`assistant_only_loss=True`, but the dataset is not conversational' before training\n"
+        "  fix: drop strategy assistant-only (TRL then trains every token of text and "
+        "pre-tokenized rows), or give the rows as messages"
+    )
+    assert (caught.value.findings, caught.value.rows) == ([], [])
+    with pytest.raises(ValueError, match=r"^You set `assistant_only_loss=True`, but the dataset"):
+        SFTTrainer(
+            model=tiny_model(len(gemma)),
+            args=sft_config(tmp_path, assistant_only_loss=True),
+            train_dataset=dataset,
+            processing_class=gemma,
+        )
+    # Conversations under the same setting are not refused for their layout.
+    found = sftlint.preflight(ROWS, gemma, strategy="assistant-only")
+    assert [f.code for f in found if f.severity == "error"] == []

@@ -14,9 +14,13 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sftlint.api import Finding, Rows, check
+from sftlint.io import formats
+from sftlint.masking.settings import MaskSettings, SettingsError
+from sftlint.settings import settings_for
 
 # The findings that stop a run or leave it nothing to learn, most specific first, and
 # what to do about each.
@@ -36,6 +40,12 @@ NO_LABELS_FIX = (
     "(TRL's default DataCollatorForLanguageModeling copies input_ids into labels)"
 )
 _SHOWN_ROWS = 10  # rows named per cause; the count says how many there are
+# trl.data_utils.is_conversational: one of these keys holds a list of role dicts.
+_TRL_CONVERSATION_KEYS = ("prompt", "chosen", "rejected", "completion", "messages")
+NOT_CONVERSATIONAL_FIX = (
+    "drop strategy assistant-only (TRL then trains every token of text and pre-tokenized "
+    "rows), or give the rows as messages"
+)
 
 
 class PreflightError(ValueError):
@@ -65,9 +75,9 @@ def preflight(
         found = check(dataset, tokenizer=path, trainer=trainer, **settings)
     blocking = [f for f in found if f.code in BLOCKING and f.severity == "error"]
     causes, rows = _causes(blocking)
+    refused = _trl_refuses_layout(dataset, trainer, settings)
     no_labels = _collator_drops_labels(dataset, data_collator)
-    if no_labels:
-        causes.append(no_labels)
+    causes += [cause for cause in (refused, no_labels) if cause]
     if causes:
         total = len(dataset)
         head = f"sftlint preflight ({trainer}, {total} rows): training would fail or train nothing"
@@ -112,6 +122,40 @@ def _causes(blocking: list[Finding]) -> tuple[list[str], list[int]]:
         lines.append(f"- {code} {first.name}: {noun} {shown}{more}: {first.message}")
         lines.append(f"  fix: {BLOCKING[code]}")
     return lines, sorted(named)
+
+
+def _trl_refuses_layout(dataset: Rows, trainer: str, settings: dict[str, Any]) -> str | None:
+    """TRL's SFTTrainer refuses assistant_only_loss (strategy assistant-only) when the
+    first row is not conversational, before it prepares any row (SFTTrainer.__init__:
+    `is_conversational(next(iter(train_dataset)))`): text rows, pre-tokenized rows,
+    prompt/completion strings, ShareGPT `conversations`. The row checks cannot see it: it
+    is the trainer's refusal of the whole dataset."""
+    if trainer != "trl" or len(dataset) == 0:
+        return None
+    overrides = {key.replace("_", "-"): value for key, value in settings.items()}
+    resolved = settings_for(Path.cwd(), {**overrides, "trainer": trainer})  # as check() does
+    try:
+        strategy = MaskSettings.from_config(resolved.mask.table()).strategy
+    except SettingsError:
+        return None  # check() reported it (L012)
+    first = dataset[0]
+    if strategy != "assistant-only" or not isinstance(first, dict) or _conversational(first):
+        return None
+    layout = formats.detect(first, resolved.fields)
+    return (
+        f"- strategy assistant-only (TRL assistant_only_loss=True) needs conversational rows, "
+        f"and row 0 is a {layout} row: TRL's SFTTrainer raises 'You set "
+        "`assistant_only_loss=True`, but the dataset is not conversational' before training\n"
+        f"  fix: {NOT_CONVERSATIONAL_FIX}"
+    )
+
+
+def _conversational(row: dict[str, Any]) -> bool:
+    for key in _TRL_CONVERSATION_KEYS:
+        value = row.get(key)
+        if isinstance(value, list) and value:
+            return isinstance(value[0], dict) and "role" in value[0]
+    return False
 
 
 def _collator_drops_labels(

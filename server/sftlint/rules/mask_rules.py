@@ -8,6 +8,8 @@ content, or the conversation key for the whole row) and adds the file-level verd
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import pathlib
 import re
@@ -244,54 +246,17 @@ def _copy_flags(messages: list[dict[str, Any]], turns: list[Any], flag: str) -> 
 
 
 def _with_system_column(
-    ctx: RowContext, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
+    value: Any, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
 ) -> tuple[list[dict[str, Any]], list[tuple[str | int, ...]]]:
     """Axolotl's `get_conversation_thread`: a row's `system` key (field_system) becomes the
-    first turn when the conversation does not start with one. Axolotl reads the file as
-    one table, so a row without the key, in a file whose other rows have it, has it as
-    null: an empty system turn (placed at the conversation's key)."""
-    value = ctx.value
-    if not isinstance(value, dict) or (messages and messages[0].get("role") == "system"):
+    first turn when the conversation does not start with one."""
+    if not isinstance(value, dict) or "system" not in value:
         return messages, paths
-    if "system" in value:
-        path: tuple[str | int, ...] = ("system",)
-    elif "system" in (_file_columns(ctx) or ()):
-        path = (formats.messages_key(value, ctx.fields) or "system",)
-    else:
+    if messages and messages[0].get("role") == "system":
         return messages, paths
-    system = value.get("system")
+    system = value["system"]
     turn = {"role": "system", "content": system if isinstance(system, str) else ""}
-    return [turn, *messages], [path, *paths]
-
-
-def _file_columns(ctx: RowContext) -> frozenset[str] | None:
-    """The file's columns (io/filecolumns.py), read once per file; a face that holds the
-    rows itself (the editor's buffer) sets `state["columns"]` before any row."""
-    from sftlint.io import filecolumns
-
-    state = ctx.reporter.state
-    if "columns" not in state:
-        limit = ctx.reporter.settings.max_line_bytes
-        state["columns"] = filecolumns.of_path(ctx.row.path, limit)
-    return state["columns"]
-
-
-def _raw_roles(
-    messages: list[dict[str, Any]], turns: list[formats.Turn], fields: formats.Fields
-) -> list[dict[str, Any]]:
-    """Axolotl's `transform_message`: a role its role map does not name (ShareGPT's
-    function_call, observation) reaches the template as it is, its value the content."""
-    from sftlint.masking.profiles import AXOLOTL_ROLES
-
-    out = []
-    for m, t in zip(messages, turns, strict=False):
-        raw = t.raw_role
-        if isinstance(raw, str) and raw not in AXOLOTL_ROLES and raw not in fields.extra_roles:
-            m = {k: v for k, v in m.items() if k != "tool_calls"}
-            m["role"] = raw
-            m["content"] = formats.content_text(t.content) or ""
-        out.append(m)
-    return out
+    return [turn, *messages], [("system",), *paths]
 
 
 def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]]:
@@ -347,10 +312,8 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
     for flag in (st.settings.message_field_training, st.settings.message_field_training_detail):
         if flag:
             _copy_flags(messages, turns, flag)
-    if st.settings.profile.raw_roles:
-        messages = _raw_roles(messages, turns, ctx.fields)
     if st.settings.profile.system_column:
-        messages, paths = _with_system_column(ctx, messages, paths)
+        messages, paths = _with_system_column(value, messages, paths)
     if tools:  # the index past the turns: a finding on the row's tools (L016)
         paths = [*paths, (tools_key,)]
     return _Chat(messages, tools, paths, bool(isinstance(value, dict) and value.get("only_last")))
@@ -404,12 +367,11 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
             return None
         result = masking.analyze_prompt_completion(prompt, completion, st.handle, st.settings)
         return result, [("prompt",), ("completion",)]
-    if fmt == formats.TEXT:  # language-modelling rows: every token trained, EOS appended
+    if fmt == formats.TEXT:
         text = value.get("text")
         if not isinstance(text, str):
             return None
-        result = masking.analyze_prompt_completion("", text, st.handle, st.settings)
-        return result, [("text",), ("text",)]
+        return _language_modelling(text, st), [("text",), ("text",)]
     if fmt == formats.PRETOKENIZED:
         ids, labels = value.get("input_ids"), value.get("labels")
         vocab = st.handle.backend.get_vocab_size(with_added_tokens=True)
@@ -423,6 +385,21 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
             labels = None
         return masking.analyze_pretokenized(ids, labels, st.handle), []
     return None
+
+
+def _language_modelling(text: str, st: MaskState) -> Any:
+    """A `text` row: the EOS appended and every token trained, the BOS too (TRL's labels
+    copy input_ids: no completion mask applies); its empty prompt is no prompt trained
+    (L011). Unsloth's markers searched in text rows are not modelled: with strategy
+    markers the row keeps the prompt/completion reading."""
+    from sftlint import masking
+
+    if st.settings.strategy == "markers":
+        return masking.analyze_prompt_completion("", text, st.handle, st.settings)
+    whole = dataclasses.replace(st.settings, strategy="full", train_on_prompt=False)
+    result = copy.copy(masking.analyze_prompt_completion("", text, st.handle, whole))
+    result.issues = [i for i in result.issues if i.code != "L011"]  # not the cached list
+    return result
 
 
 @row_check
