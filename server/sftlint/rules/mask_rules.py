@@ -246,17 +246,54 @@ def _copy_flags(messages: list[dict[str, Any]], turns: list[Any], flag: str) -> 
 
 
 def _with_system_column(
-    value: Any, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
+    ctx: RowContext, messages: list[dict[str, Any]], paths: list[tuple[str | int, ...]]
 ) -> tuple[list[dict[str, Any]], list[tuple[str | int, ...]]]:
     """Axolotl's `get_conversation_thread`: a row's `system` key (field_system) becomes the
-    first turn when the conversation does not start with one."""
-    if not isinstance(value, dict) or "system" not in value:
+    first turn when the conversation does not start with one. Axolotl reads the file as
+    one table, so a row without the key, in a file whose other rows have it, has it as
+    null: an empty system turn (placed at the conversation's key)."""
+    value = ctx.value
+    if not isinstance(value, dict) or (messages and messages[0].get("role") == "system"):
         return messages, paths
-    if messages and messages[0].get("role") == "system":
+    if "system" in value:
+        path: tuple[str | int, ...] = ("system",)
+    elif "system" in (_file_columns(ctx) or ()):
+        path = (formats.messages_key(value, ctx.fields) or "system",)
+    else:
         return messages, paths
-    system = value["system"]
+    system = value.get("system")
     turn = {"role": "system", "content": system if isinstance(system, str) else ""}
-    return [turn, *messages], [("system",), *paths]
+    return [turn, *messages], [path, *paths]
+
+
+def _file_columns(ctx: RowContext) -> frozenset[str] | None:
+    """The file's columns (io/filecolumns.py), read once per file; a face that holds the
+    rows itself (the editor's buffer) sets `state["columns"]` before any row."""
+    from sftlint.io import filecolumns
+
+    state = ctx.reporter.state
+    if "columns" not in state:
+        limit = ctx.reporter.settings.max_line_bytes
+        state["columns"] = filecolumns.of_path(ctx.row.path, limit)
+    return state["columns"]
+
+
+def _raw_roles(
+    messages: list[dict[str, Any]], turns: list[formats.Turn], fields: formats.Fields
+) -> list[dict[str, Any]]:
+    """Axolotl's `transform_message`: a role its role map does not name (ShareGPT's
+    function_call, observation) reaches the template as it is, its value the content."""
+    from sftlint.masking.profiles import AXOLOTL_ROLES
+
+    out = []
+    for m, t in zip(messages, turns, strict=False):
+        raw = t.raw_role
+        if isinstance(raw, str) and raw not in AXOLOTL_ROLES and raw not in fields.extra_roles:
+            m = {k: v for k, v in m.items() if k != "tool_calls"}
+            m["role"] = raw
+            m["content"] = formats.content_text(t.content) or ""
+        out.append(m)
+    return out
 
 
 def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]]:
@@ -312,8 +349,10 @@ def _chat_input(ctx: RowContext, st: MaskState) -> _Chat | tuple[Any, list[Path]
     for flag in (st.settings.message_field_training, st.settings.message_field_training_detail):
         if flag:
             _copy_flags(messages, turns, flag)
+    if st.settings.profile.raw_roles:
+        messages = _raw_roles(messages, turns, ctx.fields)
     if st.settings.profile.system_column:
-        messages, paths = _with_system_column(value, messages, paths)
+        messages, paths = _with_system_column(ctx, messages, paths)
     if tools:  # the index past the turns: a finding on the row's tools (L016)
         paths = [*paths, (tools_key,)]
     return _Chat(messages, tools, paths, bool(isinstance(value, dict) and value.get("only_last")))
