@@ -17,6 +17,7 @@ export function readSettings(scope?: vscode.Uri): ExtensionSettings {
     rolesToTrain: c.get<string[]>("rolesToTrain"),
     trainOnEos: c.get<string>("trainOnEos"),
     messageFieldTraining: c.get<string>("messageFieldTraining"),
+    messageFieldTrainingDetail: c.get<string>("messageFieldTrainingDetail"),
     eotTokens: c.get<string[]>("eotTokens"),
     maxSeqLength: c.get<number | null>("maxSeqLength"),
     trainOnPrompt: c.get<boolean | null>("trainOnPrompt"),

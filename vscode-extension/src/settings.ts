@@ -14,6 +14,7 @@ export interface ExtensionSettings {
   rolesToTrain?: string[];
   trainOnEos?: string;
   messageFieldTraining?: string;
+  messageFieldTrainingDetail?: string;
   eotTokens?: string[];
   maxSeqLength?: number | null;
   trainOnPrompt?: boolean | null;
@@ -39,6 +40,7 @@ export const CONFIG_KEYS: { readonly [K in keyof Required<ExtensionSettings>]: s
   rolesToTrain: "roles-to-train",
   trainOnEos: "train-on-eos",
   messageFieldTraining: "message-field-training",
+  messageFieldTrainingDetail: "message-field-training-detail",
   eotTokens: "eot-tokens",
   maxSeqLength: "max-seq-length",
   trainOnPrompt: "train-on-prompt",

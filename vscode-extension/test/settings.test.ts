@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
+  CONFIG_KEYS,
   configurationSection,
   kebabCase,
   loadsFromWorkspace,
@@ -39,6 +42,7 @@ describe("toServerConfig", () => {
         rolesToTrain: [],
         trainOnEos: "turn",
         messageFieldTraining: "train",
+        messageFieldTrainingDetail: "train_detail",
         eotTokens: ["<|im_end|>"],
         maxSeqLength: 2048,
         trainOnPrompt: null,
@@ -60,6 +64,7 @@ describe("toServerConfig", () => {
       "response-part": "<|im_start|>assistant\n",
       "train-on-eos": "turn",
       "message-field-training": "train",
+      "message-field-training-detail": "train_detail",
       "eot-tokens": ["<|im_end|>"],
       "max-seq-length": 2048,
       "mask-history": false,
@@ -131,5 +136,37 @@ describe("configurationSection", () => {
     assert.equal(configurationSection("sftlint.max-problems", config), 10);
     assert.equal(configurationSection("sftlint.strategy", config), null);
     assert.equal(configurationSection("python", config), null);
+  });
+});
+
+describe("settings and config keys", () => {
+  // out/test/ -> the extension's package.json and the repository's config schema.
+  const read = (p: string): Record<string, unknown> =>
+    JSON.parse(fs.readFileSync(path.resolve(__dirname, p), "utf8")) as Record<string, unknown>;
+  const manifest = read("../../package.json") as {
+    contributes: { configuration: { properties: Record<string, unknown> } };
+  };
+  const schema = read("../../../schemas/config.schema.json") as {
+    properties: Record<string, unknown>;
+  };
+  // Settings of the extension itself, never sent to the server as config keys.
+  const clientOnly = ["interpreter", "trace.server"];
+
+  it("maps every contributed setting to a config key, and nothing else", () => {
+    const settings = Object.keys(manifest.contributes.configuration.properties)
+      .map((name) => name.slice("sftlint.".length))
+      .filter((name) => !clientOnly.includes(name));
+    assert.deepEqual(settings.sort(), Object.keys(CONFIG_KEYS).sort());
+  });
+
+  it("has a setting for every mask key of the config schema", () => {
+    const keys = Object.keys(schema.properties);
+    // The mask keys follow `tokenizer` in the schema; canonical-check is a CI knob (how many
+    // rows are compared with mistral-common), not an editor setting.
+    const mask = keys.slice(keys.indexOf("tokenizer")).filter((k) => k !== "canonical-check");
+    const sent = Object.values(CONFIG_KEYS);
+    assert.deepEqual(mask.filter((k) => !sent.includes(k)), []);
+    const editorOnly = ["inlay-hints", "files"]; // read by server/sftlint/lsp/config.py
+    assert.deepEqual(sent.filter((k) => !keys.includes(k) && !editorOnly.includes(k)), []);
   });
 });
