@@ -207,22 +207,25 @@ def bench(
     print(f"  (a per row)/(c) = {a / n / c:.0f}  (target >= 50)")
 
 
-def run(cmd: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in bytes of the largest process, stdout) of a fresh process."""
+def run(cmd: list[str]) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS in bytes of the largest process, stdout, CPU seconds: user +
+    system of all its threads) of a fresh process."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
     wrapper = (
         "import resource, subprocess, sys\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "sys.stdout.write(p.stdout)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(r.ru_utime + r.ru_stime, r.ru_maxrss)\n"
     )
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env, check=True
     ).stdout
     wall = time.perf_counter() - t0
-    *lines, rss = out.rstrip("\n").split("\n")
-    return wall, int(rss) * 1024, "\n".join(lines)
+    *lines, usage = out.rstrip("\n").split("\n")
+    cpu, rss = usage.split()
+    return wall, int(rss) * 1024, "\n".join(lines), float(cpu)
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
@@ -240,13 +243,9 @@ def tokens_of(check_output: str) -> int:
     return int(m.group(1).replace(",", "")) if m else -1
 
 
-def best(cmd: list[str], repeat: int) -> tuple[float, int, str]:
-    runs = [run(cmd) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2]
-
-
 def bench_processes(n: int, repeat: int) -> None:
     rows = make_agent_rows(n)
+    load = os.getloadavg()[0]
     template = TEMPLATE_DIR / "chatml.jinja"
     mask = ("--tokenizer", str(FIXTURE), "--chat-template", "chatml")
     with tempfile.TemporaryDirectory() as tmp:
@@ -255,7 +254,7 @@ def bench_processes(n: int, repeat: int) -> None:
         write_rows(one, rows[:1])
         bare = [sys.executable, "-c", BARE_LOOP, str(FIXTURE), str(template)]
         # Alternate the four runs, best wall time of `repeat` (the machine is shared).
-        figures: dict[str, list[tuple[float, int, str]]] = {}
+        figures: dict[str, list[tuple[float, int, str, float]]] = {}
         for _ in range(repeat):
             for name, cmd in (
                 ("bare 1", [*bare, str(one)]),
@@ -264,7 +263,10 @@ def bench_processes(n: int, repeat: int) -> None:
                 ("sftlint n", sftlint_cmd(big, *mask)),
             ):
                 figures.setdefault(name, []).append(run(cmd))
-        got = {k: (min(r[0] for r in v), max(r[1] for r in v), v[0][2]) for k, v in figures.items()}
+        got = {
+            k: (min(r[0] for r in v), max(r[1] for r in v), v[0][2], min(r[3] for r in v))
+            for k, v in figures.items()
+        }
         size = big.stat().st_size
     bare_tokens = int(got["bare n"][2].strip())
     ours_tokens = tokens_of(got["sftlint n"][2])
@@ -274,6 +276,7 @@ def bench_processes(n: int, repeat: int) -> None:
     budget = 2 * size + footprint
     mb = 1 / 1e6
     print(f"{n} rows, {size * mb:.1f} MB, {bare_tokens / n:.0f} tokens a row, 1 in 5 with tools")
+    print(f"  load average (1 min) {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(f"  token totals: bare loop {bare_tokens:,}, sftlint {ours_tokens:,}")
     print(f"  bare loop process : {got['bare n'][0]:6.2f} s ({per_bare:.3f} ms/row after start-up)")
     print(
@@ -282,6 +285,14 @@ def bench_processes(n: int, repeat: int) -> None:
     print(
         f"  whole process {got['sftlint n'][0] / got['bare n'][0]:.2f}x, after start-up "
         f"{per_ours / per_bare:.2f}x (target <= 1.0x)"
+    )
+    cpu = {k: v[3] for k, v in got.items()}
+    print(
+        f"  CPU seconds (user + system, best): bare loop {cpu['bare n']:.2f} (1 row "
+        f"{cpu['bare 1']:.2f}), sftlint {cpu['sftlint n']:.2f} (1 row {cpu['sftlint 1']:.2f}): "
+        f"{cpu['sftlint n'] / cpu['bare n']:.2f}x whole, "
+        f"{(cpu['sftlint n'] - cpu['sftlint 1']) / (cpu['bare n'] - cpu['bare 1']):.2f}x after "
+        "start-up"
     )
     print(
         f"  peak RSS: bare loop {got['bare n'][1] * mb:.0f} MB (1 row: {footprint * mb:.0f} MB), "
@@ -295,7 +306,7 @@ def bench_big(n: int) -> None:
         path = Path(tmp) / "rows.jsonl"
         write_rows(path, make_agent_rows(n, seed=1))
         size = path.stat().st_size
-        wall, rss, out = run(sftlint_cmd(path, "--tokenizer", "mistral-v3"))
+        wall, rss, out, _cpu = run(sftlint_cmd(path, "--tokenizer", "mistral-v3"))
     print(
         f"mistral-v3, {n:,} rows ({size / 1e6:.0f} MB): sftlint check {wall:.1f} s, "
         f"peak RSS {rss / 1e6:.0f} MB, {tokens_of(out):,} tokens"

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import pathlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sftlint.io import formats
@@ -63,6 +63,10 @@ class MaskState:
     settings: MaskSettings
     handle: TokenizerHandle
     totals: MaskTotals
+    # id(row context) -> (the context, its chat input, its result), for the rows of the
+    # group `prefetch` analysed: their own `analyze` takes them instead of building the
+    # chat input and its cache key again. The context is held, so its id is not reused.
+    prefetched: dict[int, tuple[RowContext, _Chat, Any]] = field(default_factory=dict)
 
 
 def mask_state(settings: Settings) -> MaskState | str:
@@ -369,16 +373,18 @@ def prefetch(ctxs: list[RowContext]) -> None:
     st = _state(ctxs[0]) if ctxs and active(ctxs[0]) else None
     if st is None or st.settings.profile.trainer == "llama-factory":
         return
-    chats = [c for ctx in ctxs if ctx.format in _CHAT_FORMATS for c in [_chat_input(ctx, st)]]
-    batch = [c for c in chats if isinstance(c, _Chat)]
+    chats = [(ctx, _chat_input(ctx, st)) for ctx in ctxs if ctx.format in _CHAT_FORMATS]
+    batch = [(ctx, c) for ctx, c in chats if isinstance(c, _Chat)]
+    st.prefetched.clear()
     if len(batch) > 1:
-        masking.analyze_conversations(
-            [c.messages for c in batch],
+        results = masking.analyze_conversations(
+            [c.messages for _, c in batch],
             st.handle,
             st.settings,
-            tools=[c.tools for c in batch],
-            only_last=[c.only_last for c in batch],
+            tools=[c.tools for _, c in batch],
+            only_last=[c.only_last for _, c in batch],
         )
+        st.prefetched = {id(ctx): (ctx, c, r) for (ctx, c), r in zip(batch, results, strict=True)}
 
 
 def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, ...]]] | None:
@@ -393,6 +399,9 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
     if st.settings.profile.trainer == "llama-factory" and fmt in _LLAMAFACTORY_LAYOUTS:
         return _llamafactory(ctx, st)
     if fmt in _CHAT_FORMATS:
+        done = st.prefetched.pop(id(ctx), None)
+        if done is not None and done[0] is ctx:
+            return done[2], done[1].paths
         chat = _chat_input(ctx, st)
         if not isinstance(chat, _Chat):
             return chat
