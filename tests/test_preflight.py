@@ -306,3 +306,29 @@ def test_assistant_only_on_rows_that_are_not_conversations(
     # Conversations under the same setting are not refused for their layout.
     found = sftlint.preflight(ROWS, gemma, strategy="assistant-only")
     assert [f.code for f in found if f.severity == "error"] == []
+
+
+def test_truncation_of_pretokenized_rows_as_trl_truncates_them(gemma: Any, tmp_path: Path) -> None:
+    """TRL cuts input_ids and labels at max_length and drops a row left with no trained
+    label: row 0 trains only its last 4 tokens, row 1 every token."""
+    enc = tokenized(gemma)
+    rows = [{"input_ids": enc[i]["input_ids"]} for i in range(2)]
+    n = len(rows[0]["input_ids"])
+    rows[0]["labels"] = [-100] * (n - 4) + rows[0]["input_ids"][-4:]
+    rows[1]["labels"] = list(rows[1]["input_ids"])
+    with pytest.raises(sftlint.PreflightError) as caught:
+        sftlint.preflight(rows, gemma, max_seq_length=8)
+    assert str(caught.value).splitlines()[1:] == [
+        f"- L005 truncation-removes-all: row 0: max-seq-length 8 cuts {n - 8} of {n} tokens "
+        "(input_ids) and with them all 4 trained tokens",
+        "  fix: raise max-seq-length (TRL max_length) or shorten the rows",
+    ]
+    trainer = SFTTrainer(
+        model=tiny_model(len(gemma)),
+        args=sft_config(tmp_path, max_length=8),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=gemma,
+    )
+    # Row 0 is gone; row 1 is cut where sftlint cuts it.
+    assert [r["labels"] for r in trainer.train_dataset] == [rows[1]["labels"][:8]]
+    assert sftlint_labels(rows, tmp_path)[1][:8] == rows[1]["labels"][:8]

@@ -1042,6 +1042,8 @@ def _truncate(res: MaskResult, settings: MaskSettings) -> None:
         if len(turns) > 1
         else (f"turn {turns[0] + 1}" if turns else "the template's tail")
     )
+    if not res.roles:  # pre-tokenized: ids, no turns
+        where = "input_ids"
     if before and cut_trained == before:
         res.issues.append(
             MaskIssue(
@@ -1469,8 +1471,11 @@ def analyze_pretokenized(
     input_ids: Sequence[int],
     labels: Sequence[int] | None,
     handle: TokenizerHandle | None = None,
+    settings: MaskSettings | None = None,
 ) -> MaskResult:
-    """Rows that carry their own `input_ids`/`labels`: trained where labels are not -100.
+    """Rows that carry their own `input_ids`/`labels`: trained where labels are not -100,
+    then cut at `settings.max_seq_length` as the trainer cuts them (TRL truncates
+    input_ids and labels alike, and drops a row left with no trained label: L005).
 
     The structural problems of such rows (lengths, missing labels, ids outside the
     vocabulary) are the T rules' findings, located at the exact key; this only builds the
@@ -1496,4 +1501,6 @@ def analyze_pretokenized(
         pos += len(p)
     res.rendered = "".join(text_parts)
     res._offsets = offsets
+    if settings is not None:
+        _truncate(res, settings)
     return res

@@ -431,7 +431,7 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
             labels = ids
         elif not isinstance(labels, list) or not all(isinstance(i, int) for i in labels):
             labels = None
-        return masking.analyze_pretokenized(ids, labels, st.handle), []
+        return masking.analyze_pretokenized(ids, labels, st.handle, st.settings), []
     return None
 
 
