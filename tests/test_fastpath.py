@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sftlint.engine import engine, fastpath, parallel
+from sftlint.io.reader import Row
 from sftlint.rules import answer_rules
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 from sftlint.settings import Settings
@@ -87,7 +88,19 @@ def _rows() -> list[str]:
 
 def _snapshot(result: engine.FileResult) -> tuple[list[str], list[tuple]]:
     summaries = [
-        (s.index, s.line, s.offset, s.length, s.format, s.keys, s.message_keys, s.types, s.digest)
+        (
+            s.index,
+            s.line,
+            s.offset,
+            s.length,
+            s.format,
+            s.keys,
+            s.message_keys,
+            s.types,
+            s.digest,
+            s.prompt,
+            s.answer,
+        )
         for s in result.summaries
     ]
     return [repr(f) for f in result.findings], summaries
@@ -112,7 +125,7 @@ def test_fast_path_changes_no_finding(data: Path) -> None:
     assert _snapshot(fast) == _snapshot(slow)
     codes = {f.code for f in fast.findings}
     assert {"C001", "C002", "C003", "C004", "C005", "R004", "R010", "R011", "R013"} <= codes
-    assert {"R006", "R014", "D001", "J007"} <= codes
+    assert {"R006", "R014", "D001", "J007", "K006"} <= codes
 
 
 def test_two_processes_give_the_single_pass_result(
@@ -148,7 +161,12 @@ def test_rows_with_arrow_null_keys_are_proved_clean() -> None:
     messages = [{"tool_calls": None, "tool_call_id": None, **m} for m in CLEAN]
     value = {"messages": messages}
     fast = fastpath.FastPath(Settings().fields, engine.shape_template)
-    assert fast.check(value, orjson.dumps(value)) == ("messages", fast.check(value)[1], True)
+    fmt, template, clean, pair = fast.check(value, orjson.dumps(value))
+    assert (fmt, template, clean) == ("messages", fast.check(value)[1], True)
+    row = Row("-", 0, 0, 0, 0, orjson.dumps(value))
+    row.value = value
+    slow = engine.summarize(row, fmt, fast.fields)  # K006's digests the slow way
+    assert pair == (slow.prompt, slow.answer) != (0, 0)
     messages[3]["content"] = ""  # no calls, no content: not proved clean
     assert fast.check(value, orjson.dumps(value))[2] is False
 

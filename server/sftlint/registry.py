@@ -37,6 +37,7 @@ _FAMILY_MODULES = (
     "sftlint.rules.answer_rules",
     "sftlint.rules.consistency_rules",
     "sftlint.rules.outlier_rules",
+    "sftlint.rules.conflict_rules",
     "sftlint.rules.pretokenized_rules",
     "sftlint.rules.multimodal_rules",
     "sftlint.rules.dataset_rules",

@@ -185,9 +185,14 @@ def test_edits_made_while_the_first_read_runs_are_applied_to_it() -> None:
     assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
     message = "invalid JSON: expected ',' or '}' after object member, found 'x'"
     crlf = "17 of 19 lines end with CRLF (\\r\\n)"
+    conflict = (
+        "same prompt as the row at line 2 with a different answer (2 rows share this "
+        "prompt, 2 distinct answers)"
+    )
     assert [(f.code, f.range.start.line, f.message) for f in found] == [
         ("J011", 0, crlf),
         ("J001", 10, message),
+        ("K006", 13, conflict),  # rows 1 and 3 ask the same with other answers
     ]
 
 

@@ -128,8 +128,9 @@ def test_duplicates_of_shape_rows_follow_edits() -> None:
 
     assert retype(6, rows[2]) == [("D001", 6)]  # now a copy of row 2 (a shape row)
     assert retype(2, rows[5]) == [("D001", 5)]  # row 2 becomes a copy of row 5 instead
-    assert retype(5, rows[7].replace("ok", "ko")) == []
-    assert retype(3, rows[2]) == [("D001", 6)]  # line 3 comes first now
+    # Row 5 is a copy of none now, but asks row 7's question with another answer (K006).
+    assert retype(5, rows[7].replace("ok", "ko")) == [("K006", 7)]
+    assert retype(3, rows[2]) == [("D001", 6), ("K006", 7)]  # line 3 comes first now
 
 
 def test_json_array_rechecked_whole() -> None:

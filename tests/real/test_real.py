@@ -40,8 +40,10 @@ def test_openai_cookbook_toy_chat_file() -> None:
 
 def test_llamafactory_demo_files(llamafactory: Path) -> None:
     """Every rule on: exact duplicate rows (D001), control tokens pasted into KTO answers
-    (C004), a blank line (J007); the curator rules (C006, C007, F008, K004) find nothing to
-    say (the degenerate answers there are a rejected side and an undesirable KTO example)."""
+    (C004), a blank line (J007), prompts answered twice (K006: "你好" with two greetings,
+    "order a pizza" with two refusals, a tool-use conversation with four reasoning traces);
+    the curator rules (C006, C007, F008, K004) find nothing to say (the degenerate answers
+    there are a rejected side and an undesirable KTO example)."""
     got: Counter[tuple[str, str]] = Counter()
     for path in sorted(llamafactory.glob("*.json*")):
         got.update((path.name, code) for code, *_ in _found(path))
@@ -50,9 +52,13 @@ def test_llamafactory_demo_files(llamafactory: Path) -> None:
             ("alpaca_en_demo.json", "D001"): 14,
             ("dpo_en_demo.json", "D001"): 5,
             ("glaive_toolcall_en_demo.json", "D001"): 35,
+            ("glaive_toolcall_en_demo.json", "K006"): 1,
+            ("identity.json", "K006"): 2,
             ("kto_en_demo.json", "C004"): 3,
+            ("reason_tool_use_demo_50.jsonl", "K006"): 1,
             ("v1_multimodal_demo.jsonl", "D001"): 18,
             ("v1_multimodal_demo.jsonl", "J007"): 1,
             ("v1_sft_demo.jsonl", "D001"): 1,
+            ("v1_sft_demo.jsonl", "K006"): 1,
         }
     )

@@ -70,7 +70,10 @@ def test_d001_distinct_rows_pass(tmp_path: Path) -> None:
 
 def test_d001_corpus_duplicates_are_real(llamafactory: Path) -> None:
     """LLaMA-Factory's demo files do hold byte-identical rows (v1_multimodal_demo.jsonl is
-    its six rows four times): a user deduplicating their data wants to know."""
+    its six rows four times): a user deduplicating their data wants to know. And prompts
+    answered twice (K006): "你好" with two greetings (identity.json, v1_sft_demo.jsonl),
+    "order a pizza" with two refusals (glaive), one tool-use conversation with four
+    reasoning traces (reason_tool_use_demo_50.jsonl)."""
     counts = {}
     for path in sorted(llamafactory.iterdir()):
         if is_dataset_file(path):
@@ -79,9 +82,11 @@ def test_d001_corpus_duplicates_are_real(llamafactory: Path) -> None:
     assert {k: v for k, v in counts.items() if v} == {
         "alpaca_en_demo.json": {"D001": 14},
         "dpo_en_demo.json": {"D001": 5},
-        "glaive_toolcall_en_demo.json": {"D001": 35},
+        "glaive_toolcall_en_demo.json": {"D001": 35, "K006": 1},
+        "identity.json": {"K006": 2},
+        "reason_tool_use_demo_50.jsonl": {"K006": 1},
         "v1_multimodal_demo.jsonl": {"D001": 18},
-        "v1_sft_demo.jsonl": {"D001": 1},
+        "v1_sft_demo.jsonl": {"D001": 1, "K006": 1},
     }
 
 

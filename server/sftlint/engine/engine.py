@@ -22,7 +22,7 @@ from sftlint.io.positions import NO_WIDTH, EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.io.regular import FileBytes, open_regular
 from sftlint.model import Finding, Severity
-from sftlint.rules import checks, mask_rules
+from sftlint.rules import checks, conflict_rules, mask_rules
 from sftlint.settings import Settings
 
 registry.all_rules()  # import the rule families: they register their checks
@@ -71,13 +71,21 @@ def _shape_parts(
     return parts
 
 
-def summarize(row: Row, fmt: str | None, fields: formats.Fields) -> checks.RowSummary:
+def summarize(
+    row: Row, fmt: str | None, fields: formats.Fields, pair: tuple[int, int] | None = None
+) -> checks.RowSummary:
+    """`pair`: the row's K006 digests, when the caller has them."""
     s = checks.RowSummary(
         row.index, row.line, row.end_line, row.offset, len(row.raw), row.prefix, fmt
     )
     s.digest = hash(row.raw.strip())
     if isinstance(row.value, dict):
         _set_shape(s, row.value, fmt, fields)
+        if fmt is not None:
+            if pair is None:
+                turns = formats.turns(row.value, fmt, fields)
+                pair = conflict_rules.digests(row.value, fmt, fields, turns)
+            s.prompt, s.answer = pair
     return s
 
 
@@ -127,8 +135,9 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
-# A row's fast-path verdict (format, shape template, clean) and its check context.
-_Prepared = tuple[str, Any, bool, checks.RowContext]
+# A row's fast-path verdict (format, shape template, clean, K006 digests) and its check
+# context.
+_Prepared = tuple[str, Any, bool, tuple[int, int] | None, checks.RowContext]
 # Rows whose loss masks are computed together: within the analysis cache (64 results).
 MASK_GROUP = 32
 
@@ -160,26 +169,29 @@ class FileChecker:
         if not row.ok:
             self.summaries.add(summarize(row, None, fields))
             return
-        fmt, template, clean, ctx = prepared or self._prepare(row)
+        fmt, template, clean, pair, ctx = prepared or self._prepare(row)
         self.formats[fmt] = self.formats.get(fmt, 0) + 1
         row_checks = self.other_checks if clean else checks.ROW_CHECKS
         if row_checks:
             for check in row_checks:
                 check(ctx)
+        if pair is None:  # the turns the row checks read, not read again
+            pair = conflict_rules.digests(row.value, fmt, fields, ctx.turns)
         if template is None or row.end_line != row.line or row.prefix != NO_WIDTH:
-            self.summaries.add(summarize(row, fmt, fields))  # not a one-line JSONL row
+            self.summaries.add(summarize(row, fmt, fields, pair))  # not a one-line JSONL row
         else:
             raw = row.raw
             self.summaries.add_shaped(
-                template, row.index, row.line, row.offset, len(raw), hash(raw.strip())
+                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), pair
             )
 
     def _prepare(self, row: Row) -> _Prepared:
-        fmt, template, clean = self.fast.check(row.value)
+        fmt, template, clean, pair = self.fast.check(row.value)
         return (
             fmt,
             template,
             clean,
+            pair,
             checks.RowContext(row, fmt, self.settings.fields, self.reporter),
         )
 
@@ -187,7 +199,7 @@ class FileChecker:
         """`check_row` over `rows`, whose loss masks are computed together first: the
         tokenizer encodes a group of rows in one call (`mask_rules.prefetch`)."""
         prepared = [self._prepare(row) if row.ok else None for row in rows]
-        mask_rules.prefetch([p[3] for p in prepared if p is not None])
+        mask_rules.prefetch([p[4] for p in prepared if p is not None])
         for row, p in zip(rows, prepared, strict=True):
             self.check_row(row, p)
 
@@ -229,10 +241,10 @@ class FileChecker:
             hit = compact_object(line, len(line) - 1) if start and line[-1:] == b"\n" else None
             if hit is not None:
                 value, raw = hit
-                fmt, template, clean = fast_check(value, raw)
-                if clean and fast_ok and template is not None:
+                fmt, template, _, pair = fast_check(value, raw)
+                if pair is not None and fast_ok and template is not None:  # a clean row
                     formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                    add_ints((index, line_no, start, len(raw), hash(raw)))
+                    add_ints((index, line_no, start, len(raw), hash(raw), *pair))
                     add_template(template)
                     index += 1
                     continue
@@ -264,10 +276,10 @@ class FileChecker:
         offset = 0
         index = -1
         for index, (value, raw) in enumerate(rows):
-            fmt, template, clean = fast_check(value, raw)
-            if clean and fast_ok and template is not None:
+            fmt, template, _, pair = fast_check(value, raw)
+            if pair is not None and fast_ok and template is not None:  # a clean row
                 formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                add_ints((index, index, offset, len(raw), hash(raw)))
+                add_ints((index, index, offset, len(raw), hash(raw), *pair))
                 add_template(template)
             else:
                 row = Row(self.path, index, index, index, offset, raw)

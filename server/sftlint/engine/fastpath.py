@@ -24,7 +24,7 @@ import orjson
 
 from sftlint.io import formats
 from sftlint.io.formats import Fields
-from sftlint.rules import answer_rules, format_rules
+from sftlint.rules import answer_rules, conflict_rules, format_rules
 from sftlint.rules.checks import RowCheck, RowSummary, system_names
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 
@@ -55,6 +55,7 @@ class Shape:
     # is a system turn (a string role), and the template of those whose flag differs
     first_role: str | None = None
     flipped: RowSummary | None = None
+    context: tuple[str, ...] = ()  # K006: the row's context columns (conflict_rules)
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class Order:
     function_calls: tuple[int, ...]  # ShareGPT `function_call` turns (JSON value)
     tools: tuple[tuple[int, int], ...]  # (tool result, the non-tool turn before it)
     answers: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the assistant contents
+    prompts: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # the others (K006's prompt)
     # R017: for each assistant turn with calls, where its results must come by (the next
     # user turn, or the end); None for the last turn, whose calls need no result
     answered_by: dict[int, int | None]
@@ -111,12 +113,15 @@ class FastPath:
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
-    ) -> tuple[str, RowSummary | None, bool]:
-        """(format, summary template or None, clean) of a row parsed to an object.
+    ) -> tuple[str, RowSummary | None, bool, tuple[int, int] | None]:
+        """(format, summary template or None, clean, K006 digests) of a row parsed to an
+        object.
 
         The template holds the summary's shape parts (keys, message_keys, types); clean
-        rows need none of the covered checks. `raw`: `orjson.dumps(value)`, when the
-        caller has it (a compact row): control tokens are then looked for in its bytes.
+        rows need none of the covered checks, and come with their prompt and answer
+        digests (`conflict_rules.digests` of the row, from the contents picked here: None
+        for the others). `raw`: `orjson.dumps(value)`, when the caller has it (a compact
+        row): control tokens are then looked for in its bytes.
         """
         top = (tuple(value), tuple(map(type, value.values())))
         try:
@@ -133,14 +138,16 @@ class FastPath:
             fmt, template, fields = flat
             if template.label is not None and value["label"] is not template.label:
                 template = self._relabelled(template)
-            return fmt, template, fields is not None and self._clean_fields(value, fields)
+            if fields is not None and self._clean_fields(value, fields):
+                return fmt, template, True, conflict_rules.alpaca_digests(value, self.fields)
+            return fmt, template, False, None
         msgs = value[key]
         try:
             values = tuple(_from_iterable(map(dict.values, msgs)))
             # Each message's keys, and every value's type
             sig = (top, tuple(map(tuple, msgs)), tuple(map(type, values)))
         except TypeError:  # a message that is not an object
-            return formats.detect(value, self.fields), None, False
+            return formats.detect(value, self.fields), None, False, None
         shape = self.shapes.get(sig)
         if shape is None:
             shape = self._shape(value, sig)
@@ -151,8 +158,9 @@ class FastPath:
         if summary.label is not None and value["label"] is not summary.label:
             summary = self._relabelled(summary)
         if shape.orders is None:
-            return shape.fmt, summary, False
-        return shape.fmt, summary, self._clean(msgs, values, shape, raw)
+            return shape.fmt, summary, False, None
+        pair = self._clean(value, msgs, values, shape, raw)
+        return shape.fmt, summary, pair is not None, pair
 
     def _relabelled(self, template: RowSummary) -> RowSummary:
         """`template` for the rows of its shape with the other KTO label (made once; the
@@ -199,6 +207,7 @@ class FastPath:
             contents.append(at + own.index(content_key))
             at += len(own)
         shape.roles, shape.contents = _picker(roles), _picker(contents)
+        shape.context = conflict_rules.context_keys(value, fields)
         shape.orders = {}
         return shape
 
@@ -298,6 +307,7 @@ class FastPath:
                     tuple(i for i, r in enumerate(roles) if r == "function_call"),
                     tuple(tools),
                     _picker([i for i, role in enumerate(canon) if role == "assistant"]),
+                    _picker([i for i, role in enumerate(canon) if role != "assistant"]),
                     _answered_by(calls, canon),
                 )
         if len(shape.orders) >= _MAX_SHAPES:  # type: ignore[arg-type]
@@ -306,26 +316,33 @@ class FastPath:
         return order
 
     def _clean(
-        self, msgs: list[dict], values: tuple[Any, ...], shape: Shape, raw: bytes | None
-    ) -> bool:
+        self,
+        value: dict[str, Any],
+        msgs: list[dict],
+        values: tuple[Any, ...],
+        shape: Shape,
+        raw: bytes | None,
+    ) -> tuple[int, int] | None:
+        """The row's K006 digests when it is clean; None when it is not."""
         roles = shape.roles(values)
         try:
             order = shape.orders[roles]  # type: ignore[index]
         except KeyError:
             order = self._order(shape, roles, msgs)
         if order is None:
-            return False
+            return None
         contents = shape.contents(values)  # strings: the shape says so
         if not all(contents) or any(map(str.isspace, contents)):
             for i, c in enumerate(contents):
                 if (not c or c.isspace()) and not (
                     i in order.assistant_calls and msgs[i]["tool_calls"]
                 ):
-                    return False
+                    return None
         if _may_hold_token(raw) if raw is not None else _text_may_hold_token(contents):
-            return False
-        if not _plain_answers(order.answers(contents)):  # C006, C007
-            return False
+            return None
+        answers = order.answers(contents)
+        if not _plain_answers(answers):  # C006, C007
+            return None
         ids: list[tuple[int, str]] = []
         calls_at: dict[int, bool] = {}
         for i in order.calls:
@@ -333,32 +350,32 @@ class FastPath:
             if calls is None:  # no calls, as R014 reads it: Arrow writes absent keys as null
                 continue
             if type(calls) is not list:
-                return False
+                return None
             for call in calls:
                 if type(call) is not dict:
-                    return False
+                    return None
                 fn = call.get("function")
                 if type(fn) is not dict:
                     fn = call
                 if type(fn.get("name")) is not str:
-                    return False
+                    return None
                 args = fn.get("arguments")
                 if type(args) is str and not _json_object(args):
-                    return False
+                    return None
                 if i in order.assistant_calls and type(call.get("id")) is str:
                     ids.append((i, call["id"]))
             calls_at[i] = bool(calls)
         if len(ids) > 1 and len(set(map(_second, ids))) < len(ids):  # R016: an id used twice
-            return False
+            return None
         for i, call_id in ids:  # R017: each call answered by a tool result before its bound
             end = order.answered_by[i]
             if end is not None and not any(
                 i < j < end and msgs[j].get("tool_call_id") == call_id for j, _ in order.tools
             ):
-                return False
+                return None
         for i in order.function_calls:
             if not _json_calls(contents[i]):
-                return False
+                return None
         for i, before in order.tools:
             if not (
                 calls_at.get(before)
@@ -366,11 +383,12 @@ class FastPath:
                 or "<tool_call>" in contents[before]
                 or "<|python_tag|>" in contents[before]
             ):
-                return False
+                return None
             cid = msgs[i].get("tool_call_id")
             if type(cid) is str and not any(j < i and c == cid for j, c in ids):
-                return False
-        return True
+                return None
+        ctx = conflict_rules.context(value, shape.context) if shape.context else ()
+        return conflict_rules.chat_digests(roles, order.prompts(contents), answers, ctx)
 
 
 def _first_role(messages: list[Any], fields: Fields) -> str | None:

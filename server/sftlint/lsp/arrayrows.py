@@ -95,6 +95,7 @@ class ArrayIndex:
         self.tail: list[Finding] = []
         self.tail_line = 0
         self.digests: Counter[int] = Counter()  # no zero counts kept
+        self.prompts: Counter[int] = Counter()  # K006's prompt digests, but 0; no zero counts
         self.cr = bytearray(line.endswith(b"\r") for line in lines)  # CRLF lines
         self.lone = bytearray(map(_lone, lines))  # lines with a CR before their end
         self.dirty: tuple[int, int] | None = None  # lines [lo, hi) changed since `relint`
@@ -116,6 +117,7 @@ class ArrayIndex:
         self.head, self.tail, self.tail_line = built.head, built.tail, built.tail_line
         self._bare = built.bare
         self.digests = Counter(s.digest for s in map(_SUMMARY, self.items))
+        self.prompts = Counter(s.prompt for s in map(_SUMMARY, self.items) if s.prompt)
         self._file = None
         self.dirty = None
         self.built = True
@@ -166,7 +168,7 @@ class ArrayIndex:
         self.dirty = (lo, min(hi, len(self.lines)))
 
     def _drop(self, d0: int, d1: int) -> None:
-        digests, flines = self.digests, self.flines
+        digests, prompts, flines = self.digests, self.prompts, self.flines
         for k in range(d0, d1):
             item = self.items[k]
             if item.findings:
@@ -178,6 +180,12 @@ class ArrayIndex:
                 digests[d] -= 1
             else:
                 digests.pop(d, None)
+            p = item.summary.prompt
+            if prompts[p] > 1:
+                self._file = None  # a row sharing its prompt goes or changes (K006)
+                prompts[p] -= 1
+            else:
+                prompts.pop(p, None)
             self._gone.append(item.signature)
         del self.items[d0:d1]
         del self.first[d0:d1]
@@ -220,10 +228,12 @@ class ArrayIndex:
             self._file = None
         self._gone = []
         for _, it in new:
-            d = it.summary.digest
-            if self.digests[d]:
+            d, p = it.summary.digest, it.summary.prompt
+            if self.digests[d] or (p and self.prompts[p]):
                 self._file = None
             self.digests[d] += 1
+            if p:
+                self.prompts[p] += 1
         items[a + 1 : a + 1] = [it for _, it in new]
         first[a + 1 : a + 1] = [w0 + line for line, _ in new]
         for line, it in new:
@@ -284,6 +294,7 @@ class ArrayIndex:
     def _unbuild(self) -> None:
         self.items, self.first, self.flines, self.nfound = [], [], [], 0
         self.digests.clear()
+        self.prompts.clear()
         self.dirty, self._gone, self._file = None, [], None
         self.built = False
 
@@ -445,6 +456,15 @@ class ArraySummaries(checks.Summaries):
 
     def duplicates(self) -> bool:
         return len(self._index.digests) != len(self._index.items)
+
+    def shared_prompts(self) -> bool:
+        return any(n > 1 for n in self._index.prompts.values())
+
+    def prompts(self) -> list[int]:
+        return [s.prompt for s in map(_SUMMARY, self._index.items)]
+
+    def answers(self) -> list[int]:
+        return [s.answer for s in map(_SUMMARY, self._index.items)]
 
 
 def keyed(

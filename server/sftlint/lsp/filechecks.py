@@ -1,7 +1,8 @@
 """File checks (format majority, key consistency, duplicates, ...) of an edited buffer.
 
 They run over the rows' summaries again only when an edit changed what they can see: a
-row's signature, a duplicate group, the line count, or a row they reported on (file
+row's signature, a duplicate group or a group of rows sharing a prompt (K006), the line
+count, or a row they reported on (file
 checks decide from `RowSummary` fields and load rows only to locate what they report).
 `FileCheckCache` holds their last findings and what changed since.
 """
@@ -27,7 +28,8 @@ class FileCheckCache:
     findings: list[Finding] | None = None
     reported: set[int] = field(default_factory=set)  # lines a file check names
     changed: dict[int, tuple[Signature | None, bool]] = field(default_factory=dict)
-    # ^ line -> (its row's signature when the checks ran, whether it was a duplicate)
+    # ^ line -> (its row's signature when the checks ran, whether it was a duplicate or
+    # shared its prompt)
 
     def invalidate(self) -> None:
         self.findings = None
@@ -110,3 +112,14 @@ class FileCheckSummaries(checks.Summaries):
 
     def duplicates(self) -> bool:
         return any(n > 1 for n in self._tallies.digests.values())
+
+    def shared_prompts(self) -> bool:
+        return any(n > 1 for n in self._tallies.prompts.values())
+
+    def prompts(self) -> list[int]:
+        self._build()
+        return super().prompts()
+
+    def answers(self) -> list[int]:
+        self._build()
+        return super().answers()

@@ -84,10 +84,13 @@ class IncrementalLinter:
         self.lines = lines
         self.is_array = self._layout_is_array()
         self._linter = LineLinter(path, settings)
-        # One result a line (None: not linted yet), and the digest of each shape result's
-        # row (shape results are shared by the rows of one shape).
+        # One result a line (None: not linted yet), and the digests of each shape result's
+        # row: of the row, of its prompt and of its answer (K006) (shape results are
+        # shared by the rows of one shape).
         self.results: list[LineResult | None] = [None] * len(lines)
         self._dig = _zeros(len(lines))
+        self._pdig = _zeros(len(lines))
+        self._adig = _zeros(len(lines))
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._tallies = Tallies()
@@ -150,13 +153,13 @@ class IncrementalLinter:
             if r is None:
                 file.findings = None
                 continue
-            digest = self._digest(i, r)
-            was_dup = bool(r.summary and tallies.digests[digest] > 1)
+            digest, prompt = self._digest(i, r), self._prompt(i, r)
+            was_dup = bool(r.summary and self._shared(digest, prompt))
             if i in file.reported or r.crlf or r.lone:
                 file.findings = None
             if file.findings is not None and i not in file.changed:
                 file.changed[i] = (r.signature, was_dup)
-            tallies.remove(r, digest)
+            tallies.remove(r, digest, prompt)
         flines = tallies.flines
         lo = bisect_left(flines, start)
         hi = bisect_left(flines, stop, lo)
@@ -167,7 +170,8 @@ class IncrementalLinter:
         self._unlinted += count - sum(r is None for r in old)
         self._last_splice = start
         self.results[start:stop] = [None] * count
-        self._dig[start:stop] = _zeros(count)
+        for column in (self._dig, self._pdig, self._adig):
+            column[start:stop] = _zeros(count)
 
     def reset(self, settings: Settings | None = None) -> None:
         """Forget every result (new settings, or the layout changed)."""
@@ -180,6 +184,8 @@ class IncrementalLinter:
         self.is_array = self._layout_is_array()
         self.results = [None] * len(self.lines)
         self._dig = _zeros(len(self.lines))
+        self._pdig = _zeros(len(self.lines))
+        self._adig = _zeros(len(self.lines))
         self._unlinted = len(self.lines)
         self._tallies = Tallies()
         self._starts.invalidate(0)
@@ -212,6 +218,18 @@ class IncrementalLinter:
         if r.shape or r.summary is None:
             return self._dig[line]
         return r.summary.digest
+
+    def _prompt(self, line: int, r: LineResult) -> int:
+        """The prompt digest (K006) of the row on `line`, whose result is `r`."""
+        if r.shape or r.summary is None:
+            return self._pdig[line]
+        return r.summary.prompt
+
+    def _shared(self, digest: int, prompt: int) -> bool:
+        """Whether a row with these digests is one of a duplicate group or shares its
+        prompt: a file check (D001, K006) compares it with the others."""
+        tallies = self._tallies
+        return tallies.digests[digest] > 1 or bool(prompt and tallies.prompts[prompt] > 1)
 
     # --- linting -------------------------------------------------------------------------
 
@@ -277,7 +295,8 @@ class IncrementalLinter:
         results = self.results
         if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
             with gc_paused():
-                self._linter.lint_batch(self.lines, results, self._dig, self._tallies, i, end)
+                digests = (self._dig, self._pdig, self._adig)
+                self._linter.lint_batch(self.lines, results, digests, self._tallies, i, end)
             self._unlinted -= end - i
             return end - i
         done = 0
@@ -286,7 +305,7 @@ class IncrementalLinter:
                 r = self._linter.lint_line(self.lines, j)
                 results[j] = r
                 self._unlinted -= 1
-                self._tallies.add(r, j, self._digest(j, r))
+                self._tallies.add(r, j, self._digest(j, r), self._prompt(j, r))
                 done += 1
         return done
 
@@ -445,6 +464,8 @@ class IncrementalLinter:
         offsets = list(map(line_starts.__getitem__, rows))
         lengths = list(map(len, map(lines.__getitem__, rows)))
         digests = list(map(self._dig.__getitem__, rows))
+        prompts = list(map(self._pdig.__getitem__, rows))
+        answers = list(map(self._adig.__getitem__, rows))
         shaped = map(_SHAPE, map(results.__getitem__, rows))
         own = list(compress(range(len(rows)), map(not_, shaped)))
         bom = lines[0].startswith(reader.BOM)
@@ -457,7 +478,9 @@ class IncrementalLinter:
             else:
                 s = replace(s, index=k, line=i, end_line=i, offset=offset)
             shapes[k], offsets[k], lengths[k], digests[k] = s, offset, s.length, s.digest
-        return checks.Summaries.from_columns(rows, offsets, lengths, digests, shapes, own)
+            prompts[k], answers[k] = s.prompt, s.answer
+        pairs = (prompts, answers)
+        return checks.Summaries.from_columns(rows, offsets, lengths, digests, pairs, shapes, own)
 
     def _info(self) -> FileInfo:
         info = FileInfo()
@@ -507,14 +530,13 @@ class IncrementalLinter:
         return found
 
     def _unchanged_for_file_checks(self) -> bool:
-        digests = self._tallies.digests
         for i, (signature, was_dup) in self._file.changed.items():
             r = self.results[i]
             if r is None or r.signature != signature:
                 return False
             if r.crlf or r.lone or was_dup:
                 return False
-            if r.summary is not None and digests[self._digest(i, r)] > 1:
+            if r.summary is not None and self._shared(self._digest(i, r), self._prompt(i, r)):
                 return False
         return True
 

@@ -29,8 +29,8 @@ from sftlint.settings import Settings
 
 CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 
-# What file checks can see of a row, but its digest: (format, keys, message keys, types,
-# system turn or not, KTO label).
+# What file checks can see of a row, but its digests (of the row, and K006's of its prompt
+# and answer): (format, keys, message keys, types, system turn or not, KTO label).
 Signature = tuple[Any, ...]
 
 
@@ -61,13 +61,14 @@ class Tallies:
 
     formats: Counter[str] = field(default_factory=Counter)
     digests: Counter[int] = field(default_factory=Counter)  # no zero counts kept
+    prompts: Counter[int] = field(default_factory=Counter)  # K006's, but 0; no zero counts
     rows: int = 0
     crlf: int = 0
     lone: int = 0
     findings: int = 0  # row findings in all line results
     flines: list[int] = field(default_factory=list)  # sorted: lines whose result has findings
 
-    def add(self, r: LineResult, line: int, digest: int) -> None:
+    def add(self, r: LineResult, line: int, digest: int, prompt: int) -> None:
         self.crlf += r.crlf
         self.lone += r.lone
         if r.findings:
@@ -80,8 +81,10 @@ class Tallies:
         if s.format is not None:
             self.formats[s.format] += 1
         self.digests[digest] += 1
+        if prompt:
+            self.prompts[prompt] += 1
 
-    def remove(self, r: LineResult, digest: int) -> None:
+    def remove(self, r: LineResult, digest: int, prompt: int) -> None:
         """Take `r` out (its line's entry in `flines` is the caller's to drop)."""
         self.crlf -= r.crlf
         self.lone -= r.lone
@@ -96,6 +99,10 @@ class Tallies:
             self.digests[digest] -= 1
         else:  # no zero counts left behind: `duplicates()` goes through them all
             self.digests.pop(digest, None)
+        if self.prompts[prompt] > 1:
+            self.prompts[prompt] -= 1
+        else:
+            self.prompts.pop(prompt, None)
 
 
 class LineLinter:
@@ -141,13 +148,14 @@ class LineLinter:
         self,
         lines: list[bytes],
         results: list[LineResult | None],
-        digests: array,
+        digests: tuple[array, array, array],
         tallies: Tallies,
         a: int,
         b: int,
     ) -> None:
         """Lint lines [a, b) (all without a result) into `results`, the digests of shape
-        results' rows into `digests`, and count them in `tallies`."""
+        results' rows (row, prompt and answer digests: the summary's ints) into `digests`,
+        and count them in `tallies`."""
         if self._fast is None:
             self._fast = engine.FileChecker(self.path, self.settings, _no_load)
         fast_check = self._fast.fast.check
@@ -155,7 +163,9 @@ class LineLinter:
         shapes = self._shapes
         rest: list[int] = []
         found: list[int] = []
+        prompts: list[int] = []
         formats: list[str] = []
+        rows, prompt_of, answer_of = digests
         # Line 0 (a BOM) and the last line (no newline) are read the reader's way.
         lo, hi = max(a, 1), min(b, len(lines) - 1)
         rest.extend(range(a, lo))
@@ -163,12 +173,15 @@ class LineLinter:
             line = lines[j]
             hit = engine.compact_object(line, len(line)) if lean else None
             if hit is not None:
-                fmt, t, clean = fast_check(hit[0])
-                if clean and t is not None:
+                fmt, t, _, pair = fast_check(hit[0])
+                if pair is not None and t is not None:  # a clean row
                     known = shapes.get(id(t))
                     results[j] = known[1] if known is not None else self._shape_result(t)
-                    digests[j] = digest = hash(line)
+                    rows[j] = digest = hash(line)
                     found.append(digest)
+                    prompt_of[j], answer_of[j] = pair
+                    if pair[0]:
+                        prompts.append(pair[0])
                     formats.append(fmt)
                     continue
             rest.append(j)
@@ -177,6 +190,7 @@ class LineLinter:
         tallies.rows += len(found)
         tallies.formats.update(formats)
         tallies.digests.update(found)
+        tallies.prompts.update(prompts)
         if rest:
             self._lint_fed(lines, results, tallies, rest)
 
@@ -235,6 +249,7 @@ class LineLinter:
         tallies.rows += len(summaries)
         tallies.formats.update(s.format for s in summaries.values() if s.format is not None)
         tallies.digests.update(s.digest for s in summaries.values())
+        tallies.prompts.update(s.prompt for s in summaries.values() if s.prompt)
 
     def _shape_result(self, t: checks.RowSummary) -> LineResult:
         """The result of the clean compact rows of shape template `t` (see `LineResult`)."""

@@ -134,6 +134,10 @@ class RowSummary:
     # An unpaired preference (KTO) row's label (F008); None: not such a row. A shape part
     # as `system` is: rows of one shape with either label have two templates.
     label: bool | None = None
+    # Digests of what the model sees before the trained answer, and of the answer (K006,
+    # `conflict_rules.digests`); 0: no prompt to compare. Per row, as `digest` is.
+    prompt: int = 0
+    answer: int = 0
 
 
 def system_names(fields: formats.Fields) -> frozenset[str]:
@@ -161,7 +165,7 @@ class Summaries(Sequence[RowSummary]):
     """
 
     __slots__ = ("_ints", "_own", "_shapes")
-    WIDTH = 5  # ints per row: index, line, offset, length, digest
+    WIDTH = 7  # ints per row: index, line, offset, length, digest, prompt, answer
     SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
     def __init__(self) -> None:
@@ -171,7 +175,7 @@ class Summaries(Sequence[RowSummary]):
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
-        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest))
+        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest, s.prompt, s.answer))
         self._shapes.append(s)
 
     @classmethod
@@ -181,6 +185,7 @@ class Summaries(Sequence[RowSummary]):
         offsets: list[int],
         lengths: list[int],
         digests: list[int],
+        pairs: tuple[list[int], list[int]],
         shapes: list[RowSummary],
         own: Iterable[int],
     ) -> Summaries:
@@ -189,21 +194,29 @@ class Summaries(Sequence[RowSummary]):
         out = cls()
         w, n = cls.WIDTH, len(shapes)
         ints = out._ints = array("q", bytes(8 * w * n))
-        for k, column in enumerate((range(n), lines, offsets, lengths, digests)):
+        for k, column in enumerate((range(n), lines, offsets, lengths, digests, *pairs)):
             ints[k::w] = array("q", column)
         out._shapes = shapes
         out._own = set(own)
         return out
 
     def add_shaped(
-        self, template: RowSummary, index: int, line: int, offset: int, length: int, digest: int
+        self,
+        template: RowSummary,
+        index: int,
+        line: int,
+        offset: int,
+        length: int,
+        digest: int,
+        pair: tuple[int, int],
     ) -> None:
-        """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
-        self._ints.extend((index, line, offset, length, digest))
+        """A one-line row (JSON Lines) whose summary is `template`'s but for these fields
+        (`pair`: the prompt and answer digests)."""
+        self._ints.extend((index, line, offset, length, digest, *pair))
         self._shapes.append(template)
 
     def shaped_writer(self) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None]]:
-        """`add_shaped` as two C calls for a hot loop: (extend with the five ints, append
+        """`add_shaped` as two C calls for a hot loop: (extend with the seven ints, append
         the template); each `extend` must be followed by its `append`.
         """
         return self._ints.extend, self._shapes.append
@@ -216,10 +229,10 @@ class Summaries(Sequence[RowSummary]):
         if i in self._own:
             return t
         w = self.WIDTH
-        index, line, offset, length, digest = self._ints[w * i : w * i + w]
+        index, line, offset, length, digest, prompt, answer = self._ints[w * i : w * i + w]
         return RowSummary(
             index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
-            t.types, digest, t.system, t.label,
+            t.types, digest, t.system, t.label, prompt, answer,
         )  # fmt: skip
 
     @overload
@@ -250,6 +263,20 @@ class Summaries(Sequence[RowSummary]):
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
 
+    def prompts(self) -> list[int]:
+        """Every row's prompt digest (K006), in row order."""
+        return self._ints[5 :: self.WIDTH].tolist()
+
+    def answers(self) -> list[int]:
+        return self._ints[6 :: self.WIDTH].tolist()
+
+    def shared_prompts(self) -> bool:
+        """Whether two rows have the same prompt digest (0, no prompt, not counted)."""
+        column = self._ints[5 :: self.WIDTH]
+        distinct = set(column)
+        distinct.discard(0)
+        return len(distinct) < len(column) - column.count(0)
+
     def indices(self, attr: str, value: Any) -> list[int]:
         """The rows whose shaped field `attr` (Summaries.SHAPED) is `value`, in order."""
         return [i for i, t in enumerate(self._shapes) if getattr(t, attr) == value]
@@ -275,7 +302,7 @@ class Summaries(Sequence[RowSummary]):
             shapes[i] = RowSummary(
                 s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
-                s.label,
+                s.label, s.prompt, s.answer,
             )  # fmt: skip
         base = len(self._shapes)
         self._own.update(i + base for i in other._own)
