@@ -76,3 +76,24 @@ def test_file_columns_are_the_union_of_top_level_keys(tmp_path):
     path.write_bytes(b"\n".join(lines))
     assert filecolumns.of_path(str(path)) == {"a", "b"}
     assert filecolumns.of_path(str(tmp_path / "absent.jsonl")) is None
+
+
+def test_rows_from_stdin_take_the_columns_of_those_bytes(tmp_path):
+    """Not the columns of the file on disk that --stdin-filename names (an editor's buffer
+    may hold rows the saved file does not)."""
+    plain = {"conversations": SYSTEM_ROW["conversations"]}
+    chatml = FIXTURES / "chatml"
+    (tmp_path / "sftlint.toml").write_text(f'tokenizer = "{chatml}"\ntrainer = "axolotl"\n')
+    (tmp_path / "train.jsonl").write_text(json.dumps(plain) + "\n")
+    command = ["check", "-", "--stdin-filename", "train.jsonl", "--format", "json", "--select", "L"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "sftlint", *command],
+        cwd=tmp_path,
+        input=json.dumps(plain) + "\n" + json.dumps(SYSTEM_ROW) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    got = [(f["code"], f["location"]) for f in json.loads(proc.stdout)]
+    # The empty system turn Axolotl gives row 1 is text the row does not hold.
+    assert got == [("L008", {"row": 1, "column": 2})]

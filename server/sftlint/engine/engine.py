@@ -15,7 +15,7 @@ import orjson
 
 from sftlint import registry
 from sftlint.engine import fastpath, parallel
-from sftlint.io import formats, reader
+from sftlint.io import filecolumns, formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
 from sftlint.io.lines import LongLine, bounded_lines
 from sftlint.io.positions import NO_WIDTH, EditorLines
@@ -349,6 +349,8 @@ def check_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     """Check an in-memory file (stdin, an editor buffer)."""
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, loader_for_bytes(path, data))
+    if mask_rules.reads_table(settings):  # these bytes' columns, not a file's on disk
+        checker.reporter.state["columns"] = filecolumns.of_bytes(path, data)
     for row in reader.read_bytes(path, data, info):
         checker.check_row(row)
     return editor_lines(checker.finish(info), data)

@@ -27,10 +27,14 @@ class RowView:
     findings: list[Finding]  # the row checks' findings (file checks need the whole file)
 
 
-def inspect_row(row: Row, settings: Settings) -> RowView:
+def inspect_row(row: Row, settings: Settings, columns: frozenset[str] | None = None) -> RowView:
     """Run the row checks on `row` (loading the tokenizer when one is configured: blocking,
-    so the language server calls this in its executor)."""
+    so the language server calls this in its executor). `columns`: the file's columns when
+    the caller holds its rows (an editor buffer); else they are read from the file when
+    the profile needs them (mask_rules.reads_table)."""
     reporter = checks.Reporter(settings)
+    if columns is not None:
+        reporter.state["columns"] = columns
     fmt = formats.detect(row.value, settings.fields) if row.ok else None
     for p in row.problems:
         reporter.add(p.code, p.message, row.path, p.range, fixes=p.fixes, row_line=row.line)

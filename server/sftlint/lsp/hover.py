@@ -151,7 +151,8 @@ async def hover(
             configured = masking.configured(state.settings)
             profile = None
             if configured:
-                mask = (await masks.view(row, state.settings)).result
+                columns = await masks.columns(state.doc, state.settings)
+                mask = (await masks.view(row, state.settings, columns)).result
                 config = state.settings.mask
                 profile = profiles.label(config.trainer, config.trainer_version)
             if turn is not None:

@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sftlint.engine import rowview
+from sftlint.io import filecolumns
 from sftlint.io.reader import Row
+from sftlint.rules import mask_rules
 from sftlint.settings import Settings
 
 if TYPE_CHECKING:
     from sftlint.lsp.config import ClientSettings
+    from sftlint.lsp.documents import LineDocument
 
 HOW_TO_CONFIGURE = (
     "*No tokenizer configured:* set `tokenizer` (a built-in such as `mistral-v3`, a local "
@@ -124,6 +127,7 @@ class MaskService:
         # once (each file still gets its structural lint and one L012).
         self.on_unusable: Callable[[str], None] = lambda why: None
         self._told: set[str] = set()
+        self._columns: dict[str, tuple[int, frozenset[str]]] = {}  # uri -> (version, columns)
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -197,19 +201,37 @@ class MaskService:
         """`fn(*args)` on the loss-mask pass thread (passes run one at a time)."""
         return await asyncio.get_running_loop().run_in_executor(self._passes, fn, *args)
 
-    async def view(self, row: Row, settings: Settings) -> rowview.RowView:
-        """The row as the trainer sees it (its mask result None without a tokenizer)."""
+    async def columns(self, doc: LineDocument, settings: Settings) -> frozenset[str] | None:
+        """The buffer's columns when the profile reads a row with the file's (Axolotl reads
+        the file as one table), not the file on disk's; None when it does not."""
+        if not mask_rules.reads_table(settings):
+            return None
+        kept = self._columns.get(doc.uri)
+        if kept is not None and kept[0] == doc.version:
+            return kept[1]
+        version, source = doc.version, doc.source  # the text of this version
+        got = await self.run(filecolumns.of_bytes, doc.path, source)
+        self._columns[doc.uri] = (version, got)
+        return got
+
+    async def view(
+        self, row: Row, settings: Settings, columns: frozenset[str] | None = None
+    ) -> rowview.RowView:
+        """The row as the trainer sees it (its mask result None without a tokenizer);
+        `columns`: the buffer's (`columns`)."""
         from sftlint.masking import SettingsError
 
         settings = effective(settings)
         if settings.mask.tokenizer:
             with contextlib.suppress(SettingsError):  # the engine reports it (L012)
                 await self.loaded(settings)
-        return await self.run(rowview.inspect_row, row, settings)
+        return await self.run(rowview.inspect_row, row, settings, columns)
 
-    async def analyze(self, row: Row, settings: Settings) -> Any:
+    async def analyze(
+        self, row: Row, settings: Settings, columns: frozenset[str] | None = None
+    ) -> Any:
         """The row's MaskResult (None without a tokenizer or when it has no conversation)."""
-        return (await self.view(row, settings)).result
+        return (await self.view(row, settings, columns)).result
 
     async def error(self, settings: Settings) -> str | None:
         """Why the configured tokenizer cannot be used, if it cannot."""
@@ -221,8 +243,11 @@ class MaskService:
             return f"masking settings: {err}"
         return handle.error
 
-    async def totals(self, rows: list[Row], settings: Settings) -> tuple[int, int]:
-        """(tokens, trained tokens) summed over `rows`, each row's kept by its bytes."""
+    async def totals(
+        self, rows: list[Row], settings: Settings, columns: frozenset[str] | None = None
+    ) -> tuple[int, int]:
+        """(tokens, trained tokens) summed over `rows`, each row's kept by its bytes (and
+        the file's `columns`, which change what a row trains under Axolotl)."""
         settings = effective(settings)
         mask, _ = await self.loaded(settings)
         key = mask.key
@@ -230,11 +255,11 @@ class MaskService:
         def run() -> tuple[int, int]:
             tokens = trained = 0
             for row in rows:
-                k = (key, row.raw)
+                k = (key, row.raw, columns)
                 if k in self._totals:
                     got = self._totals[k]
                 else:
-                    result = rowview.inspect_row(row, settings).result
+                    result = rowview.inspect_row(row, settings, columns).result
                     got = (result.total_tokens, result.trained_tokens) if result else None
                     self._totals[k] = got
                     if len(self._totals) > _TOTALS_MAX:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sftlint.io import formats, reader
+from sftlint.io import filecolumns, formats, reader
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding
 from sftlint.rules import checks, mask_rules
@@ -62,6 +62,9 @@ class MaskPass:
     def __init__(self, path: str) -> None:
         self.path = path
         self._settings: Settings | None = None
+        # The buffer's columns, when the profile reads rows with them (Axolotl): a change
+        # (a row gains `system`) changes other rows' outcomes.
+        self._columns: frozenset[str] | None = None
         self._cache: dict[tuple[bytes, bool], RowOutcome] = {}
         self._full: dict[tuple[bytes, bool], Any] = {}  # key -> the row's first MaskResult
 
@@ -70,8 +73,11 @@ class MaskPass:
     ) -> PassResult | None:
         """Findings of the text `b"\\n".join(lines)` with `settings` (which name a
         tokenizer); None as soon as `stale()` says the result is no longer wanted."""
-        if settings != self._settings:
-            self._settings = settings
+        columns = None
+        if mask_rules.reads_table(settings):
+            columns = filecolumns.of_bytes(self.path, b"\n".join(lines))
+        if settings != self._settings or columns != self._columns:
+            self._settings, self._columns = settings, columns
             self._cache.clear()
             self._full.clear()
         st = mask_rules.mask_state(settings)
@@ -122,7 +128,7 @@ class MaskPass:
         for row in self._rows_of_line(i, line):
             if not row.ok:
                 continue
-            reporter, results = _mask(row, settings, st)
+            reporter, results = _mask(row, settings, st, self._columns)
             findings = reporter.findings
             if i > 0:
                 findings = [f.moved(-1, -1) for f in findings]
@@ -156,7 +162,7 @@ class MaskPass:
             full = self._full.get(key)
             if full is None:
                 for row in self._rows_of_line(i, lines[i]):
-                    _, results = _mask(row, settings, st)
+                    _, results = _mask(row, settings, st, self._columns)
                     full = next(r for r in results if r is not None and r.ids)
             out.append(full)
         return out
@@ -167,6 +173,7 @@ class MaskPass:
         """A JSON array's rows span lines: checked whole, every pass (no cache)."""
         reporter = checks.Reporter(settings)
         reporter.state["mask"] = st
+        reporter.state["columns"] = self._columns
         for row in reader.read_bytes(self.path, b"\n".join(lines), FileInfo()):
             if stale():
                 return None
@@ -192,9 +199,13 @@ def _format(row: Row, settings: Settings) -> str:
     return formats.detect(row.value, settings.fields)
 
 
-def _mask(row: Row, settings: Settings, st: Any) -> tuple[checks.Reporter, tuple[Any, ...]]:
-    """One row through the engine's loss-mask check: its findings and its results."""
+def _mask(
+    row: Row, settings: Settings, st: Any, columns: frozenset[str] | None
+) -> tuple[checks.Reporter, tuple[Any, ...]]:
+    """One row through the engine's loss-mask check: its findings and its results;
+    `columns`: the buffer's, not the file on disk's (None: the profile reads none)."""
     reporter = checks.Reporter(settings)
+    reporter.state["columns"] = columns
     ctx = checks.RowContext(row, _format(row, settings), settings.fields, reporter)
     return reporter, mask_rules.mask_row(ctx, st)
 

@@ -46,7 +46,7 @@ async def row_tokens(linting: Linting, masks: MaskService, params: Any) -> dict[
     row = rows.row_at(state.doc, line, state.linter.array_rows)
     if row is None:
         return None
-    view = await masks.view(row, state.settings)
+    view = await masks.view(row, state.settings, await masks.columns(state.doc, state.settings))
     payload = report_json.row_json(state.doc.path, view)
     if view.result is None:
         settings = masking.effective(state.settings)
@@ -73,7 +73,8 @@ async def file_stats(linting: Linting, masks: MaskService, params: Any) -> dict[
     all_rows = await masks.run(lambda doc: list(rows.iter_rows(doc)), _snapshot(state.doc))
     tokens = trained = None
     if masking.configured(settings) and await masks.error(settings) is None:
-        tokens, trained = await masks.totals(all_rows, settings)
+        columns = await masks.columns(state.doc, settings)
+        tokens, trained = await masks.totals(all_rows, settings, columns)
     strategy = mask.strategy
     if masking.configured(settings) and strategy is None:
         strategy = "assistant-only"  # the engine's default

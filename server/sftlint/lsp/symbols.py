@@ -62,8 +62,9 @@ async def inlay_hints(state: OpenDocument, r: lsp.Range, masks: MaskService) -> 
         return []
     out: list[lsp.InlayHint] = []
     index = state.linter.array_rows
+    columns = await masks.columns(state.doc, state.settings)
     for row in rows.iter_rows(state.doc, r.start.line, r.end.line + 1, index):
-        mask = await masks.analyze(row, state.settings)
+        mask = await masks.analyze(row, state.settings, columns)
         if mask is None or not mask.total_tokens:
             continue
         share = round(100 * mask.trained_tokens / mask.total_tokens)

@@ -270,6 +270,18 @@ def _with_system_column(
     return [turn, *messages], [path, *paths]
 
 
+def reads_table(settings: Settings) -> bool:
+    """Whether the profile reads a row with the file's columns (Axolotl), so a face that
+    holds the file's rows passes them (`state["columns"]`)."""
+    from sftlint.masking import profiles
+
+    try:
+        prof = profiles.profile(settings.mask.trainer, settings.mask.trainer_version)
+    except ValueError:  # the settings check reports it
+        return False
+    return prof.system_column and bool(settings.mask.tokenizer or settings.mask.pending_tokenizer)
+
+
 def _file_columns(ctx: RowContext) -> frozenset[str] | None:
     """The file's columns (io/filecolumns.py), read once per file; a face that holds the
     rows itself (the editor's buffer) sets `state["columns"]` before any row."""
