@@ -240,16 +240,16 @@ def test_the_trl_example_of_the_docs_runs(tmp_path: Path, monkeypatch: pytest.Mo
 TEXTS = [{"text": f"Name {n} prime numbers: 2, 3 and 5."} for n in range(3, 7)]
 
 
-def sftlint_labels(rows: list[dict[str, Any]], tmp_path: Path) -> list[list[int]]:
+def sftlint_labels(rows: list[dict[str, Any]], tmp_path: Path, **config: Any) -> list[list[int]]:
     """Each row's ids with sftlint's loss mask (-100 where untrained), as `show` sees them
-    with the TRL profile."""
+    with the TRL profile (or the config keys given)."""
     from sftlint.engine import engine, rowview
     from sftlint.io.reader import FileInfo
     from sftlint.settings import resolve
 
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    settings = resolve({"tokenizer": str(GEMMA), "trainer": "trl"}, None)
+    settings = resolve({"tokenizer": str(GEMMA), "trainer": "trl", **config}, None)
     out = []
     for row in engine.iter_file_rows(str(path), FileInfo()):
         result = rowview.inspect_row(row, settings).result
@@ -332,3 +332,47 @@ def test_truncation_of_pretokenized_rows_as_trl_truncates_them(gemma: Any, tmp_p
     # Row 0 is gone; row 1 is cut where sftlint cuts it.
     assert [r["labels"] for r in trainer.train_dataset] == [rows[1]["labels"][:8]]
     assert sftlint_labels(rows, tmp_path)[1][:8] == rows[1]["labels"][:8]
+
+
+def test_unsloth_markers_over_text_rows(gemma: Any, tmp_path: Path) -> None:
+    """Unsloth's usual layout: chats rendered to `text`, then train_on_responses_only.
+    Wrong markers raise before training; the right ones give unsloth_zoo's own labels."""
+    os.environ.setdefault("UNSLOTH_ZOO_DISABLE_GPU_INIT", "1")  # its CPU opt-out
+    os.environ.setdefault("UNSLOTH_DATASET_NUM_PROC", "0")
+    zoo = pytest.importorskip(
+        "unsloth_zoo.dataset_utils",
+        reason="unsloth_zoo is absent: pip install --no-deps unsloth_zoo (scripts/setup.sh)",
+    )
+    texts = [{"text": gemma.apply_chat_template(r["messages"], tokenize=False)} for r in ROWS]
+    with pytest.raises(sftlint.PreflightError) as caught:
+        sftlint.preflight(texts, gemma, trainer="unsloth", **MARKERS["wrong"])
+    assert str(caught.value).splitlines()[1:] == [
+        "- L001 trains-on-nothing: rows 0, 1, 2, 3: 4 of 4 rows train on nothing: the trainer "
+        "will stop with 'All labels in your dataset are -100'",
+        "  fix: train the assistant turns: set the strategy and the markers the rows render with",
+    ]
+    # The right markers raise nothing (the rows' control tokens are C004's, not blocking).
+    found = sftlint.preflight(texts, gemma, trainer="unsloth", **MARKERS["right"])
+    assert {f.code for f in found} == {"C004"}
+
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()):
+        patch.setattr(SFTTrainer, "_prepare_dataset", zoo.sft_prepare_dataset)  # as Unsloth does
+        trainer = SFTTrainer(
+            model=tiny_model(len(gemma)),
+            args=sft_config(tmp_path, dataset_text_field="text"),
+            train_dataset=Dataset.from_list(texts),
+            processing_class=gemma,
+        )
+        trainer = zoo.train_on_responses_only(trainer, *MARKERS["right"].values())
+    theirs = [list(r["labels"]) for r in trainer.train_dataset]
+    config = {"trainer": "unsloth", **{k.replace("_", "-"): v for k, v in MARKERS["right"].items()}}
+    assert sftlint_labels(texts, tmp_path, **config) == theirs
+
+
+MARKERS = {
+    "wrong": {"instruction_part": "user\n", "response_part": "model\n"},
+    "right": {
+        "instruction_part": "<start_of_turn>user\n",
+        "response_part": "<start_of_turn>model\n",
+    },
+}

@@ -16,6 +16,7 @@ from .analysis import (
     analyze_conversations,
     analyze_pretokenized,
     analyze_prompt_completion,
+    analyze_text_markers,
     clear_caches,
     not_tokenized,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "analyze_conversations",
     "analyze_pretokenized",
     "analyze_prompt_completion",
+    "analyze_text_markers",
     "clear_caches",
     "load_tokenizer",
     "not_tokenized",

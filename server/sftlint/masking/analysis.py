@@ -1467,6 +1467,38 @@ def analyze_prompt_completion(
     return res
 
 
+def analyze_text_markers(text: str, handle: TokenizerHandle, settings: MaskSettings) -> MaskResult:
+    """A `text` row under strategy markers: Unsloth's train_on_responses_only over the
+    dataset_text_field (usually a chat already rendered to text). unsloth_zoo's
+    sft_prepare_dataset tokenizes the text with special tokens unless it starts with the
+    BOS (no EOS appended); what follows each response-part is trained."""
+    if not handle.ok:
+        return _unavailable(handle.error or "tokenizer unavailable")
+    ctx = _context(handle, settings)
+    key = _row_key(("text-markers", text))
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        return hit
+    enc = handle.backend.encode(text, add_special_tokens=_unsloth_add_special(ctx, text))
+    ids = enc.ids
+    n = len(ids)
+    res = MaskResult(
+        rendered=text,
+        ids=ids,
+        trained_mask=[False] * n,
+        turn_of=[None] * n,
+        reason_of=["before response-part"] * n,
+        roles=[],
+        _offsets=enc,
+        _pieces=ctx.piece,
+    )
+    _apply_markers(ctx, res, text, ids, res.trained_mask, res.reason_of, _Spans(enc, n))
+    _truncate(res, settings)
+    _zero(ctx, res, settings)
+    _remember(ctx, key, res)
+    return res
+
+
 def analyze_pretokenized(
     input_ids: Sequence[int],
     labels: Sequence[int] | None,

@@ -450,12 +450,11 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
 def _language_modelling(text: str, st: MaskState) -> Any:
     """A `text` row: the EOS appended and every token trained, the BOS too (TRL's labels
     copy input_ids: no completion mask applies); its empty prompt is no prompt trained
-    (L011). Unsloth's markers searched in text rows are not modelled: with strategy
-    markers the row keeps the prompt/completion reading."""
+    (L011). With strategy markers, what follows each response-part (Unsloth)."""
     from sftlint import masking
 
     if st.settings.strategy == "markers":
-        return masking.analyze_prompt_completion("", text, st.handle, st.settings)
+        return masking.analyze_text_markers(text, st.handle, st.settings)
     whole = dataclasses.replace(st.settings, strategy="full", train_on_prompt=False)
     result = copy.copy(masking.analyze_prompt_completion("", text, st.handle, whole))
     result.issues = [i for i in result.issues if i.code != "L011"]  # not the cached list
