@@ -16,7 +16,7 @@ from .analysis import (
     analyze_conversations,
     analyze_pretokenized,
     analyze_prompt_completion,
-    analyze_text_markers,
+    analyze_text,
     clear_caches,
     not_tokenized,
 )
@@ -46,7 +46,7 @@ __all__ = [
     "analyze_conversations",
     "analyze_pretokenized",
     "analyze_prompt_completion",
-    "analyze_text_markers",
+    "analyze_text",
     "clear_caches",
     "load_tokenizer",
     "not_tokenized",

@@ -8,13 +8,14 @@ Results are cached by (row content, settings, tokenizer).
 
 from __future__ import annotations
 
+import copy
 import gc
 import marshal
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import llamafactory, wscause
@@ -1467,11 +1468,23 @@ def analyze_prompt_completion(
     return res
 
 
-def analyze_text_markers(text: str, handle: TokenizerHandle, settings: MaskSettings) -> MaskResult:
-    """A `text` row under strategy markers: Unsloth's train_on_responses_only over the
-    dataset_text_field (usually a chat already rendered to text). unsloth_zoo's
-    sft_prepare_dataset tokenizes the text with special tokens unless it starts with the
-    BOS (no EOS appended); what follows each response-part is trained."""
+def analyze_text(text: str, handle: TokenizerHandle, settings: MaskSettings) -> MaskResult:
+    """A language-modelling `text` row: trained whole, the BOS too, with the EOS the trainer
+    appends (TRL's labels copy input_ids: no completion mask applies); its empty prompt
+    is no prompt trained (L011). With strategy markers, Unsloth's train_on_responses_only
+    over the dataset_text_field."""
+    if settings.strategy == "markers":
+        return _text_markers(text, handle, settings)
+    whole = replace(settings, strategy="full", train_on_prompt=False)
+    res = copy.copy(analyze_prompt_completion("", text, handle, whole))
+    res.issues = [i for i in res.issues if i.code != "L011"]  # not the cached list
+    return res
+
+
+def _text_markers(text: str, handle: TokenizerHandle, settings: MaskSettings) -> MaskResult:
+    """unsloth_zoo's sft_prepare_dataset tokenizes the text (usually a chat rendered to
+    text) with special tokens unless it starts with the BOS, and appends no EOS; what
+    follows each response-part is trained."""
     if not handle.ok:
         return _unavailable(handle.error or "tokenizer unavailable")
     ctx = _context(handle, settings)

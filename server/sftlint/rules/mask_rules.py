@@ -8,8 +8,6 @@ content, or the conversation key for the whole row) and adds the file-level verd
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 import pathlib
 import re
@@ -431,7 +429,7 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
         text = value.get("text")
         if not isinstance(text, str):
             return None
-        return _language_modelling(text, st), [("text",), ("text",)]
+        return masking.analyze_text(text, st.handle, st.settings), [("text",), ("text",)]
     if fmt == formats.PRETOKENIZED:
         ids, labels = value.get("input_ids"), value.get("labels")
         vocab = st.handle.backend.get_vocab_size(with_added_tokens=True)
@@ -445,20 +443,6 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
             labels = None
         return masking.analyze_pretokenized(ids, labels, st.handle, st.settings), []
     return None
-
-
-def _language_modelling(text: str, st: MaskState) -> Any:
-    """A `text` row: the EOS appended and every token trained, the BOS too (TRL's labels
-    copy input_ids: no completion mask applies); its empty prompt is no prompt trained
-    (L011). With strategy markers, what follows each response-part (Unsloth)."""
-    from sftlint import masking
-
-    if st.settings.strategy == "markers":
-        return masking.analyze_text_markers(text, st.handle, st.settings)
-    whole = dataclasses.replace(st.settings, strategy="full", train_on_prompt=False)
-    result = copy.copy(masking.analyze_prompt_completion("", text, st.handle, whole))
-    result.issues = [i for i in result.issues if i.code != "L011"]  # not the cached list
-    return result
 
 
 @row_check
