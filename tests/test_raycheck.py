@@ -183,6 +183,37 @@ def test_the_mask_pass_on_a_local_ray_gives_the_local_findings(
             assert file_level.message == verdict
 
 
+def test_files_a_part_boundary_must_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
+) -> None:
+    """UTF-16 (one finding from its first line), a lone CR (a line break to editors, not
+    to trainers) past the first part, empty files: as the local run reports them."""
+    monkeypatch.setattr(raycheck, "MIN_CHUNK", 1 << 10)
+    row = orjson.dumps(_chat(3)[1]) + b"\n"
+    lone_cr = row.replace(b'{"messages":', b'{"messages":\r')
+    (tmp_path / "wide.jsonl").write_bytes((row * 200).decode().encode("utf-16"))
+    (tmp_path / "cr.jsonl").write_bytes(row * 100 + lone_cr + row * 100)
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    pq.write_table(pa.Table.from_pylist(_chat(3)).slice(0, 0), tmp_path / "empty.parquet")
+    expected = {
+        "wide.jsonl": {"J008"},
+        "cr.jsonl": {"D001", "J011"},
+        "empty.jsonl": {"J012"},
+        "empty.parquet": {"J012"},
+    }
+    for name, codes in expected.items():
+        path = tmp_path / name
+        settings = settings_for(path, {})
+        on_ray = raycheck.check_path(str(path), settings)
+        if name.endswith(".parquet"):
+            local = converted.check_converted(path, settings)
+        else:
+            local = engine.check_path(path, settings, jobs=1)
+        assert _key(on_ray) == _key(local), name
+        assert {f.code for f in on_ray.findings} == codes, name
+        assert on_ray.info.rows == local.info.rows, name
+
+
 def test_a_part_that_fails_on_its_worker_is_checked_on_the_driver(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_ray: None
 ) -> None:

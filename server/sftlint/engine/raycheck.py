@@ -14,11 +14,12 @@ row, Parquet and Arrow rows located as `file:row`.
 
 Parts are read by the local reader, not by Ray Data's `read_parquet` / `read_json`: each
 worker then knows where its rows sit in the file (a finding's `file:row`, its line) and
-sees them exactly as the local run does. Workers read the file by its path: on a cluster it must be at the same path
-on every node (shared storage), with sftlint, and a tokenizer's folder, installed there.
-Row digests (duplicates) hash with Python's string hash, so every worker runs with one
-PYTHONHASHSEED. Compressed JSON Lines cannot be cut without decompressing it: such files
-are checked on the driver. Ray is an optional extra: `pip install 'sftlint[ray]'`.
+sees them exactly as the local run does. Workers read the file by its path: on a cluster
+it must be at the same path on every node (shared storage), with sftlint, and a
+tokenizer's folder, installed there. Row digests (duplicates) hash with Python's string
+hash, so every worker runs with one PYTHONHASHSEED. Compressed JSON Lines cannot be cut
+without decompressing it, and a UTF-16 file is one finding: such files are checked on the
+driver. Ray is an optional extra: `pip install 'sftlint[ray]'`.
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ def _driver_only(summary: checks.RowSummary) -> reader.Row:
 
 
 def _check_part(item: dict[str, Any]) -> dict[str, Any]:
-    """A worker: the row checks of one part, pickled for the driver; None for a part that
-    failed (the driver then checks the file itself, and reports what a local run does)."""
+    """A worker: the row checks of one part, pickled for the driver (`part` None when they
+    failed: the driver then checks the file itself, and reports what a local run does)."""
     try:
         return _checked_part(item)
     except Exception:  # a file that changed or broke under the worker, a node without it
@@ -272,6 +273,8 @@ def check_path(
     if part_kind == "jsonl":
         with open_regular(path) as f:
             data = FileBytes(f.fileno(), path)
+            if reader.wide_file(data[:256]):  # UTF-16/32: one finding from its first line
+                return engine.check_path(path, settings)
             ranges = _ranges(data, data.size, PARTS_PER_CPU * cpus)
             checker = engine.FileChecker(path, settings, engine.loader_for_bytes(path, data))
             weights = [b - a for a, b in ranges]
