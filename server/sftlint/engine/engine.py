@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -72,9 +73,9 @@ def _shape_parts(
 
 
 def summarize(
-    row: Row, fmt: str | None, fields: formats.Fields, pair: tuple[int, int] | None = None
+    row: Row, fmt: str | None, fields: formats.Fields, prompt: int | None = None
 ) -> checks.RowSummary:
-    """`pair`: the row's K006 digests, when the caller has them."""
+    """`prompt`: the row's K006 prompt digest, when the caller has it."""
     s = checks.RowSummary(
         row.index, row.line, row.end_line, row.offset, len(row.raw), row.prefix, fmt
     )
@@ -82,10 +83,10 @@ def summarize(
     if isinstance(row.value, dict):
         _set_shape(s, row.value, fmt, fields)
         if fmt is not None:
-            if pair is None:
+            if prompt is None:
                 turns = formats.turns(row.value, fmt, fields)
-                pair = conflict_rules.digests(row.value, fmt, fields, turns)
-            s.prompt, s.answer = pair
+                prompt = conflict_rules.prompt_digest(row.value, fmt, fields, turns)
+            s.prompt = prompt
     return s
 
 
@@ -120,7 +121,7 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     writes back for the object the line holds: then the row has no duplicate key, NUL,
     BOM, CR or stray whitespace, and needs no reader to prove it. None otherwise.
 
-    The lean row loops (`FileChecker.check_lines`, the server's batch lint) start here.
+    The server's batch lint starts here; `FileChecker.check_lines` has it inlined.
     """
     try:
         value = orjson.loads(line)
@@ -135,11 +136,13 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
-# A row's fast-path verdict (format, shape template, clean, K006 digests) and its check
-# context.
-_Prepared = tuple[str, Any, bool, tuple[int, int] | None, checks.RowContext]
+# A row's fast-path verdict (format, shape template, clean, K006 prompt digest) and its
+# check context.
+_Prepared = tuple[str, Any, bool, int | None, checks.RowContext]
 # Rows whose loss masks are computed together: within the analysis cache (64 results).
 MASK_GROUP = 32
+# Lines taken from the stream at a time: their control tokens are looked for at once.
+CHUNK_LINES = 512
 
 
 class FileChecker:
@@ -169,29 +172,29 @@ class FileChecker:
         if not row.ok:
             self.summaries.add(summarize(row, None, fields))
             return
-        fmt, template, clean, pair, ctx = prepared or self._prepare(row)
+        fmt, template, clean, prompt, ctx = prepared or self._prepare(row)
         self.formats[fmt] = self.formats.get(fmt, 0) + 1
         row_checks = self.other_checks if clean else checks.ROW_CHECKS
         if row_checks:
             for check in row_checks:
                 check(ctx)
-        if pair is None:  # the turns the row checks read, not read again
-            pair = conflict_rules.digests(row.value, fmt, fields, ctx.turns)
+        if prompt is None:  # the turns the row checks read, not read again
+            prompt = conflict_rules.prompt_digest(row.value, fmt, fields, ctx.turns)
         if template is None or row.end_line != row.line or row.prefix != NO_WIDTH:
-            self.summaries.add(summarize(row, fmt, fields, pair))  # not a one-line JSONL row
+            self.summaries.add(summarize(row, fmt, fields, prompt))  # not a one-line JSONL row
         else:
             raw = row.raw
             self.summaries.add_shaped(
-                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), pair
+                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), prompt
             )
 
     def _prepare(self, row: Row) -> _Prepared:
-        fmt, template, clean, pair = self.fast.check(row.value)
+        fmt, template, clean, prompt = self.fast.check(row.value)
         return (
             fmt,
             template,
             clean,
-            pair,
+            prompt,
             checks.RowContext(row, fmt, self.settings.fields, self.reporter),
         )
 
@@ -222,44 +225,66 @@ class FileChecker:
         add_ints, add_template = self.summaries.shaped_writer()
         formats_seen = self.formats
         fast_ok = not self.other_checks
+        loads, dumps = orjson.loads, orjson.dumps
         index = 0
         line_no = -1
         step = offset
         # With a tokenizer, rows wait in groups for their checks (see check_rows).
         group: list[Row] = []
         check_row = group.append if self.settings.mask.tokenizer else self.check_row
-        for line_no, line in enumerate(lines):
-            if len(group) >= MASK_GROUP:
-                self.check_rows(group)
-                group.clear()
-            start = offset
-            offset += len(line)
-            if progress is not None and start >= step:
-                progress(start)
-                step = start + self.progress_step
+        lines = iter(lines)
+        while chunk := list(islice(lines, CHUNK_LINES)):
+            if progress is not None and offset >= step:
+                progress(offset)
+                step = offset + self.progress_step
+            # Control tokens looked for in the whole chunk at once: the lines before
+            # `cleared` hold none, so the fast path need not look in each.
+            cleared = fastpath.token_free(chunk)
             # Line 0 (a BOM) and a last line without newline are read the reader's way.
-            hit = compact_object(line, len(line) - 1) if start and line[-1:] == b"\n" else None
-            if hit is not None:
-                value, raw = hit
-                fmt, template, _, pair = fast_check(value, raw)
-                if pair is not None and fast_ok and template is not None:  # a clean row
-                    formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                    add_ints((index, line_no, start, len(raw), hash(raw), *pair))
-                    add_template(template)
-                    index += 1
+            first = 0 if offset else 1
+            end = len(chunk) if chunk[-1][-1:] == b"\n" else len(chunk) - 1
+            for i, line in enumerate(chunk):
+                line_no += 1
+                start = offset
+                offset += len(line)
+                # A compact object (what orjson writes back, byte for byte) needs no
+                # reader: see compact_object, inlined here.
+                if first <= i < end:
+                    try:
+                        value = loads(line)
+                    except orjson.JSONDecodeError:
+                        value = None
+                    if type(value) is dict:
+                        try:
+                            raw = dumps(value)
+                        except orjson.JSONEncodeError:
+                            raw = b""
+                        if len(raw) == len(line) - 1 and line.startswith(raw):
+                            fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                            if prompt is not None and fast_ok and template is not None:  # clean
+                                formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
+                                add_ints((index, line_no, start, len(raw), hash(raw), prompt))
+                                add_template(template)
+                                index += 1
+                                continue
+                            row = Row(self.path, index, line_no, line_no, start, raw)
+                            row.value = value
+                            check_row(row)
+                            index += 1
+                            if len(group) >= MASK_GROUP:
+                                self.check_rows(group)
+                                group.clear()
+                            continue
+                if line.__class__ is LongLine:
+                    offset += reader.long_line(info, line, line_no, start)
                     continue
-                row = Row(self.path, index, line_no, line_no, start, raw)
-                row.value = value
-                check_row(row)
-                index += 1
-                continue
-            if line.__class__ is LongLine:
-                offset += reader.long_line(info, line, line_no, start)
-                continue
-            read = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
-            if read is not None:
-                check_row(read)
-                index += 1
+                read = reader.read_jsonl_line(self.path, line, line_no, start, index, info)
+                if read is not None:
+                    check_row(read)
+                    index += 1
+                    if len(group) >= MASK_GROUP:
+                        self.check_rows(group)
+                        group.clear()
         if group:
             self.check_rows(group)
         info.rows = index
@@ -275,17 +300,21 @@ class FileChecker:
         fast_ok = not self.other_checks
         offset = 0
         index = -1
-        for index, (value, raw) in enumerate(rows):
-            fmt, template, _, pair = fast_check(value, raw)
-            if pair is not None and fast_ok and template is not None:  # a clean row
-                formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                add_ints((index, index, offset, len(raw), hash(raw), *pair))
-                add_template(template)
-            else:
-                row = Row(self.path, index, index, index, offset, raw)
-                row.value = value
-                self.check_row(row)
-            offset += len(raw) + 1
+        rows = iter(rows)
+        while chunk := list(islice(rows, CHUNK_LINES)):
+            cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_lines
+            for i, (value, raw) in enumerate(chunk):
+                index += 1
+                fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                if prompt is not None and fast_ok and template is not None:  # a clean row
+                    formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
+                    add_ints((index, index, offset, len(raw), hash(raw), prompt))
+                    add_template(template)
+                else:
+                    row = Row(self.path, index, index, index, offset, raw)
+                    row.value = value
+                    self.check_row(row)
+                offset += len(raw) + 1
         info.rows = info.lines = index + 1
         info.bytes = offset
 

@@ -14,9 +14,10 @@ checks it skips (`covered_checks`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import chain
+from itertools import accumulate, chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ class Shape:
 class Order:
     """What a role sequence decides: where the value-level checks must look."""
 
-    calls: tuple[int, ...]  # messages with a `tool_calls` key
+    calls: tuple[int, ...]  # messages whose `tool_calls` is not null (the types are the shape's)
     # ... of those, the assistant turns: their call ids count, and their content may be
     # empty when they do call tools
     assistant_calls: frozenset[int]
@@ -113,15 +114,16 @@ class FastPath:
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
-    ) -> tuple[str, RowSummary | None, bool, tuple[int, int] | None]:
-        """(format, summary template or None, clean, K006 digests) of a row parsed to an
-        object.
+    ) -> tuple[str, RowSummary | None, bool, int | None]:
+        """(format, summary template or None, clean, K006 prompt digest) of a row parsed
+        to an object.
 
         The template holds the summary's shape parts (keys, message_keys, types); clean
-        rows need none of the covered checks, and come with their prompt and answer
-        digests (`conflict_rules.digests` of the row, from the contents picked here: None
+        rows need none of the covered checks, and come with their prompt digest
+        (`conflict_rules.prompt_digest` of the row, from the contents picked here: None
         for the others). `raw`: `orjson.dumps(value)`, when the caller has it (a compact
-        row): control tokens are then looked for in its bytes.
+        row): control tokens are then looked for in its bytes; b"" when
+        `token_free` found none there.
         """
         top = (tuple(value), tuple(map(type, value.values())))
         try:
@@ -139,7 +141,7 @@ class FastPath:
             if template.label is not None and value["label"] is not template.label:
                 template = self._relabelled(template)
             if fields is not None and self._clean_fields(value, fields):
-                return fmt, template, True, conflict_rules.alpaca_digests(value, self.fields)
+                return fmt, template, True, conflict_rules.alpaca_prompt(value, self.fields)
             return fmt, template, False, None
         msgs = value[key]
         try:
@@ -159,8 +161,8 @@ class FastPath:
             summary = self._relabelled(summary)
         if shape.orders is None:
             return shape.fmt, summary, False, None
-        pair = self._clean(value, msgs, values, shape, raw)
-        return shape.fmt, summary, pair is not None, pair
+        prompt = self._clean(value, msgs, values, shape, raw)
+        return shape.fmt, summary, prompt is not None, prompt
 
     def _relabelled(self, template: RowSummary) -> RowSummary:
         """`template` for the rows of its shape with the other KTO label (made once; the
@@ -300,7 +302,9 @@ class FastPath:
                     break
                 before = i
             else:
-                calls = tuple(i for i, m in enumerate(msgs) if "tool_calls" in m)
+                # A null `tool_calls` is no calls (R014 reads it so; Arrow writes absent
+                # keys as null): the shape fixes which messages hold one.
+                calls = tuple(i for i, m in enumerate(msgs) if m.get("tool_calls") is not None)
                 order = Order(
                     calls,
                     frozenset(i for i in calls if canon[i] == "assistant"),
@@ -322,8 +326,8 @@ class FastPath:
         values: tuple[Any, ...],
         shape: Shape,
         raw: bytes | None,
-    ) -> tuple[int, int] | None:
-        """The row's K006 digests when it is clean; None when it is not."""
+    ) -> int | None:
+        """The row's K006 prompt digest when it is clean; None when it is not."""
         roles = shape.roles(values)
         try:
             order = shape.orders[roles]  # type: ignore[index]
@@ -332,63 +336,31 @@ class FastPath:
         if order is None:
             return None
         contents = shape.contents(values)  # strings: the shape says so
-        if not all(contents) or any(map(str.isspace, contents)):
+        if not all(contents):  # empty contents: only assistant turns that call tools
+            empty = contents.count("")
+            for i in order.assistant_calls:
+                if not contents[i] and msgs[i]["tool_calls"]:
+                    empty -= 1
+            if empty:
+                return None
+        if any(map(str.isspace, contents)):
             for i, c in enumerate(contents):
-                if (not c or c.isspace()) and not (
-                    i in order.assistant_calls and msgs[i]["tool_calls"]
-                ):
+                if c.isspace() and not (i in order.assistant_calls and msgs[i]["tool_calls"]):
                     return None
-        if _may_hold_token(raw) if raw is not None else _text_may_hold_token(contents):
+        if raw is None:
+            if _text_may_hold_token(contents):
+                return None
+        elif raw and _may_hold_token(raw):  # b"": `token_free` cleared it
             return None
         answers = order.answers(contents)
         if not _plain_answers(answers):  # C006, C007
             return None
-        ids: list[tuple[int, str]] = []
-        calls_at: dict[int, bool] = {}
-        for i in order.calls:
-            calls = msgs[i]["tool_calls"]
-            if calls is None:  # no calls, as R014 reads it: Arrow writes absent keys as null
-                continue
-            if type(calls) is not list:
-                return None
-            for call in calls:
-                if type(call) is not dict:
-                    return None
-                fn = call.get("function")
-                if type(fn) is not dict:
-                    fn = call
-                if type(fn.get("name")) is not str:
-                    return None
-                args = fn.get("arguments")
-                if type(args) is str and not _json_object(args):
-                    return None
-                if i in order.assistant_calls and type(call.get("id")) is str:
-                    ids.append((i, call["id"]))
-            calls_at[i] = bool(calls)
-        if len(ids) > 1 and len(set(map(_second, ids))) < len(ids):  # R016: an id used twice
+        if (order.calls or order.tools or order.function_calls) and not _calls_clean(
+            msgs, contents, order
+        ):
             return None
-        for i, call_id in ids:  # R017: each call answered by a tool result before its bound
-            end = order.answered_by[i]
-            if end is not None and not any(
-                i < j < end and msgs[j].get("tool_call_id") == call_id for j, _ in order.tools
-            ):
-                return None
-        for i in order.function_calls:
-            if not _json_calls(contents[i]):
-                return None
-        for i, before in order.tools:
-            if not (
-                calls_at.get(before)
-                or before in order.function_calls
-                or "<tool_call>" in contents[before]
-                or "<|python_tag|>" in contents[before]
-            ):
-                return None
-            cid = msgs[i].get("tool_call_id")
-            if type(cid) is str and not any(j < i and c == cid for j, c in ids):
-                return None
         ctx = conflict_rules.context(value, shape.context) if shape.context else ()
-        return conflict_rules.chat_digests(roles, order.prompts(contents), answers, ctx)
+        return conflict_rules.chat_prompt(roles, order.prompts(contents), answers, ctx)
 
 
 def _first_role(messages: list[Any], fields: Fields) -> str | None:
@@ -420,6 +392,64 @@ def _answered_by(calls: tuple[int, ...], canon: list[str | None]) -> dict[int, i
     return out
 
 
+def _calls_clean(msgs: list[dict], contents: tuple[str, ...], order: Order) -> bool:
+    """No finding in a row's tool calls, function calls and tool results (R011-R014,
+    R016, R017, C005 on arguments)."""
+    ids: list[tuple[int, str]] = []
+    calls_at: dict[int, bool] = {}
+    for i in order.calls:
+        calls = msgs[i]["tool_calls"]  # not null: see _order
+        if type(calls) is not list:
+            return False
+        for call in calls:
+            if type(call) is not dict:
+                return False
+            fn = call.get("function")
+            if type(fn) is not dict:
+                fn = call
+            if type(fn.get("name")) is not str:
+                return False
+            args = fn.get("arguments")
+            if type(args) is str:
+                try:
+                    if type(orjson.loads(args)) is not dict:
+                        return False
+                except orjson.JSONDecodeError:
+                    return False
+            if i in order.assistant_calls and type(call.get("id")) is str:
+                ids.append((i, call["id"]))
+        calls_at[i] = bool(calls)
+    if len(ids) > 1 and len(set(map(_second, ids))) < len(ids):  # R016: an id used twice
+        return False
+    for i, call_id in ids:  # R017: each call answered by a tool result before its bound
+        end = order.answered_by[i]
+        if end is not None:
+            for j, _ in order.tools:
+                if i < j < end and msgs[j].get("tool_call_id") == call_id:
+                    break
+            else:
+                return False
+    for i in order.function_calls:
+        if not _json_calls(contents[i]):
+            return False
+    for i, before in order.tools:
+        if not (
+            calls_at.get(before)
+            or before in order.function_calls
+            or "<tool_call>" in contents[before]
+            or "<|python_tag|>" in contents[before]
+        ):
+            return False
+        cid = msgs[i].get("tool_call_id")
+        if type(cid) is str:
+            for j, c in ids:
+                if j < i and c == cid:
+                    break
+            else:
+                return False
+    return True
+
+
 def _picker(positions: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     """A function taking the items at `positions` of a tuple, as a tuple (C speed)."""
     if len(positions) >= 2:
@@ -440,13 +470,13 @@ def _plain_answers(answers: tuple[str, ...]) -> bool:
     near the end.
     """
     for text in answers:
-        if text.strip() != text:
+        if text.strip() is not text:  # an equal copy would only cost the row the checks
             return False
-        if len(text) < _MIN_REPEAT_TEXT:
+        n = len(text)
+        if n < _MIN_REPEAT_TEXT:
             continue
         if text.count("\n") >= _MIN_LINES and answer_rules.repeated_line(text):
             return False
-        n = len(text)
         # A loop of MIN_REPEATS units has a period of at most n / MIN_REPEATS, so its tail
         # recurs that close to the end: look there only, not through the whole text.
         if (
@@ -476,6 +506,21 @@ def _text_may_hold_token(contents: tuple[str, ...]) -> bool:
     return ("<" in text or "[" in text) and TOKEN_RE.search(text) is not None
 
 
+def token_free(rows: list[bytes]) -> int:
+    """How many of `rows` (their bytes as orjson writes them) come before the first that
+    may hold a control token: `check` may take b"" as the bytes of those. Looked for in
+    all of them at once, at C speed: a token starts with "<", or with "[" and one of a few
+    characters."""
+    data = b"".join(rows)
+    first = data.find(b"<")
+    bracket = _BRACKET_RE.search(data, 0, len(data) if first < 0 else first)
+    if bracket is not None:
+        first = bracket.start()
+    if first < 0:
+        return len(rows)
+    return bisect_right(list(accumulate(map(len, rows))), first)
+
+
 def _may_hold_token(raw: bytes) -> bool:
     """A control token anywhere in a row as orjson writes it (orjson escapes no character
     of a token, so each stands there as its UTF-8 bytes); memchr-fast on most rows."""
@@ -493,13 +538,7 @@ _RAW_TOKENS = tuple(t.encode() for t in CONTROL_TOKENS)
 assert all(t[:1] in (b"<", b"[") for t in _RAW_TOKENS)
 _BRACKET_NEXT = frozenset(t[1:2] for t in _RAW_TOKENS if t[:1] == b"[")
 _RAW_TOKEN_RE = re.compile(b"|".join(map(re.escape, _RAW_TOKENS)))
-
-
-def _json_object(text: str) -> bool:
-    try:
-        return type(orjson.loads(text)) is dict
-    except orjson.JSONDecodeError:
-        return False
+_BRACKET_RE = re.compile(b"\\[[" + re.escape(b"".join(sorted(_BRACKET_NEXT))) + b"]")
 
 
 def _json_calls(text: str) -> bool:
