@@ -19,16 +19,16 @@ ROW = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content
 
 def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
     template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
-    own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5, prompt=3, answer=4)
+    own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5, prompt=3)
     columns = checks.Summaries()
-    columns.add_shaped(template, 0, 0, 0, 40, 11, (3, 8))
+    columns.add_shaped(template, 0, 0, 0, 40, 11, 3)
     columns.add(own)
     extend, append = columns.shaped_writer()
-    extend((2, 4, 60, 40, 11, 0, 0))
+    extend((2, 4, 60, 40, 11, 0))
     append(template)
     shaped = {"format": "messages", "keys": ("messages",), "digest": 11}
     expected = [
-        checks.RowSummary(0, 0, 0, 0, 40, NO_WIDTH, **shaped, prompt=3, answer=8),
+        checks.RowSummary(0, 0, 0, 0, 40, NO_WIDTH, **shaped, prompt=3),
         own,
         checks.RowSummary(2, 4, 4, 60, 40, NO_WIDTH, **shaped),
     ]
@@ -44,7 +44,7 @@ def test_columns_read_back_as_summaries() -> None:
     with pytest.raises(IndexError):
         columns[3]
     assert columns.digests() == [11, -5, 11]
-    assert (columns.prompts(), columns.answers()) == ([3, 3, 0], [8, 4, 0])
+    assert columns.prompts() == [3, 3, 0]
     assert columns.shared_prompts()  # rows 0 and 1 (row 2 has none)
     templates = columns.templates()
     assert [n for _, n in templates] == [2, 1]  # rows 0 and 2 share their template

@@ -463,9 +463,6 @@ class ArraySummaries(checks.Summaries):
     def prompts(self) -> list[int]:
         return [s.prompt for s in map(_SUMMARY, self._index.items)]
 
-    def answers(self) -> list[int]:
-        return [s.answer for s in map(_SUMMARY, self._index.items)]
-
 
 def keyed(
     line: int, found: Iterable[Finding]

@@ -119,7 +119,3 @@ class FileCheckSummaries(checks.Summaries):
     def prompts(self) -> list[int]:
         self._build()
         return super().prompts()
-
-    def answers(self) -> list[int]:
-        self._build()
-        return super().answers()

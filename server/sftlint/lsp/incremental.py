@@ -85,12 +85,11 @@ class IncrementalLinter:
         self.is_array = self._layout_is_array()
         self._linter = LineLinter(path, settings)
         # One result a line (None: not linted yet), and the digests of each shape result's
-        # row: of the row, of its prompt and of its answer (K006) (shape results are
-        # shared by the rows of one shape).
+        # row: of the row and of its prompt (K006) (shape results are shared by the rows
+        # of one shape).
         self.results: list[LineResult | None] = [None] * len(lines)
         self._dig = _zeros(len(lines))
         self._pdig = _zeros(len(lines))
-        self._adig = _zeros(len(lines))
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._tallies = Tallies()
@@ -170,7 +169,7 @@ class IncrementalLinter:
         self._unlinted += count - sum(r is None for r in old)
         self._last_splice = start
         self.results[start:stop] = [None] * count
-        for column in (self._dig, self._pdig, self._adig):
+        for column in (self._dig, self._pdig):
             column[start:stop] = _zeros(count)
 
     def reset(self, settings: Settings | None = None) -> None:
@@ -185,7 +184,6 @@ class IncrementalLinter:
         self.results = [None] * len(self.lines)
         self._dig = _zeros(len(self.lines))
         self._pdig = _zeros(len(self.lines))
-        self._adig = _zeros(len(self.lines))
         self._unlinted = len(self.lines)
         self._tallies = Tallies()
         self._starts.invalidate(0)
@@ -295,7 +293,7 @@ class IncrementalLinter:
         results = self.results
         if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
             with gc_paused():
-                digests = (self._dig, self._pdig, self._adig)
+                digests = (self._dig, self._pdig)
                 self._linter.lint_batch(self.lines, results, digests, self._tallies, i, end)
             self._unlinted -= end - i
             return end - i
@@ -465,7 +463,6 @@ class IncrementalLinter:
         lengths = list(map(len, map(lines.__getitem__, rows)))
         digests = list(map(self._dig.__getitem__, rows))
         prompts = list(map(self._pdig.__getitem__, rows))
-        answers = list(map(self._adig.__getitem__, rows))
         shaped = map(_SHAPE, map(results.__getitem__, rows))
         own = list(compress(range(len(rows)), map(not_, shaped)))
         bom = lines[0].startswith(reader.BOM)
@@ -478,9 +475,8 @@ class IncrementalLinter:
             else:
                 s = replace(s, index=k, line=i, end_line=i, offset=offset)
             shapes[k], offsets[k], lengths[k], digests[k] = s, offset, s.length, s.digest
-            prompts[k], answers[k] = s.prompt, s.answer
-        pairs = (prompts, answers)
-        return checks.Summaries.from_columns(rows, offsets, lengths, digests, pairs, shapes, own)
+            prompts[k] = s.prompt
+        return checks.Summaries.from_columns(rows, offsets, lengths, digests, prompts, shapes, own)
 
     def _info(self) -> FileInfo:
         info = FileInfo()

@@ -29,8 +29,8 @@ from sftlint.settings import Settings
 
 CACHE_LIMIT = 8192  # line results kept by text (undo, redo, lines moved around)
 
-# What file checks can see of a row, but its digests (of the row, and K006's of its prompt
-# and answer): (format, keys, message keys, types, system turn or not, KTO label).
+# What file checks can see of a row, but its digests (of the row, and K006's of its
+# prompt): (format, keys, message keys, types, system turn or not, KTO label).
 Signature = tuple[Any, ...]
 
 
@@ -148,14 +148,14 @@ class LineLinter:
         self,
         lines: list[bytes],
         results: list[LineResult | None],
-        digests: tuple[array, array, array],
+        digests: tuple[array, array],
         tallies: Tallies,
         a: int,
         b: int,
     ) -> None:
         """Lint lines [a, b) (all without a result) into `results`, the digests of shape
-        results' rows (row, prompt and answer digests: the summary's ints) into `digests`,
-        and count them in `tallies`."""
+        results' rows (row and prompt digests: the summary's ints) into `digests`, and
+        count them in `tallies`."""
         if self._fast is None:
             self._fast = engine.FileChecker(self.path, self.settings, _no_load)
         fast_check = self._fast.fast.check
@@ -165,7 +165,7 @@ class LineLinter:
         found: list[int] = []
         prompts: list[int] = []
         formats: list[str] = []
-        rows, prompt_of, answer_of = digests
+        rows, prompt_of = digests
         # Line 0 (a BOM) and the last line (no newline) are read the reader's way.
         lo, hi = max(a, 1), min(b, len(lines) - 1)
         rest.extend(range(a, lo))
@@ -173,15 +173,15 @@ class LineLinter:
             line = lines[j]
             hit = engine.compact_object(line, len(line)) if lean else None
             if hit is not None:
-                fmt, t, _, pair = fast_check(hit[0])
-                if pair is not None and t is not None:  # a clean row
+                fmt, t, _, prompt = fast_check(hit[0])
+                if prompt is not None and t is not None:  # a clean row
                     known = shapes.get(id(t))
                     results[j] = known[1] if known is not None else self._shape_result(t)
                     rows[j] = digest = hash(line)
                     found.append(digest)
-                    prompt_of[j], answer_of[j] = pair
-                    if pair[0]:
-                        prompts.append(pair[0])
+                    prompt_of[j] = prompt
+                    if prompt:
+                        prompts.append(prompt)
                     formats.append(fmt)
                     continue
             rest.append(j)

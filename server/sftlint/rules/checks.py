@@ -134,10 +134,9 @@ class RowSummary:
     # An unpaired preference (KTO) row's label (F008); None: not such a row. A shape part
     # as `system` is: rows of one shape with either label have two templates.
     label: bool | None = None
-    # Digests of what the model sees before the trained answer, and of the answer (K006,
-    # `conflict_rules.digests`); 0: no prompt to compare. Per row, as `digest` is.
+    # The digest of what the model sees before the trained answer (K006,
+    # `conflict_rules.prompt_digest`); 0: no prompt to compare. Per row, as `digest` is.
     prompt: int = 0
-    answer: int = 0
 
 
 def system_names(fields: formats.Fields) -> frozenset[str]:
@@ -165,7 +164,7 @@ class Summaries(Sequence[RowSummary]):
     """
 
     __slots__ = ("_ints", "_own", "_shapes")
-    WIDTH = 7  # ints per row: index, line, offset, length, digest, prompt, answer
+    WIDTH = 6  # ints per row: index, line, offset, length, digest, prompt
     SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
     def __init__(self) -> None:
@@ -175,7 +174,7 @@ class Summaries(Sequence[RowSummary]):
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
-        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest, s.prompt, s.answer))
+        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest, s.prompt))
         self._shapes.append(s)
 
     @classmethod
@@ -185,7 +184,7 @@ class Summaries(Sequence[RowSummary]):
         offsets: list[int],
         lengths: list[int],
         digests: list[int],
-        pairs: tuple[list[int], list[int]],
+        prompts: list[int],
         shapes: list[RowSummary],
         own: Iterable[int],
     ) -> Summaries:
@@ -194,7 +193,7 @@ class Summaries(Sequence[RowSummary]):
         out = cls()
         w, n = cls.WIDTH, len(shapes)
         ints = out._ints = array("q", bytes(8 * w * n))
-        for k, column in enumerate((range(n), lines, offsets, lengths, digests, *pairs)):
+        for k, column in enumerate((range(n), lines, offsets, lengths, digests, prompts)):
             ints[k::w] = array("q", column)
         out._shapes = shapes
         out._own = set(own)
@@ -208,15 +207,14 @@ class Summaries(Sequence[RowSummary]):
         offset: int,
         length: int,
         digest: int,
-        pair: tuple[int, int],
+        prompt: int,
     ) -> None:
-        """A one-line row (JSON Lines) whose summary is `template`'s but for these fields
-        (`pair`: the prompt and answer digests)."""
-        self._ints.extend((index, line, offset, length, digest, *pair))
+        """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
+        self._ints.extend((index, line, offset, length, digest, prompt))
         self._shapes.append(template)
 
     def shaped_writer(self) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None]]:
-        """`add_shaped` as two C calls for a hot loop: (extend with the seven ints, append
+        """`add_shaped` as two C calls for a hot loop: (extend with the six ints, append
         the template); each `extend` must be followed by its `append`.
         """
         return self._ints.extend, self._shapes.append
@@ -229,10 +227,10 @@ class Summaries(Sequence[RowSummary]):
         if i in self._own:
             return t
         w = self.WIDTH
-        index, line, offset, length, digest, prompt, answer = self._ints[w * i : w * i + w]
+        index, line, offset, length, digest, prompt = self._ints[w * i : w * i + w]
         return RowSummary(
             index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
-            t.types, digest, t.system, t.label, prompt, answer,
+            t.types, digest, t.system, t.label, prompt,
         )  # fmt: skip
 
     @overload
@@ -267,9 +265,6 @@ class Summaries(Sequence[RowSummary]):
         """Every row's prompt digest (K006), in row order."""
         return self._ints[5 :: self.WIDTH].tolist()
 
-    def answers(self) -> list[int]:
-        return self._ints[6 :: self.WIDTH].tolist()
-
     def shared_prompts(self) -> bool:
         """Whether two rows have the same prompt digest (0, no prompt, not counted)."""
         column = self._ints[5 :: self.WIDTH]
@@ -302,7 +297,7 @@ class Summaries(Sequence[RowSummary]):
             shapes[i] = RowSummary(
                 s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
-                s.label, s.prompt, s.answer,
+                s.label, s.prompt,
             )  # fmt: skip
         base = len(self._shapes)
         self._own.update(i + base for i in other._own)

@@ -1,9 +1,11 @@
 """K006: conflicting duplicates, rows with one prompt and different answers.
 
-Decided on two digests each row's summary carries (`RowSummary.prompt`, `.answer`):
-`digests` computes them from a row's turns, the fast path from the contents it already
-picked (`chat_digests`, `alpaca_digests`: the same values hashed the same way, so a row
-gets the same digests on either path). Only the rows reported are read again.
+Each row's summary carries a digest of its prompt (`RowSummary.prompt`): `prompt_digest`
+computes it from a row's turns, the fast path from the contents it already picked
+(`chat_prompt`, `alpaca_prompt`: the same values hashed the same way, so a row gets the
+same digest on either path). Answers are not hashed (that would cost every row a second
+pass over its text): rows that share a prompt digest, and are not byte-identical, are
+read again and their prompts and answers compared exactly (`keys`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 import orjson
 
 from sftlint.io import formats
+from sftlint.io.reader import Row
 from sftlint.model import Related, Severity
 from sftlint.registry import Rule, register
-from sftlint.rules.checks import FileContext, RowSummary, Summaries, file_check
+from sftlint.rules.checks import FileContext, Summaries, file_check
 
 register(
     Rule(
@@ -49,10 +52,11 @@ Good:
     ),
 )
 
-NONE = (0, 0)  # a row with no prompt to compare (not an SFT row, or no answer)
 RELATED_ROWS = 5  # the other rows a finding names as related locations
 # Row columns the model sees beside the turns (as LLaMA-Factory names them by default).
 CONTEXT_COLUMNS = ("system", "tools", "images", "videos", "audios")
+# A row's prompt and answer, as comparable values; None: no prompt to compare.
+Keys = tuple[tuple[Any, ...], Any] | None
 
 
 def context_keys(value: dict[str, Any], fields: formats.Fields) -> tuple[str, ...]:
@@ -76,27 +80,29 @@ def _part(value: Any) -> Any:
         return object()
 
 
-def chat_digests(
+def chat_prompt(
     roles: tuple[Any, ...],
     prompts: tuple[Any, ...],
     answers: tuple[Any, ...],
     ctx: tuple[Any, ...],
-) -> tuple[int, int]:
-    """The digests of a conversation: its roles, non-assistant contents and context; its
-    assistant contents. `or 1`: 0 means no prompt. Empty answers are no answer (C001's);
-    `digests` takes blank ones out before, the fast path has none."""
-    if not any(answers):
-        return NONE
-    return hash((roles, prompts, ctx)) or 1, hash(answers) or 1
+) -> int:
+    """The prompt digest of a conversation: its roles, non-assistant contents and context
+    (`or 1`: 0 means no prompt). Empty answers are no answer (C001's): `keys` takes blank
+    ones out before, the fast path has none."""
+    return hash((roles, prompts, ctx)) or 1 if any(answers) else 0
 
 
-def alpaca_digests(value: dict[str, Any], fields: formats.Fields) -> tuple[int, int]:
-    response = fields.column("response", "output")
-    if _blank(value.get(response)):
-        return NONE
+def alpaca_prompt(value: dict[str, Any], fields: formats.Fields) -> int:
+    found = _alpaca_keys(value, fields)
+    return hash(found[0]) or 1 if found is not None else 0
+
+
+def _alpaca_keys(value: dict[str, Any], fields: formats.Fields) -> Keys:
+    response = value.get(fields.column("response", "output"))
+    if _blank(response):
+        return None
     prompt = tuple(_part(value.get(fields.column(k, d))) for k, d in _ALPACA_PROMPT)
-    ctx = context(value, context_keys(value, fields))
-    return hash((prompt, ctx)) or 1, hash(_part(value[response])) or 1
+    return (prompt, context(value, context_keys(value, fields))), _part(response)
 
 
 _ALPACA_PROMPT = (
@@ -107,31 +113,38 @@ _ALPACA_PROMPT = (
 )
 
 
-def digests(
-    value: dict[str, Any], fmt: str, fields: formats.Fields, turns: Sequence[formats.Turn]
-) -> tuple[int, int]:
-    """(prompt digest, answer digest) of an object row; NONE when it has no prompt to
-    compare. `turns`: `formats.turns` of the row."""
+def keys(
+    value: dict[str, Any], fmt: str | None, fields: formats.Fields, turns: Sequence[formats.Turn]
+) -> Keys:
+    """(prompt, answer) of an object row, the prompt as `prompt_digest` hashes it; None
+    when it has no prompt to compare. `turns`: `formats.turns` of the row."""
     if fmt == formats.ALPACA:
-        return alpaca_digests(value, fields)
+        return _alpaca_keys(value, fields)
     if fmt in formats.CHAT_FORMATS:
         if any(t.role is None for t in turns):
-            return NONE  # unknown roles: R-rules report them
+            return None  # unknown roles: R-rules report them
+        answers = [t.content for t in turns if t.role == "assistant"]
+        if all(map(_blank, answers)):
+            return None
         prompts = tuple(_part(t.content) for t in turns if t.role != "assistant")
-        if all(_blank(t.content) for t in turns if t.role == "assistant"):
-            return NONE
-        answers = tuple(_part(t.content) for t in turns if t.role == "assistant")
         roles = tuple(t.raw_role for t in turns)
-        return chat_digests(roles, prompts, answers, context(value, context_keys(value, fields)))
-    if (
-        fmt == formats.PROMPT_COMPLETION
-        and "prompt" in value
-        and not _blank(value.get("completion"))
-    ):
         ctx = context(value, context_keys(value, fields))
-        prompt = hash((_part(value["prompt"]), ctx)) or 1
-        return prompt, hash(_part(value["completion"])) or 1
-    return NONE
+        return (roles, prompts, ctx), tuple(map(_part, answers))
+    if fmt == formats.PROMPT_COMPLETION and "prompt" in value:
+        completion = value.get("completion")
+        if _blank(completion):
+            return None
+        ctx = context(value, context_keys(value, fields))
+        return (_part(value["prompt"]), ctx), _part(completion)
+    return None
+
+
+def prompt_digest(
+    value: dict[str, Any], fmt: str, fields: formats.Fields, turns: Sequence[formats.Turn]
+) -> int:
+    """The digest of the row's prompt (`keys`); 0 when it has none to compare."""
+    found = keys(value, fmt, fields, turns)
+    return hash(found[0]) or 1 if found is not None else 0
 
 
 def _blank(value: Any) -> bool:
@@ -141,17 +154,17 @@ def _blank(value: Any) -> bool:
 
 @file_check
 def conflicting_duplicates(ctx: FileContext) -> None:
-    """K006: one finding a group of rows with one prompt digest and several answers."""
+    """K006: one finding a group of rows with one prompt and several answers."""
     if not ctx.enabled("K006"):
         return
     summaries = ctx.summaries
     if isinstance(summaries, Summaries):
         if not summaries.shared_prompts():
             return  # every prompt once (the common case, decided at C speed)
-        prompts, answers = summaries.prompts(), summaries.answers()
+        prompts, digests = summaries.prompts(), summaries.digests()
     else:
         prompts = [s.prompt for s in summaries]
-        answers = [s.answer for s in summaries]
+        digests = [s.digest for s in summaries]
     groups: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(prompts):
         if p:
@@ -159,24 +172,42 @@ def conflicting_duplicates(ctx: FileContext) -> None:
     for rows in groups.values():
         if len(rows) < 2:
             continue
-        distinct: dict[int, int] = {}  # answer digest -> its first row
+        # Rows alike byte for byte (D001's) have one answer: one of them is read.
+        unlike: dict[int, int] = {}
         for i in rows:
-            distinct.setdefault(answers[i], i)
-        if len(distinct) > 1:
-            _report(ctx, [summaries[i] for i in distinct.values()], len(rows))
+            unlike.setdefault(digests[i], i)
+        if len(unlike) > 1:
+            _compare(ctx, [ctx.load(summaries[i]) for i in unlike.values()], len(rows))
 
 
-def _report(ctx: FileContext, firsts: list[RowSummary], shared: int) -> None:
-    """`firsts`: the first row of each distinct answer, in file order."""
-    first, later = ctx.load(firsts[0]), ctx.load(firsts[1])
+def _compare(ctx: FileContext, rows: list[Row], shared: int) -> None:
+    """Report the rows (in file order) when they give different answers to one prompt."""
+    prompt: Any = None
+    answers: dict[Any, Row] = {}  # each distinct answer's first row
+    fields = ctx.fields
+    for row in rows:
+        if not row.ok or type(row.value) is not dict:
+            continue
+        fmt = formats.detect(row.value, fields)
+        found = keys(row.value, fmt, fields, formats.turns(row.value, fmt, fields))
+        if found is None:
+            continue
+        if prompt is None:
+            prompt = found[0]
+        if found[0] == prompt:  # else a digest collision: another prompt
+            answers.setdefault(found[1], row)
+    if len(answers) < 2:
+        return
+    first, later, *others = answers.values()
     related = [Related(first.path, first.whole(), "first row with this prompt")]
-    for s in firsts[2 : 1 + RELATED_ROWS]:
-        other = ctx.load(s)
-        related.append(Related(other.path, other.whole(), "another answer to this prompt"))
+    related += [
+        Related(o.path, o.whole(), "another answer to this prompt")
+        for o in others[: RELATED_ROWS - 1]
+    ]
     finding = ctx.report(
         "K006",
         f"same prompt as the row at line {first.line + 1} with a different answer "
-        f"({shared} rows share this prompt, {len(firsts)} distinct answers)",
+        f"({shared} rows share this prompt, {len(answers)} distinct answers)",
         later,
         related=related,
     )
