@@ -73,9 +73,9 @@ def _shape_parts(
 
 
 def summarize(
-    row: Row, fmt: str | None, fields: formats.Fields, pair: tuple[int, int] | None = None
+    row: Row, fmt: str | None, fields: formats.Fields, prompt: int | None = None
 ) -> checks.RowSummary:
-    """`pair`: the row's K006 digests, when the caller has them."""
+    """`prompt`: the row's K006 prompt digest, when the caller has it."""
     s = checks.RowSummary(
         row.index, row.line, row.end_line, row.offset, len(row.raw), row.prefix, fmt
     )
@@ -83,10 +83,10 @@ def summarize(
     if isinstance(row.value, dict):
         _set_shape(s, row.value, fmt, fields)
         if fmt is not None:
-            if pair is None:
+            if prompt is None:
                 turns = formats.turns(row.value, fmt, fields)
-                pair = conflict_rules.digests(row.value, fmt, fields, turns)
-            s.prompt, s.answer = pair
+                prompt = conflict_rules.prompt_digest(row.value, fmt, fields, turns)
+            s.prompt = prompt
     return s
 
 
@@ -136,9 +136,9 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
-# A row's fast-path verdict (format, shape template, clean, K006 digests) and its check
-# context.
-_Prepared = tuple[str, Any, bool, tuple[int, int] | None, checks.RowContext]
+# A row's fast-path verdict (format, shape template, clean, K006 prompt digest) and its
+# check context.
+_Prepared = tuple[str, Any, bool, int | None, checks.RowContext]
 # Rows whose loss masks are computed together: within the analysis cache (64 results).
 MASK_GROUP = 32
 # Lines taken from the stream at a time: their control tokens are looked for at once.
@@ -172,29 +172,29 @@ class FileChecker:
         if not row.ok:
             self.summaries.add(summarize(row, None, fields))
             return
-        fmt, template, clean, pair, ctx = prepared or self._prepare(row)
+        fmt, template, clean, prompt, ctx = prepared or self._prepare(row)
         self.formats[fmt] = self.formats.get(fmt, 0) + 1
         row_checks = self.other_checks if clean else checks.ROW_CHECKS
         if row_checks:
             for check in row_checks:
                 check(ctx)
-        if pair is None:  # the turns the row checks read, not read again
-            pair = conflict_rules.digests(row.value, fmt, fields, ctx.turns)
+        if prompt is None:  # the turns the row checks read, not read again
+            prompt = conflict_rules.prompt_digest(row.value, fmt, fields, ctx.turns)
         if template is None or row.end_line != row.line or row.prefix != NO_WIDTH:
-            self.summaries.add(summarize(row, fmt, fields, pair))  # not a one-line JSONL row
+            self.summaries.add(summarize(row, fmt, fields, prompt))  # not a one-line JSONL row
         else:
             raw = row.raw
             self.summaries.add_shaped(
-                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), pair
+                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), prompt
             )
 
     def _prepare(self, row: Row) -> _Prepared:
-        fmt, template, clean, pair = self.fast.check(row.value)
+        fmt, template, clean, prompt = self.fast.check(row.value)
         return (
             fmt,
             template,
             clean,
-            pair,
+            prompt,
             checks.RowContext(row, fmt, self.settings.fields, self.reporter),
         )
 
@@ -260,10 +260,10 @@ class FileChecker:
                         except orjson.JSONEncodeError:
                             raw = b""
                         if len(raw) == len(line) - 1 and line.startswith(raw):
-                            fmt, template, _, pair = fast_check(value, b"" if i < cleared else raw)
-                            if pair is not None and fast_ok and template is not None:  # clean
+                            fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                            if prompt is not None and fast_ok and template is not None:  # clean
                                 formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                                add_ints((index, line_no, start, len(raw), hash(raw), *pair))
+                                add_ints((index, line_no, start, len(raw), hash(raw), prompt))
                                 add_template(template)
                                 index += 1
                                 continue
@@ -305,10 +305,10 @@ class FileChecker:
             cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_lines
             for i, (value, raw) in enumerate(chunk):
                 index += 1
-                fmt, template, _, pair = fast_check(value, b"" if i < cleared else raw)
-                if pair is not None and fast_ok and template is not None:  # a clean row
+                fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                if prompt is not None and fast_ok and template is not None:  # a clean row
                     formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                    add_ints((index, index, offset, len(raw), hash(raw), *pair))
+                    add_ints((index, index, offset, len(raw), hash(raw), prompt))
                     add_template(template)
                 else:
                     row = Row(self.path, index, index, index, offset, raw)

@@ -114,13 +114,13 @@ class FastPath:
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
-    ) -> tuple[str, RowSummary | None, bool, tuple[int, int] | None]:
-        """(format, summary template or None, clean, K006 digests) of a row parsed to an
-        object.
+    ) -> tuple[str, RowSummary | None, bool, int | None]:
+        """(format, summary template or None, clean, K006 prompt digest) of a row parsed
+        to an object.
 
         The template holds the summary's shape parts (keys, message_keys, types); clean
-        rows need none of the covered checks, and come with their prompt and answer
-        digests (`conflict_rules.digests` of the row, from the contents picked here: None
+        rows need none of the covered checks, and come with their prompt digest
+        (`conflict_rules.prompt_digest` of the row, from the contents picked here: None
         for the others). `raw`: `orjson.dumps(value)`, when the caller has it (a compact
         row): control tokens are then looked for in its bytes; b"" when
         `token_free` found none there.
@@ -141,7 +141,7 @@ class FastPath:
             if template.label is not None and value["label"] is not template.label:
                 template = self._relabelled(template)
             if fields is not None and self._clean_fields(value, fields):
-                return fmt, template, True, conflict_rules.alpaca_digests(value, self.fields)
+                return fmt, template, True, conflict_rules.alpaca_prompt(value, self.fields)
             return fmt, template, False, None
         msgs = value[key]
         try:
@@ -161,8 +161,8 @@ class FastPath:
             summary = self._relabelled(summary)
         if shape.orders is None:
             return shape.fmt, summary, False, None
-        pair = self._clean(value, msgs, values, shape, raw)
-        return shape.fmt, summary, pair is not None, pair
+        prompt = self._clean(value, msgs, values, shape, raw)
+        return shape.fmt, summary, prompt is not None, prompt
 
     def _relabelled(self, template: RowSummary) -> RowSummary:
         """`template` for the rows of its shape with the other KTO label (made once; the
@@ -327,7 +327,7 @@ class FastPath:
         shape: Shape,
         raw: bytes | None,
     ) -> int | None:
-        """The row's K006 digests when it is clean; None when it is not."""
+        """The row's K006 prompt digest when it is clean; None when it is not."""
         roles = shape.roles(values)
         try:
             order = shape.orders[roles]  # type: ignore[index]
@@ -360,7 +360,7 @@ class FastPath:
         ):
             return None
         ctx = conflict_rules.context(value, shape.context) if shape.context else ()
-        return conflict_rules.chat_digests(roles, order.prompts(contents), answers, ctx)
+        return conflict_rules.chat_prompt(roles, order.prompts(contents), answers, ctx)
 
 
 def _first_role(messages: list[Any], fields: Fields) -> str | None:
