@@ -9,6 +9,10 @@ operations. A row the fast path cannot prove clean goes through every row check,
 findings are exactly those of the full checks; the fast path only ever says "nothing to
 report", never reports. What "nothing" covers is `PROVED_ABSENT`: the codes of the
 checks it skips (`covered_checks`).
+
+Over 600 lines: each test here stands for a check it lets a row skip, and they are read
+together against `PROVED_ABSENT`; the row's K006 prompt digest is hashed from what they
+picked.
 """
 
 from __future__ import annotations
