@@ -55,3 +55,11 @@ def test_a_token_late_in_a_chunk_is_still_reported(tmp_path: Path) -> None:
 
 
 TURN = "turn 2 (messages[1].content)"
+
+
+def test_chunks_are_bounded_by_bytes_as_well_as_lines() -> None:
+    long = b"x" * (engine.CHUNK_BYTES // 2) + b"\n"
+    assert [len(c) for c in engine._chunks([long] * 5)] == [2, 2, 1]
+    short = [b"{}\n"] * (engine.CHUNK_LINES + 1)
+    assert [len(c) for c in engine._chunks(short)] == [engine.CHUNK_LINES, 1]
+    assert list(engine._chunks([])) == []

@@ -136,13 +136,30 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
+def _chunks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The lines in lists of CHUNK_LINES, or fewer when they reach CHUNK_BYTES: memory
+    stays bounded by one long line, not by CHUNK_LINES of them."""
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES or len(chunk) >= CHUNK_LINES:
+            yield chunk
+            chunk = []
+            size = 0
+    if chunk:
+        yield chunk
+
+
 # A row's fast-path verdict (format, shape template, clean, K006 prompt digest) and its
 # check context.
 _Prepared = tuple[str, Any, bool, int | None, checks.RowContext]
 # Rows whose loss masks are computed together: within the analysis cache (64 results).
 MASK_GROUP = 32
-# Lines taken from the stream at a time: their control tokens are looked for at once.
+# Rows taken at a time: their control tokens are looked for at once.
 CHUNK_LINES = 512
+CHUNK_BYTES = 1 << 20
 
 
 class FileChecker:
@@ -232,8 +249,7 @@ class FileChecker:
         # With a tokenizer, rows wait in groups for their checks (see check_rows).
         group: list[Row] = []
         check_row = group.append if self.settings.mask.tokenizer else self.check_row
-        lines = iter(lines)
-        while chunk := list(islice(lines, CHUNK_LINES)):
+        for chunk in _chunks(lines):
             if progress is not None and offset >= step:
                 progress(offset)
                 step = offset + self.progress_step
@@ -260,7 +276,9 @@ class FileChecker:
                         except orjson.JSONEncodeError:
                             raw = b""
                         if len(raw) == len(line) - 1 and line.startswith(raw):
-                            fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                            fmt, template, _, prompt = fast_check(
+                                value, b"" if i < cleared else raw
+                            )
                             if prompt is not None and fast_ok and template is not None:  # clean
                                 formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
                                 add_ints((index, line_no, start, len(raw), hash(raw), prompt))
@@ -301,6 +319,7 @@ class FileChecker:
         offset = 0
         index = -1
         rows = iter(rows)
+        # A batch of rows is in memory already: a chunk of it adds no bound of its own.
         while chunk := list(islice(rows, CHUNK_LINES)):
             cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_lines
             for i, (value, raw) in enumerate(chunk):
