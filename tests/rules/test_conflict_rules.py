@@ -9,7 +9,8 @@ import pytest
 
 from lint_helpers import findings, jsonl, lint
 from sftlint.engine import engine
-from sftlint.report.groups import grouped
+from sftlint.report.groups import group_key, grouped
+from sftlint.report.sarif import sarif
 from sftlint.settings import Settings
 
 
@@ -110,3 +111,14 @@ def test_k006_many_groups_print_as_one_cause() -> None:
     found = findings(text, "K006")
     assert [f.range.start.line for f in found] == [1, 3, 5, 7, 9, 11]
     assert [len(g) for g in grouped(found)] == [6]
+
+
+def test_k006_sarif_names_the_other_rows_as_related_locations() -> None:
+    text = jsonl(chat("2+2?", "4"), chat("2+2?", "5"), chat("2+2?", "22"))
+    (found,) = findings(text, "K006")
+    (result,) = sarif([found])["runs"][0]["results"]
+    assert result["partialFingerprints"] == {"sftlintGroup/v1": group_key(found)}
+    assert [
+        (r["message"]["text"], r["physicalLocation"]["region"]["startLine"])
+        for r in result["relatedLocations"]
+    ] == [("first row with this prompt", 1), ("another answer to this prompt", 3)]
