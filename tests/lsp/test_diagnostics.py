@@ -94,13 +94,14 @@ async def test_pushed_diagnostics_exact(client: LanguageClient, tmp_path: Path) 
     assert related[0].location.range.start.line == 1
 
     # An edit: fix the role, the R004 goes away; the UTF-16 column after the emoji holds.
+    # Row 1 now answers row 0's question otherwise: K006.
     change(client, uri, 2, rng(0, 58, 0, 63), '"assistant"')
     diags = await diagnostics_for(client, uri, 2)
-    assert [d.code for d in diags] == ["J007", "D001"]
+    assert [d.code for d in diags] == ["K006", "J007", "D001"]
     # Delete the blank line (edit spanning two lines): D001 now points at line 3.
     change(client, uri, 3, rng(2, 0, 3, 0), "")
     diags = await diagnostics_for(client, uri, 3)
-    assert [(d.code, d.range.start.line) for d in diags] == [("D001", 2)]
+    assert [(d.code, d.range.start.line) for d in diags] == [("K006", 1), ("D001", 2)]
 
 
 async def test_pulled_diagnostics_and_settings(client: LanguageClient, tmp_path: Path) -> None:

@@ -189,7 +189,9 @@ async def test_burst_of_edits(client: LanguageClient, tmp_path: Path) -> None:
 
 async def test_hover_and_inlay_hints_with_tokenizer(client: LanguageClient, tmp_path: Path) -> None:
     await start(client, tmp_path, options={"tokenizer": "mistral-v3"})
-    uri = await open_doc(client, tmp_path / "train.jsonl", ROWS.replace('"bot"', '"assistant"'))
+    # Row 0 asks another question: row 1 answers none otherwise (no K006 in the hover).
+    text = ROWS.replace('"bot"', '"assistant"').replace('"hi"', '"hey"', 1)
+    uri = await open_doc(client, tmp_path / "train.jsonl", text)
     doc = lsp.TextDocumentIdentifier(uri=uri)
     h = await client.text_document_hover_async(
         lsp.HoverParams(text_document=doc, position=lsp.Position(line=1, character=70))
