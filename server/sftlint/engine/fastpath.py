@@ -479,7 +479,8 @@ def _plain_answers(answers: tuple[str, ...]) -> bool:
         n = len(text)
         if n < _MIN_REPEAT_TEXT:
             continue
-        if text.count("\n") >= _MIN_LINES and answer_rules.repeated_line(text):
+        # `in` (memchr) first: most answers have no newline, and counting is slower
+        if "\n" in text and text.count("\n") >= _MIN_LINES and answer_rules.repeated_line(text):
             return False
         # A loop of MIN_REPEATS units has a period of at most n / MIN_REPEATS, so its tail
         # recurs that close to the end: look there only, not through the whole text.
