@@ -12,6 +12,13 @@
   edit -> diagnostics p95 (<= 30 ms, <= 1.5x a 1 MB array's), hover p95 at the first,
   middle and last object and from the first to the last (<= 50 ms), and a hover on
   another document right after each edit (`--arrays-only`: these figures alone)
+- one cause on every row (`--one-cause`, these figures alone): the 100,000-row file with a
+  space opening every answer (C006 on each row, one grouped diagnostic) and an unknown
+  role in its last six rows (a second cause whose first rows are at the end): edit p95
+  (<= 30 ms) against the same edits of the clean file and of 1,000 such rows; and, in
+  process, what the grouped diagnostics add to an edit (`IncrementalLinter.groups`)
+  against the rest of it (splice, lint, the first 1,000 diagnostics), every other edit
+  deleting a row and putting it back
 
 The client is pytest-lsp's, writing messages as editors do: UTF-8 JSON (VS Code's
 `JSON.stringify` leaves non-ASCII as it is), serialized with orjson. pygls's own serializer,
@@ -19,7 +26,7 @@ stdlib `json.dumps` with ASCII escapes, takes the better part of a second on the
 didOpen alone; the run prints how long, so that figure is not hidden either.
 
     python benchmarks/bench_lsp.py [--rows 100000] [--open-rows 33000] [--edits 200]
-                                   [--array-rows 35000] [--arrays-only]
+                                   [--array-rows 35000] [--arrays-only] [--one-cause]
 """
 
 from __future__ import annotations
@@ -83,6 +90,20 @@ def send_utf8(protocol) -> None:
         protocol.writer.write(body)  # StreamWriter (the server's stdin): buffers in order
 
     protocol._send_data = send
+
+
+def one_cause(rows: int) -> Path:
+    """`dataset(rows)` with a space opening every answer and, in the last six rows, the
+    first assistant turn's role "bot" (see the module docstring)."""
+    path = HERE / "data" / f"one-cause-{rows}.jsonl"
+    if not path.exists():
+        lines = dataset(rows).read_bytes().split(b"\n")
+        answer = b'"role":"assistant","content":"'
+        lines = [line.replace(answer, answer + b" ") for line in lines]
+        for i in range(len(lines) - 7, len(lines) - 1):
+            lines[i] = lines[i].replace(b'"role":"assistant"', b'"role":"bot"', 1)
+        path.write_bytes(b"\n".join(lines))
+    return path
 
 
 class Session:
@@ -283,7 +304,11 @@ async def main() -> None:
     parser.add_argument("--array-rows", type=int, default=35_000, help="the ~30 MB array")
     parser.add_argument("--tokenizer", default="mistral-v3")
     parser.add_argument("--arrays-only", action="store_true", help="the JSON array figures")
+    parser.add_argument("--one-cause", action="store_true", help="one cause on every row")
     args = parser.parse_args()
+    if args.one_cause:
+        await one_cause_figures(args.rows, args.edits)
+        return
     if args.arrays_only:
         await array_figures(args.array_rows, dataset(1000))
         return
@@ -445,6 +470,76 @@ async def array_figures(rows: int, other_file: Path) -> None:
         f"  a hover on another document right after each edit: p95 "
         f"{pct(other_hovers, 0.95) * 1000:.0f} ms"
     )
+
+
+async def one_cause_figures(rows: int, edits: int) -> None:
+    runs = {}
+    for name, path in (("clean", dataset(rows)), ("one cause", one_cause(rows))):
+        s = Session()
+        await s.start()
+        uri, text, opened, _ = await s.open(path)
+        grouped = [d for d in s.client.diagnostics[uri] if d.data and "group" in d.data]
+        runs[name] = (opened, await s.edits(uri, text, edits), grouped)
+        await s.stop()
+    s = Session()
+    await s.start()
+    uri, text, _, _ = await s.open(one_cause(1000))
+    small = await s.edits(uri, text, edits)
+    await s.stop()
+    (clean_open, clean, _), (open_s, edited, grouped) = runs["clean"], runs["one cause"]
+    p95, p95_clean, p95_small = pct(edited, 0.95), pct(clean, 0.95), pct(small, 0.95)
+    print(f"one cause on each of {rows:,} rows: grouped diagnostics {len(grouped)}:")
+    for d in grouped:
+        print(f"  {d.code} line {d.range.start.line + 1}: ...{d.message[-60:]}")
+    print(
+        f"open -> first diagnostics {open_s:.2f} s; the clean file {clean_open:.2f} s; "
+        f"ratio {open_s / clean_open:.2f}"
+    )
+    print(
+        f"edit -> diagnostics p50 {statistics.median(edited) * 1000:.1f} ms, p95 "
+        f"{p95 * 1000:.1f} ms (target <= 30 ms) {'ok' if p95 <= 0.030 else 'MISSED'}; "
+        f"the clean file's p95 {p95_clean * 1000:.1f} ms (ratio {p95 / p95_clean:.2f}); "
+        f"1,000 such rows p95 {p95_small * 1000:.1f} ms (ratio {p95 / p95_small:.2f})"
+    )
+    rest, grouping = grouping_share(one_cause(rows), edits)
+    print(
+        f"in process, edit p95 {rest * 1000:.1f} ms without the grouped diagnostics, "
+        f"{grouping * 1000:.2f} ms for them (ratio {grouping / rest:.4f})"
+    )
+
+
+def grouping_share(path: Path, edits: int) -> tuple[float, float]:
+    """In process (`time.process_time`): p95 of an edit without the grouped diagnostics,
+    and of the grouped diagnostics alone, over `edits` edits of the middle row."""
+    from sftlint.lsp import convert
+    from sftlint.lsp.incremental import IncrementalLinter
+    from sftlint.settings import Settings
+
+    lines = path.read_bytes().split(b"\n")
+    linter = IncrementalLinter(str(path), Settings(), lines)
+    linter.lint_all()
+    linter.groups()
+    mid = len(lines) // 2
+    col = lines[mid].index(b'"content":"') + len(b'"content":"')
+    rest, grouping = [], []
+    for k in range(edits):
+        t0 = time.process_time()
+        lines[mid] = lines[mid][:col] + b"x" + lines[mid][col:]
+        linter.splice(mid, mid + 1, 1)
+        if k % 2:  # lines deleted and added too: the kept lines of each cause shift
+            row = lines.pop(mid + 1)
+            linter.splice(mid + 1, mid + 2, 0)
+            lines.insert(mid + 1, row)
+            linter.splice(mid + 1, mid + 1, 1)
+        linter.lint_all()
+        located, _ = linter.located(1000)
+        [convert.diagnostic(f, convert.uri_of_path, line or 0) for line, f in located]
+        t1 = time.process_time()
+        for (line, f), key, n, rows, shown in linter.groups():
+            convert.grouped(f, line or 0, (key, n, rows), shown)
+        rest.append(t1 - t0)
+        grouping.append(time.process_time() - t1)
+    return pct(rest, 0.95), pct(grouping, 0.95)
 
 
 def seconds(xs: list[float]) -> str:

@@ -27,6 +27,7 @@ from sftlint.io import reader
 from sftlint.io.positions import BOM, width
 from sftlint.io.reader import FileInfo, Problem, Row
 from sftlint.lsp.arraylint import Item, Window, WindowLinter
+from sftlint.lsp.causes import Causes
 from sftlint.lsp.relative import LineStarts, move_lines, relative
 from sftlint.model import Finding, Position, Range
 from sftlint.rules import checks
@@ -90,6 +91,7 @@ class ArrayIndex:
         self.first: list[int] = []  # the first line of each element, ascending
         self.flines: list[int] = []  # the first line of each element with findings, sorted
         self.nfound = 0  # findings of the elements
+        self.causes = Causes()  # of the elements' findings, at their first lines (`causes`)
         self.head: list[Finding] = []  # before the elements (a BOM), at their place
         # After them, as if `tail_line` (the last element's last line) were line 0.
         self.tail: list[Finding] = []
@@ -114,6 +116,9 @@ class ArrayIndex:
         having = list(compress(range(len(self.items)), map(_FINDINGS, self.items)))
         self.flines = [self.first[k] for k in having]
         self.nfound = sum(len(self.items[k].findings) for k in having)
+        self.causes = Causes()
+        for k in having:
+            self.causes.add(self.items[k].findings, self.first[k])
         self.head, self.tail, self.tail_line = built.head, built.tail, built.tail_line
         self._bare = built.bare
         self.digests = Counter(s.digest for s in map(_SUMMARY, self.items))
@@ -160,6 +165,7 @@ class ArrayIndex:
             first[d0:] = list(map(add, first[d0:], repeat(delta)))
             f = bisect_left(self.flines, stop)
             self.flines[f:] = [x + delta for x in self.flines[f:]]
+            self.causes.shift(stop, stop, delta)  # the elements touched were dropped
         lo, hi = start, start + max(count, 1)
         if self.dirty is not None:
             old_lo, old_hi = self.dirty
@@ -173,6 +179,7 @@ class ArrayIndex:
             item = self.items[k]
             if item.findings:
                 self.nfound -= len(item.findings)
+                self.causes.remove(item.findings, self.first[k])
                 del flines[bisect_left(flines, self.first[k])]
             d = item.summary.digest
             if digests[d] > 1:
@@ -239,6 +246,7 @@ class ArrayIndex:
         for line, it in new:
             if it.findings:
                 self.nfound += len(it.findings)
+                self.causes.add(it.findings, w0 + line)
                 insort(self.flines, w0 + line)
         if head is not None:
             self.head = head
@@ -293,6 +301,7 @@ class ArrayIndex:
 
     def _unbuild(self) -> None:
         self.items, self.first, self.flines, self.nfound = [], [], [], 0
+        self.causes = Causes()
         self.digests.clear()
         self.prompts.clear()
         self.dirty, self._gone, self._file = None, [], None
@@ -355,6 +364,16 @@ class ArrayIndex:
             yield from ((self.first[i], f) for f in self.items[i].findings)
         yield from ((0, f) for f in self.head)
         yield from ((self.tail_line, f) for f in self.tail)
+
+    def findings_at(self, line: int) -> tuple[Finding, ...]:
+        """The findings of the elements that start on `line`, as if it were line 0."""
+        items, first = self.items, self.first
+        k = bisect_left(first, line)
+        found: tuple[Finding, ...] = ()
+        while k < len(items) and first[k] == line:
+            found += items[k].findings
+            k += 1
+        return found
 
     def count(self) -> int:
         return self.nfound + len(self.head) + len(self.tail)

@@ -9,6 +9,7 @@ from pygls import uris
 
 from sftlint import registry
 from sftlint.model import Edit, Finding, Fix, Position, Range, Severity
+from sftlint.report import groups
 
 SOURCE = "sftlint"
 
@@ -55,6 +56,30 @@ def diagnostic(f: Finding, uri_of: UriOf = uri_of_path, line: int = 0) -> lsp.Di
         ]
         or None,
         data={"fixes": len(f.fixes)} if f.fixes else None,
+    )
+
+
+def grouped(
+    first: Finding,
+    line: int,
+    counts: tuple[str, int, int],
+    shown: list[int],
+) -> lsp.Diagnostic:
+    """The one diagnostic of a cause many rows share (`causes`): at its first finding
+    (`first` moved down `line` lines), its message followed by what the text output says
+    of the cause (`groups.tally`: findings, rows, the first `shown` rows, the fix); `data`
+    holds `counts`, (the cause's `groups.group_key`, findings, rows)."""
+    key, findings, rows = counts
+    how = groups.tally(findings, rows, shown, groups.fix_title(first))
+    rule = registry.get(first.code)
+    return lsp.Diagnostic(
+        range=range_(first.range, line),
+        message=f"{first.message} {how}",
+        severity=SEVERITY[first.severity],
+        code=first.code,
+        code_description=lsp.CodeDescription(href=rule.url) if rule else None,
+        source=SOURCE,
+        data={"group": key, "findings": findings, "rows": rows},
     )
 
 

@@ -32,6 +32,7 @@ from sftlint.io import reader
 from sftlint.io.positions import EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.arrayrows import ArrayIndex, Built, key_of, keyed
+from sftlint.lsp.causes import Causes, Group, first_of, many
 from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries
 from sftlint.lsp.linelint import LineLinter, LineResult, Tallies, gc_paused
 from sftlint.lsp.relative import LineStarts, absolute, move_lines, rel_key, relative
@@ -55,6 +56,7 @@ class MaskRows:
     by_line: list[tuple[Finding, ...]]
     lines: list[int] = field(default_factory=list)  # sorted: lines with mask findings
     total: int = 0
+    causes: Causes = field(default_factory=Causes)
 
     @classmethod
     def empty(cls, n: int) -> MaskRows:
@@ -68,8 +70,11 @@ class MaskRows:
         self.total -= sum(map(len, old))
         lo = bisect_left(self.lines, start)
         hi = bisect_left(self.lines, stop, lo)
+        for i in self.lines[lo:hi]:
+            self.causes.remove(old[i - start], i)
         delta = count - (stop - start)
         self.lines[lo:] = [i + delta for i in self.lines[hi:]]
+        self.causes.shift(start, stop, delta)
 
 
 class IncrementalLinter:
@@ -93,6 +98,7 @@ class IncrementalLinter:
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._tallies = Tallies()
+        self._causes = Causes()  # of the lines' results (`causes`: one diagnostic a cause)
         self._starts = LineStarts(lines)
         self._file = FileCheckCache()
         self._generation = 0  # counts splices and resets (an array's first read is for one)
@@ -159,11 +165,14 @@ class IncrementalLinter:
             if file.findings is not None and i not in file.changed:
                 file.changed[i] = (r.signature, was_dup)
             tallies.remove(r, digest, prompt)
+            if r.findings:
+                self._causes.remove(r.findings, i)
         flines = tallies.flines
         lo = bisect_left(flines, start)
         hi = bisect_left(flines, stop, lo)
         if delta:
             flines[lo:] = [i + delta for i in flines[hi:]]
+            self._causes.shift(start, stop, delta)
         elif hi > lo:
             del flines[lo:hi]
         self._unlinted += count - sum(r is None for r in old)
@@ -186,6 +195,7 @@ class IncrementalLinter:
         self._pdig = _zeros(len(self.lines))
         self._unlinted = len(self.lines)
         self._tallies = Tallies()
+        self._causes = Causes()
         self._starts.invalidate(0)
         self._file = FileCheckCache()
         self._array = self._array_index()
@@ -207,6 +217,7 @@ class IncrementalLinter:
         mask = self._mask = MaskRows.empty(len(self.lines))
         for i, fs in rows.items():
             mask.by_line[i] = fs
+            mask.causes.add(fs, i)
         mask.lines = sorted(rows)
         mask.total = sum(map(len, rows.values()))
         self.set_external(found, "mask")
@@ -295,6 +306,9 @@ class IncrementalLinter:
             with gc_paused():
                 digests = (self._dig, self._pdig)
                 self._linter.lint_batch(self.lines, results, digests, self._tallies, i, end)
+            flines = self._tallies.flines
+            for j in flines[bisect_left(flines, i) : bisect_left(flines, end)]:
+                self._causes.add(results[j].findings, j)  # type: ignore[union-attr]
             self._unlinted -= end - i
             return end - i
         done = 0
@@ -304,6 +318,8 @@ class IncrementalLinter:
                 results[j] = r
                 self._unlinted -= 1
                 self._tallies.add(r, j, self._digest(j, r), self._prompt(j, r))
+                if r.findings:
+                    self._causes.add(r.findings, j)
                 done += 1
         return done
 
@@ -385,6 +401,34 @@ class IncrementalLinter:
         )
         taken = merged if limit is None else islice(merged, limit)
         return [(line, f) for _, line, f in taken], total
+
+    def groups(self) -> list[Group]:
+        """The causes that hit many rows (`causes`) with their first finding, as `located`
+        gives them: from the counts kept through edits, never a pass over the findings."""
+        if self._unlinted:
+            self.lint_all()
+        externals = list(chain.from_iterable(self._external.values()))
+        array = self._array
+        if array is None:
+            listed = [*self._file_checks(), *externals]
+            rows = self._causes
+        else:
+            array = self._array_index_ready()
+            listed = [*array.file_findings(), *externals]
+            # The array's own findings as if on their line 0: on their own lines here.
+            listed += [self._build(0, f) for f in array.head]
+            listed += [self._build(array.tail_line, f) for f in array.tail]
+            rows = array.causes
+        out: list[Group] = []
+        for key, findings, n, lines in many([rows, self._mask.causes, Causes.of(listed)]):
+            at = lines[0]
+            own = array.findings_at(at) if array is not None else self.results[at].findings  # type: ignore[union-attr]
+            first = first_of(key, at, (*own, *self._mask.by_line[at]), listed)
+            out.append((first, key, findings, n, [i + 1 for i in lines]))
+        if self._lone_cr():
+            text = EditorLines(b"\n".join(self.lines))
+            out = [((0, self._build(*g[0]).mapped(text.position)), *g[1:]) for g in out]
+        return out
 
     def _row_stream(self) -> Iterator[tuple[tuple[int, int, str], int, Finding]]:
         results = self.results

@@ -266,6 +266,11 @@ class Linting:
         located, total = state.linter.located(limit)
         uri_of = self.uri_of
         out = [convert.diagnostic(f, uri_of, line or 0) for line, f in located]
+        # One diagnostic more for each cause many rows share, before theirs (`causes`).
+        out[:0] = [
+            convert.grouped(f, line or 0, (key, findings, rows), shown)
+            for (line, f), key, findings, rows, shown in state.linter.groups()
+        ]
         if note := withheld_note(state.settings):
             out.insert(0, convert.held_back(note))
         if total > len(located):

@@ -12,6 +12,7 @@ from sftlint.lsp import convert
 from sftlint.lsp.config import document_settings
 from sftlint.lsp.linting import Linting
 from sftlint.lsp.progress import run_with_progress
+from sftlint.report import groups
 
 
 async def check_file_on_disk(server: Any, linting: Linting, uri: str) -> dict[str, int]:
@@ -32,6 +33,11 @@ async def check_file_on_disk(server: Any, linting: Linting, uri: str) -> dict[st
     limit = settings.max_problems
     shown = result.findings[:limit]
     diagnostics = [convert.diagnostic(f, linting.uri_of) for f in shown]
+    for group in reversed(groups.grouped(result.findings)):  # one more a cause, before
+        if len(group) > 1:
+            rows = sorted({groups.row_of(f) for f in group})
+            counts = (groups.group_key(group[0]), len(group), len(rows))
+            diagnostics.insert(0, convert.grouped(group[0], 0, counts, rows))
     if len(result.findings) > len(shown):
         diagnostics.append(convert.overflow(len(result.findings) - len(shown), len(shown), path))
     server.text_document_publish_diagnostics(convert.publish_params(uri, None, diagnostics))

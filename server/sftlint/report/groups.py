@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections import Counter
 
+from sftlint.engine import fixes
 from sftlint.model import Finding
 
 GROUP_MIN = 5  # a cause on this many rows of a file prints as one line
@@ -46,3 +47,19 @@ def grouped(findings: list[Finding]) -> list[list[Finding]]:
             groups[key] = [f]
             out.append(groups[key])
     return out
+
+
+def tally(findings: int, rows: int, shown: list[int], fix: str | None) -> str:
+    """`[N findings in M rows: 1, 2, …; fix: …]`: what a grouped cause covers (`shown`: its
+    first rows, 1-based lines), as the text output and the editor's grouped diagnostic
+    say it."""
+    listed = ", ".join(str(r) for r in shown[:SHOWN_ROWS])
+    more = ", …" if rows > SHOWN_ROWS else ""
+    how = f"; fix: {fix}" if fix else ""
+    return f"[{findings:,} findings in {rows:,} row{'s' * (rows != 1)}: {listed}{more}{how}]"
+
+
+def fix_title(first: Finding, unsafe: bool = False) -> str | None:
+    """The fix a grouped cause names: its first finding's, the one `--fix` applies first."""
+    fix = fixes.safe_fix(first, unsafe) or (first.fixes[0] if first.fixes else None)
+    return fix.title if fix else None

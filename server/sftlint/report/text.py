@@ -88,12 +88,9 @@ def group_line(group: list[Finding], *, color: bool, unsafe: bool = False) -> st
     if len(group) == 1:
         return text_line(first, color=color, unsafe=unsafe)
     rows = sorted({groups.row_of(f) for f in group})
-    shown = ", ".join(str(r) for r in rows[: groups.SHOWN_ROWS])
-    more = ", …" if len(rows) > groups.SHOWN_ROWS else ""
-    fix = fixes.safe_fix(first, unsafe) or (first.fixes[0] if first.fixes else None)
-    how = f"; fix: {fix.title}" if fix else ""
+    how = groups.tally(len(group), len(rows), rows, groups.fix_title(first, unsafe))
     line = text_line(first, color=color, unsafe=unsafe).rstrip("\n")
-    return f"{line} [{len(group):,} findings in {_plural(len(rows), 'row')}: {shown}{more}{how}]\n"
+    return f"{line} {how}\n"
 
 
 def mask_summary(results: list[Any], out: IO[str]) -> None:
