@@ -50,8 +50,9 @@ async def test_a_stale_version_is_not_published_back(
     assert seen == [(5, ["R004", "J007", "D001"])]
     change(client, uri, 3, rng(0, 58, 0, 63), '"assistant"')  # an older version number
     await published(seen, 2)
-    # The edit is applied; the diagnostics stay at the newest version the server knows.
-    assert seen == [(5, ["R004", "J007", "D001"]), (5, ["J007", "D001"])]
+    # The edit is applied (row 0 now asks "hi" as rows 1 and 3 do, with another answer:
+    # K006); the diagnostics stay at the newest version the server knows.
+    assert seen == [(5, ["R004", "J007", "D001"]), (5, ["K006", "J007", "D001"])]
 
 
 async def test_a_negative_version_is_published_without_one(
@@ -64,4 +65,4 @@ async def test_a_negative_version_is_published_without_one(
     assert seen == [(None, ["R004", "J007", "D001"])]
     change(client, uri, 2, rng(0, 58, 0, 63), '"assistant"')
     await published(seen, 2)
-    assert seen[1] == (2, ["J007", "D001"])
+    assert seen[1] == (2, ["K006", "J007", "D001"])
