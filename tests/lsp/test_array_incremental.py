@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tests.lsp.test_incremental import apply_reference, edit, lsp_lines
 
@@ -213,8 +213,23 @@ def test_an_edit_of_every_element_is_read_again_off_the_event_loop() -> None:
     assert linter.findings()[0] == engine.check_bytes(PATH, doc.source, Settings()).findings
 
 
+# A BOM + CRLF array: a chat element, then four equal Alpaca rows (lines 13-16).
+_FOUR_SAME = BOM.decode() + (
+    "[\n  " + ",\n  ".join([element(CHAT, True)] + [element(ALPACA, False)] * 4) + "\n]\n"
+).replace("\n", "\r\n")
+# A no-op edit of the third Alpaca row, then lines 3-8 of the chat element deleted.
+_NO_OP_THEN_CUT = [((14, 0, 0), (14, 0, 0), ""), ((3, 0, 0), (9, 0, 0), "")]
+
+
+def _replayed(text: str, edits: list) -> str:
+    for a, b, new in edits:
+        text = apply_reference(text, a, b, new)
+    return text
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario())
+@example((_FOUR_SAME, _NO_OP_THEN_CUT, _replayed(_FOUR_SAME, _NO_OP_THEN_CUT)))
 def test_edits_before_the_first_read_lands_equal_fresh_open(case) -> None:
     """As the server does: the opened text read elsewhere while any edits arrive."""
     text, edits, final = case
@@ -229,3 +244,33 @@ def test_edits_before_the_first_read_lands_equal_fresh_open(case) -> None:
         linter.array_checked(generation, read, linter.read_array(read))
     data = final.encode("utf-8", "surrogatepass")
     assert linter.findings()[0] == engine.check_bytes(PATH, data, Settings()).findings
+
+
+def test_a_splice_replayed_past_the_texts_end_is_read_again() -> None:
+    """Splices made during the first read are replayed on it when it lands, over a text
+    that may have fewer lines than they saw: the rows an early splice touched (the third
+    Alpaca row, at line 14 then) are read again where later splices moved them (line 8),
+    not lost for being past the current text's end (D001 of line 9 was missing)."""
+    doc = LineDocument.from_text("file://" + PATH, PATH, "json", 1, _FOUR_SAME)
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    taken = linter.array_text()
+    assert taken is not None
+    for a, b, new in _NO_OP_THEN_CUT:
+        s = doc.apply((a[0], a[1]), (b[0], b[1]), new)
+        linter.splice(s.start, s.stop, s.count)
+    generation, text = taken
+    linter.array_checked(generation, text, linter.read_array(text))
+    found = linter.findings()[0]
+    assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+    bom = "file starts with a UTF-8 byte order mark (json.load rejects it)"
+    crlf = "12 of 13 lines end with CRLF (\\r\\n)"
+    comma = "invalid JSON: expected ',' or ']' after array element, found ':'"
+    same = "exact duplicate of the row at line 8"
+    assert [(f.code, f.range.start.line, f.message) for f in found] == [
+        ("J006", 0, bom),
+        ("J011", 0, crlf),
+        ("J001", 3, comma),
+        ("D001", 8, same),
+        ("D001", 9, same),
+        ("D001", 10, same),
+    ]

@@ -171,7 +171,9 @@ class ArrayIndex:
             old_lo, old_hi = self.dirty
             lo = min(lo, old_lo)
             hi = max(hi, old_hi + delta if old_hi >= stop else min(old_hi, start))
-        self.dirty = (lo, min(hi, len(self.lines)))
+        # Not cut to the text's end here: `install` replays splices onto a text that has
+        # fewer lines than they saw (the end is `relint`'s to cut).
+        self.dirty = (lo, hi)
 
     def _drop(self, d0: int, d1: int) -> None:
         digests, prompts, flines = self.digests, self.prompts, self.flines
@@ -205,6 +207,7 @@ class ArrayIndex:
         if self.dirty is None:
             return
         lo, hi = self.dirty
+        hi = min(hi, len(self.lines))
         self.dirty = None
         items, first, lines = self.items, self.first, self.lines
         if not items:
