@@ -46,11 +46,21 @@ def bare(path: str) -> int:
     return rows
 
 
-def check(path: str) -> list:
+def check(path: str, jobs: int | None = None) -> list:
     from sftlint.engine import converted
     from sftlint.settings import Settings
 
-    return converted.check_parquet(path, Settings()).findings
+    return converted.check_parquet(path, Settings(), jobs=jobs).findings
+
+
+def processes(path: str) -> int:
+    """How many processes (b) uses: 2 for a large file of several row groups."""
+    from sftlint.engine import parallel
+    from sftlint.io import columnar
+    from sftlint.settings import Settings
+
+    split = parallel.split_groups(columnar.row_group_rows(path))
+    return 2 if split and parallel.usable(path, Path(path).stat().st_size, Settings()) else 1
 
 
 def causes(findings: list) -> list[tuple[int, str, str]]:
@@ -58,20 +68,24 @@ def causes(findings: list) -> list[tuple[int, str, str]]:
 
 
 def child(mode: str, arg: str) -> None:
-    """Run in a fresh interpreter: print the peak RSS in MiB after `mode`."""
+    """Run in a fresh interpreter: print the peak RSS in MiB after `mode` (with its
+    worker's, if it started one)."""
     if mode == "write":
         write(int(arg))
     elif mode == "bare":
         bare(arg)
     else:
         check(arg)
-    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # (b)'s worker
+    print(f"{peak / 1024:.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--single", action="store_true", help="also time (b) in 1 process")
     parser.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -84,13 +98,17 @@ def main() -> None:
     rss_bare = child_rss(__file__, "bare", path)
     rss_check = child_rss(__file__, "check", path)
     findings = check(path)  # warm up: imports, page cache
-    bare_times, check_times = [], []
+    bare_times, check_times, single_times = [], [], []
     rows = 0
     for _ in range(args.repeat):  # interleaved, so noise hits both alike
         t, rows = timed(bare, path)
         bare_times.append(t)
         t, findings = timed(check, path)
         check_times.append(t)
+        if args.single:
+            t, single = timed(check, path, 1)
+            single_times.append(t)
+            assert single == findings
     from sftlint.engine import engine
     from sftlint.settings import Settings
 
@@ -100,8 +118,12 @@ def main() -> None:
     size = parquet.stat().st_size / 2**20
     print(f"file: {parquet} ({size:.1f} MiB, {rows} rows, {len(findings)} findings)")
     print(f"(a) bare pyarrow rows: {a:.2f} s  (runs: {runs(bare_times)})")
-    print(f"(b) sftlint check:     {b:.2f} s  (runs: {runs(check_times)})")
-    print(f"ratio (b)/(a): {b / a:.2f}  (target <= 2.5)")
+    n = processes(path)
+    print(f"(b) sftlint check:     {b:.2f} s  (runs: {runs(check_times)}), {n} process(es)")
+    print(f"ratio (b)/(a): {b / a:.2f}  (target <= 2.5; (a) in 1 process, (b) in {n})")
+    if single_times:
+        c = min(single_times)
+        print(f"(b) in 1 process:      {c:.2f} s  (runs: {runs(single_times)}), ratio {c / a:.2f}")
     print(f"findings equal to the same rows as JSONL ({len(as_jsonl)}): {same}")
     print(f"peak RSS: (b) {rss_check:.0f} MiB, (a) {rss_bare:.0f} MiB")
     if not same:

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sftlint.engine import converted, engine
+from sftlint.engine import converted, engine, parallel
 from sftlint.io import columnar
 from sftlint.model import Finding
 from sftlint.settings import Settings
@@ -58,6 +58,43 @@ def test_parquet_findings_are_those_of_the_same_rows_as_jsonl(tmp_path: Path) ->
         ("R015", 3),
     ]
     assert as_parquet.info.rows == 5
+
+
+def test_a_parquet_file_in_two_processes_gives_the_single_pass_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = ROWS * 4  # row groups of 2 rows: the worker's half starts at row 10
+    jsonl, parquet = _write(tmp_path, rows)
+    single = converted.check_parquet(str(parquet), Settings(), jobs=1)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # see test_fastpath
+    assert parallel.split_groups(columnar.row_group_rows(str(parquet))) == 5
+    both = converted._check_parquet_halves(str(parquet), Settings(), 5, 10)
+    assert both is not None  # the worker's half came back and was joined
+    assert converted.check_parquet(str(parquet), Settings()).findings == single.findings
+    assert both.findings == single.findings
+    assert both.info == single.info and both.formats == single.formats
+    assert [(s.index, s.line, s.digest) for s in both.summaries] == [
+        (s.index, s.line, s.digest) for s in single.summaries
+    ]
+    # Rows 10 and 11 (the worker's) are copies of rows 0 and 1 (this process's): found by
+    # the file check over both halves' summaries. Lines count from 1, as the CLI shows them.
+    d001 = [(f.range.start.line, f.message) for f in both.findings if f.code == "D001"]
+    assert d001[3:6] == [
+        (7, "exact duplicate of the row at line 1"),
+        (8, "exact duplicate of the row at line 4"),
+        (9, "exact duplicate of the row at line 5"),
+    ]
+    assert d001[6:8] == [
+        (10, "exact duplicate of the row at line 1"),
+        (11, "exact duplicate of the row at line 2"),
+    ]
+    assert _causes(both.findings) == _causes(engine.check_path(jsonl, Settings(), jobs=1).findings)
+
+
+def test_a_parquet_file_of_one_row_group_has_no_second_half() -> None:
+    assert parallel.split_groups([100_000]) is None
+    assert parallel.split_groups([3, 3, 4]) == 2
 
 
 def test_parquet_findings_sit_at_column_0_of_their_row_and_offer_no_fix(tmp_path: Path) -> None:

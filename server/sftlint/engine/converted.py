@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import IO, Any, cast
 
+from sftlint.engine import parallel
 from sftlint.engine.engine import FileChecker, FileResult
 from sftlint.io import arrowipc, columnar, reader, zstjsonl
 from sftlint.io.lines import bounded_lines
@@ -61,7 +62,7 @@ def check_converted(path: str | os.PathLike[str], settings: Settings) -> FileRes
 def loader(path: str) -> Callable[[checks.RowSummary], Row]:
     """Read a row of a converted file again by its summary (the checks across files)."""
     if columnar.is_parquet(path):
-        return _value_loader(path, lambda i: columnar.read_row(path, i))
+        return _parquet_loader(path)
     if arrowipc.is_arrow(path):
         return _value_loader(path, lambda i: arrowipc.read_row(path, i))
     if zstjsonl.is_zst_jsonl(path):
@@ -69,12 +70,46 @@ def loader(path: str) -> Callable[[checks.RowSummary], Row]:
     return _stream_loader(path, _open_gzip)
 
 
-def check_parquet(path: str, settings: Settings) -> FileResult:
-    """Findings located as row `i` of the file: line `i`, column 0 (Parquet has no text)."""
+def check_parquet(path: str, settings: Settings, *, jobs: int | None = None) -> FileResult:
+    """Findings located as row `i` of the file: line `i`, column 0 (Parquet has no text).
+
+    `jobs`: None checks a large file of several row groups in 2 processes (`parallel`)."""
+    groups = columnar.row_group_rows(path)
+    split = parallel.split_groups(groups)
+    if jobs != 1 and split is not None and parallel.usable(path, os.path.getsize(path), settings):
+        result = _check_parquet_halves(path, settings, split, len(groups))
+        if result is not None:
+            return result
     info = FileInfo(max_line=settings.max_line_bytes)
-    checker = FileChecker(path, settings, _value_loader(path, lambda i: columnar.read_row(path, i)))
+    checker = FileChecker(path, settings, _parquet_loader(path))
     checker.check_compact(columnar.parquet_rows(path), info)
     return finish_values(checker, info)
+
+
+def _check_parquet_halves(
+    path: str, settings: Settings, split: int, groups: int
+) -> FileResult | None:
+    """Row groups [0, split) here, [split, groups) in a worker; None if that did not work."""
+    wait = parallel.start_worker(
+        lambda: FileChecker(path, settings, _parquet_loader(path)),
+        lambda checker, info: checker.check_compact(
+            columnar.parquet_rows(path, row_groups=range(split, groups)), info
+        ),
+    )
+    info = FileInfo(max_line=settings.max_line_bytes)
+    checker = FileChecker(path, settings, _parquet_loader(path))
+    checker.check_compact(columnar.parquet_rows(path, row_groups=range(split)), info)
+    half = wait()
+    if half is None or checker.reporter.state or checker.reporter.stats:
+        return None
+    size = info.bytes
+    parallel.merge(checker, info, half)
+    info.bytes = size + half[3].bytes  # the worker counted its rows' bytes from 0
+    return finish_values(checker, info)
+
+
+def _parquet_loader(path: str) -> Callable[[checks.RowSummary], Row]:
+    return _value_loader(path, lambda i: columnar.read_row(path, i))
 
 
 def check_values(

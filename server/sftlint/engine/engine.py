@@ -482,7 +482,10 @@ def _check_halves(
     progress: Callable[[int, int], None] | None,
 ) -> FileResult | None:
     """Check [0, split) here and [split, size) in a worker; None if that did not work."""
-    wait = parallel.start_worker(lambda: FileChecker(name, settings, load), name, split, size)
+    wait = parallel.start_worker(
+        lambda: FileChecker(name, settings, load),
+        lambda checker, info: parallel.check_half(checker, name, split, size, info),
+    )
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(name, settings, load)
     parallel.check_half(checker, name, 0, split, info, progress, size)

@@ -1,6 +1,7 @@
-"""Check a large JSON Lines file in two processes, each over one half of its lines.
+"""Check a large JSON Lines or Parquet file in two processes, each over one half of it.
 
-The file is split at the line boundary nearest its middle. A forked worker checks the
+A JSON Lines file is split at the line boundary nearest its middle, a Parquet file at the
+row group nearest its middle row. A forked worker checks the
 second half's rows while this process checks the first; the worker's findings and row
 summaries come back with line numbers and row indices counted from its half's start, are
 shifted, and joined to ours; the file checks then run here over every summary. The result
@@ -42,8 +43,20 @@ def split_point(data: bytes | FileBytes, size: int) -> int | None:
     return nl + 1
 
 
+def split_groups(rows: list[int]) -> int | None:
+    """The first row group at or after a Parquet file's middle row (of `rows` per group),
+    or None when the file has no second half to give a worker."""
+    half, done = sum(rows) // 2, 0
+    for i, n in enumerate(rows[:-1]):
+        done += n
+        if done >= half:
+            return i + 1
+    return None
+
+
 def usable(path: str, size: int, settings: Settings) -> bool:
-    """Worth two processes: a large JSON Lines file, 2+ CPUs, and a process safe to fork.
+    """Worth two processes: a large JSON Lines or Parquet file, 2+ CPUs, and a process safe
+    to fork.
 
     Not with a tokenizer configured: the loss-mask rules total their figures across rows.
     """
@@ -80,13 +93,14 @@ def check_half(
         checker.check_lines(lines, info, offset=start, progress=report)
 
 
-def _worker(
-    conn: Connection, make_checker: Callable[[], FileChecker], path: str, start: int, end: int
-) -> None:
+Feed = Callable[["FileChecker", FileInfo], None]  # reads a half's rows into the checker
+
+
+def _worker(conn: Connection, make_checker: Callable[[], FileChecker], feed: Feed) -> None:
     try:
         checker = make_checker()
         info = FileInfo(max_line=checker.settings.max_line_bytes)
-        check_half(checker, path, start, end, info)
+        feed(checker, info)
         stateful = bool(checker.reporter.state or checker.reporter.stats)
         packed = checks.Summaries() if stateful else checker.summaries
         findings = [] if stateful else checker.reporter.findings
@@ -97,13 +111,12 @@ def _worker(
         conn.close()
 
 
-def start_worker(
-    make_checker: Callable[[], FileChecker], path: str, start: int, end: int
-) -> Callable[[], Half | None]:
-    """Fork a worker checking bytes [start, end); returns a function awaiting its result."""
+def start_worker(make_checker: Callable[[], FileChecker], feed: Feed) -> Callable[[], Half | None]:
+    """Fork a worker that checks the rows `feed` gives its checker (the second half);
+    returns a function awaiting its result."""
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_worker, args=(send, make_checker, path, start, end))
+    process = ctx.Process(target=_worker, args=(send, make_checker, feed))
     process.start()
     send.close()
 
