@@ -34,6 +34,7 @@ from sftlint.settings import resolve
 # such a test fails once the profile is fixed, so the entry must then be removed.
 KNOWN_GAPS: dict[str, str] = {}
 
+
 def _params() -> list[Any]:
     out = []
     for name in GOLDEN_FILES:
