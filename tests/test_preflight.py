@@ -108,14 +108,19 @@ def test_wrong_unsloth_markers_raise_before_training(gemma: Any, tmp_path: Path)
     assert [f.code for f in found if f.severity == "error"] == []
 
 
-def test_unsloth_itself_fails_on_the_wrong_markers(gemma: Any, tmp_path: Path) -> None:
-    """The failure preflight prevents, as unsloth_zoo raises it on a real SFTTrainer."""
-    os.environ.setdefault("UNSLOTH_ZOO_DISABLE_GPU_INIT", "1")  # its CPU opt-out
+def unsloth_zoo_dataset_utils() -> Any:
+    """unsloth_zoo's dataset_utils, imported on CPU as Unsloth's own CPU opt-outs allow."""
+    os.environ.setdefault("UNSLOTH_ZOO_DISABLE_GPU_INIT", "1")
     os.environ.setdefault("UNSLOTH_DATASET_NUM_PROC", "0")
-    zoo = pytest.importorskip(
+    return pytest.importorskip(
         "unsloth_zoo.dataset_utils",
         reason="unsloth_zoo is absent: pip install --no-deps unsloth_zoo (scripts/setup.sh)",
     )
+
+
+def test_unsloth_itself_fails_on_the_wrong_markers(gemma: Any, tmp_path: Path) -> None:
+    """The failure preflight prevents, as unsloth_zoo raises it on a real SFTTrainer."""
+    zoo = unsloth_zoo_dataset_utils()
     texts = [{"text": gemma.apply_chat_template(r["messages"], tokenize=False)} for r in ROWS]
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()):
         patch.setattr(SFTTrainer, "_prepare_dataset", zoo.sft_prepare_dataset)  # as Unsloth does
@@ -339,12 +344,7 @@ def test_truncation_of_pretokenized_rows_as_trl_truncates_them(gemma: Any, tmp_p
 def test_unsloth_markers_over_text_rows(gemma: Any, tmp_path: Path) -> None:
     """Unsloth's usual layout: chats rendered to `text`, then train_on_responses_only.
     Wrong markers raise before training; the right ones give unsloth_zoo's own labels."""
-    os.environ.setdefault("UNSLOTH_ZOO_DISABLE_GPU_INIT", "1")  # its CPU opt-out
-    os.environ.setdefault("UNSLOTH_DATASET_NUM_PROC", "0")
-    zoo = pytest.importorskip(
-        "unsloth_zoo.dataset_utils",
-        reason="unsloth_zoo is absent: pip install --no-deps unsloth_zoo (scripts/setup.sh)",
-    )
+    zoo = unsloth_zoo_dataset_utils()
     texts = [{"text": gemma.apply_chat_template(r["messages"], tokenize=False)} for r in ROWS]
     with pytest.raises(sftlint.PreflightError) as caught:
         sftlint.preflight(texts, gemma, trainer="unsloth", **MARKERS["wrong"])
