@@ -11,18 +11,13 @@ Importing this package does not import transformers; loading a tokenizer does.
 from __future__ import annotations
 
 from .aggregate import FileSummary, MaskTotals, summarize_file
-from .analysis import (
-    analyze_conversation,
-    analyze_conversations,
-    analyze_pretokenized,
-    analyze_prompt_completion,
-    analyze_text,
-    clear_caches,
-    not_tokenized,
-)
+from .analysis import analyze_conversation, analyze_conversations
+from .completion import analyze_pretokenized, analyze_prompt_completion, analyze_text
+from .context import clear_caches
 from .findings import RULES, RULES_BY_CODE, MaskIssue, MaskRule
 from .results import MaskResult, Token, TurnSummary, visible
 from .settings import STRATEGIES, MaskSettings, SettingsError
+from .steps import not_tokenized
 from .templates import BUILTIN_TEMPLATES
 from .tokenizers import BUILTIN_TOKENIZERS, TokenizerHandle, load_tokenizer
 
