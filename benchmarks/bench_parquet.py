@@ -55,12 +55,10 @@ def check(path: str, jobs: int | None = None) -> list:
 
 def processes(path: str) -> int:
     """How many processes (b) uses: 2 for a large file of several row groups."""
-    from sftlint.engine import parallel
-    from sftlint.io import columnar
+    from sftlint.engine import converted
     from sftlint.settings import Settings
 
-    split = parallel.split_groups(columnar.row_group_rows(path))
-    return 2 if split and parallel.usable(path, Path(path).stat().st_size, Settings()) else 1
+    return 2 if converted.parquet_split(path, Settings()) else 1
 
 
 def causes(findings: list) -> list[tuple[int, str, str]]:

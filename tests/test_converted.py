@@ -68,7 +68,7 @@ def test_a_parquet_file_in_two_processes_gives_the_single_pass_result(
     single = converted.check_parquet(str(parquet), Settings(), jobs=1)
     monkeypatch.setattr(parallel, "MIN_SIZE", 0)
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # see test_fastpath
-    assert parallel.split_groups(columnar.row_group_rows(str(parquet))) == 5
+    assert converted.parquet_split(str(parquet), Settings()) == (5, 10)
     both = converted._check_parquet_halves(str(parquet), Settings(), 5, 10)
     assert both is not None  # the worker's half came back and was joined
     assert converted.check_parquet(str(parquet), Settings()).findings == single.findings

@@ -74,16 +74,25 @@ def check_parquet(path: str, settings: Settings, *, jobs: int | None = None) -> 
     """Findings located as row `i` of the file: line `i`, column 0 (Parquet has no text).
 
     `jobs`: None checks a large file of several row groups in 2 processes (`parallel`)."""
-    groups = columnar.row_group_rows(path)
-    split = parallel.split_groups(groups)
-    if jobs != 1 and split is not None and parallel.usable(path, os.path.getsize(path), settings):
-        result = _check_parquet_halves(path, settings, split, len(groups))
+    halves = parquet_split(path, settings) if jobs != 1 else None
+    if halves is not None:
+        result = _check_parquet_halves(path, settings, *halves)
         if result is not None:
             return result
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, _parquet_loader(path))
     checker.check_compact(columnar.parquet_rows(path), info)
     return finish_values(checker, info)
+
+
+def parquet_split(path: str, settings: Settings) -> tuple[int, int] | None:
+    """(the worker's first row group, the row groups) when the file is worth 2 processes;
+    the metadata is read only then."""
+    if not parallel.usable(path, os.path.getsize(path), settings):
+        return None
+    groups = columnar.row_group_rows(path)
+    split = parallel.split_groups(groups)
+    return None if split is None else (split, len(groups))
 
 
 def _check_parquet_halves(
