@@ -38,14 +38,15 @@ def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
 def test_columns_read_back_as_summaries() -> None:
     columns, expected = _summaries()
     assert len(columns) == 3
-    assert list(columns) == expected
-    assert [columns[i] for i in range(-3, 3)] == expected * 2
-    assert columns[1:] == expected[1:]
+    fields = [astuple(s) for s in expected]
+    assert [astuple(s) for s in columns] == fields
+    assert [astuple(columns[i]) for i in range(-3, 3)] == fields * 2
+    assert [astuple(s) for s in columns[1:]] == fields[1:]
     with pytest.raises(IndexError):
         columns[3]
     assert columns.digests() == [11, -5, 11]
     assert columns.prompts() == [3, 3, 0]
-    assert columns.shared_prompts()  # rows 0 and 1 (row 2 has none)
+    assert columns.prompt_sharing() == (True, False)  # rows 0 and 1; row 2 has none
     templates = columns.templates()
     assert [n for _, n in templates] == [2, 1]  # rows 0 and 2 share their template
     for attr in checks.Summaries.SHAPED:

@@ -48,6 +48,26 @@ def test_d001_duplicate_jsonl_row(tmp_path: Path) -> None:
     assert apply_edits(path.read_bytes(), findings[1].fixes[0].edits) == (a + b + a).encode()
 
 
+def test_d001_among_chat_rows_that_all_have_a_prompt(tmp_path: Path) -> None:
+    # Every row has a prompt digest here: the file is searched for duplicates only when
+    # two rows share one (a row written twice does), whichever way the row was read.
+    def chat(q: str, a: str, sep: str = ",") -> str:
+        turns = [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        return json.dumps({"messages": turns}, separators=(sep, ":")) + "\n"
+
+    # the last row has the first's value in other bytes: no D001 (nor K006: one answer)
+    rows = [chat("q1", "a1"), chat("q2", "a2"), chat("q1", "a1"), chat("q2", "b2")]
+    rows.append(chat("q1", "a1", ", "))
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(rows))
+    findings = engine.check_path(path, Settings()).findings
+    assert [(f.code, f.range.start.line + 1, f.message) for f in findings] == [
+        ("D001", 3, "exact duplicate of the row at line 1"),
+        ("K006", 4, "same prompt as the row at line 2 with a different answer (2 rows share "
+         "this prompt, 2 distinct answers)"),
+    ]  # fmt: skip
+
+
 def where_r(r: object) -> tuple[int, int]:
     return (r.range.start.line + 1, r.range.start.column + 1)  # type: ignore[attr-defined]
 

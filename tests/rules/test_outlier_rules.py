@@ -43,6 +43,26 @@ def test_k004_quiet_on_small_files_long_tails_and_short_rows() -> None:
     assert lint(rows(30, {7: 3000}), "K004") == []  # under 4 KiB
 
 
+def test_k004_at_exactly_ten_times_the_median() -> None:
+    """The bar is inclusive: a row of 10x the median is reported, one byte less is not
+    (the bounds the check tests before it sorts the lengths)."""
+
+    def file(extra: int) -> tuple[str, int, int]:
+        normal = chat(0, "a" * 500)
+        median = len(json.dumps(normal))
+        base = len(json.dumps(chat(0, "")))
+        long = chat(7, "b" * (10 * median - base + extra))
+        text = "\n".join(json.dumps(long if i == 7 else normal) for i in range(30)) + "\n"
+        return text, len(json.dumps(long)), median
+
+    text, length, median = file(0)
+    assert length == 10 * median
+    assert [code for code, *_ in lint(text, "K004")] == ["K004"]
+    text, length, median = file(-1)
+    assert length == 10 * median - 1
+    assert lint(text, "K004") == []
+
+
 SYSTEM = {"role": "system", "content": "Be brief."}
 
 

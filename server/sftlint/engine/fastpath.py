@@ -106,7 +106,7 @@ class FastPath:
     def __init__(self, fields: Fields, template: Template) -> None:
         self.fields = fields
         self.template = template
-        self.tops: dict[tuple[Any, ...], str | None] = {}  # row shape -> conversation key
+        self.tops: dict[tuple[str, ...], tuple[str, ...]] = {}  # row keys -> `_candidates`
         self.shapes: dict[tuple[Any, ...], Shape] = {}
         # Rows without a conversation: (format, summary template, Alpaca fields or None).
         self.flat: dict[tuple[Any, ...], tuple[str, RowSummary, Alpaca | None]] = {}
@@ -129,15 +129,18 @@ class FastPath:
         row): control tokens are then looked for in its bytes; b"" when
         `token_free` found none there.
         """
-        top = (tuple(value), tuple(map(type, value.values())))
+        keys = tuple(value)
         try:
-            key = self.tops[top]
+            candidates = self.tops[keys]
         except KeyError:
-            key = formats.messages_key(value, self.fields)
-            if len(self.tops) >= _MAX_SHAPES:
-                self.tops.clear()
-            self.tops[top] = key
+            candidates = self._candidates(keys)
+        key = None
+        for name in candidates:  # `formats.messages_key`: the first holding a list
+            if isinstance(value[name], list):
+                key = name
+                break
         if key is None:
+            top = (keys, tuple(map(type, value.values())))
             flat = self.flat.get(top)
             if flat is None:
                 flat = self._flat(value, top)
@@ -150,8 +153,9 @@ class FastPath:
         msgs = value[key]
         try:
             values = tuple(_from_iterable(map(dict.values, msgs)))
-            # Each message's keys, and every value's type
-            sig = (top, tuple(map(tuple, msgs)), tuple(map(type, values)))
+            # One tuple: the row's keys, their values' types, each message's keys (a tuple
+            # each), then every message value's type
+            sig = (keys, *map(type, value.values()), *map(tuple, msgs), *map(type, values))
         except TypeError:  # a message that is not an object
             return formats.detect(value, self.fields), None, False, None
         shape = self.shapes.get(sig)
@@ -167,6 +171,15 @@ class FastPath:
             return shape.fmt, summary, False, None
         prompt = self._clean(value, msgs, values, shape, raw)
         return shape.fmt, summary, prompt is not None, prompt
+
+    def _candidates(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """The conversation fields among a row's keys, in the order `messages_key` tries
+        them (cached by the keys)."""
+        found = tuple(k for k in self.fields.messages if k in keys)
+        if len(self.tops) >= _MAX_SHAPES:
+            self.tops.clear()
+        self.tops[keys] = found
+        return found
 
     def _relabelled(self, template: RowSummary) -> RowSummary:
         """`template` for the rows of its shape with the other KTO label (made once; the
@@ -206,7 +219,7 @@ class FastPath:
         # Where each message's role and content sit among the row's message values.
         role_key, content_key = role_keys.pop(), content_keys.pop()
         roles, contents, at = [], [], 0
-        for own in sig[1]:
+        for own in map(tuple, value[key]):
             if role_key not in own or content_key not in own:
                 return shape
             roles.append(at + own.index(role_key))

@@ -479,8 +479,9 @@ class ArraySummaries(checks.Summaries):
     def duplicates(self) -> bool:
         return len(self._index.digests) != len(self._index.items)
 
-    def shared_prompts(self) -> bool:
-        return any(n > 1 for n in self._index.prompts.values())
+    def prompt_sharing(self) -> tuple[bool, bool]:
+        # Not "every row has a prompt": `duplicates` is as cheap as that would be.
+        return any(n > 1 for n in self._index.prompts.values()), False
 
     def prompts(self) -> list[int]:
         return [s.prompt for s in map(_SUMMARY, self._index.items)]

@@ -113,8 +113,9 @@ class FileCheckSummaries(checks.Summaries):
     def duplicates(self) -> bool:
         return any(n > 1 for n in self._tallies.digests.values())
 
-    def shared_prompts(self) -> bool:
-        return any(n > 1 for n in self._tallies.prompts.values())
+    def prompt_sharing(self) -> tuple[bool, bool]:
+        # Not "every row has a prompt": `duplicates` is as cheap as that would be.
+        return any(n > 1 for n in self._tallies.prompts.values()), False
 
     def prompts(self) -> list[int]:
         self._build()

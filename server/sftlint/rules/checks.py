@@ -113,9 +113,14 @@ class Reporter:
         return finding
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class RowSummary:
-    """What file-level checks need to know of a row, without keeping the row."""
+    """What file-level checks need to know of a row, without keeping the row.
+
+    Compared and hashed as objects, not field by field: rows of one shape share one
+    template, which `Summaries.templates` counts at C speed (`dataclasses.astuple` gives
+    the fields to compare).
+    """
 
     index: int
     line: int
@@ -254,9 +259,7 @@ class Summaries(Sequence[RowSummary]):
     def templates(self) -> list[tuple[RowSummary, int]]:
         """Each distinct summary object and how many rows have it, in order of first
         appearance: rows of one shape share one template, so a file has a handful."""
-        shapes = self._shapes
-        objects = dict(zip(map(id, shapes), shapes, strict=True))
-        return [(objects[i], n) for i, n in Counter(map(id, shapes)).items()]
+        return list(Counter(self._shapes).items())
 
     def digests(self) -> list[int]:
         return self._ints[4 :: self.WIDTH].tolist()
@@ -265,12 +268,14 @@ class Summaries(Sequence[RowSummary]):
         """Every row's prompt digest (K006), in row order."""
         return self._ints[5 :: self.WIDTH].tolist()
 
-    def shared_prompts(self) -> bool:
-        """Whether two rows have the same prompt digest (0, no prompt, not counted)."""
+    def prompt_sharing(self) -> tuple[bool, bool]:
+        """(whether two rows have the same prompt digest, whether every row has one)."""
         column = self._ints[5 :: self.WIDTH]
-        distinct = set(column)
+        distinct = set(column.tolist())  # faster than a set of the array
+        if 0 not in distinct:  # every row has a prompt (counting zeros is not free)
+            return len(distinct) < len(column), True
         distinct.discard(0)
-        return len(distinct) < len(column) - column.count(0)
+        return len(distinct) < len(column) - column.count(0), False
 
     def indices(self, attr: str, value: Any) -> list[int]:
         """The rows whose shaped field `attr` (Summaries.SHAPED) is `value`, in order."""
@@ -282,7 +287,7 @@ class Summaries(Sequence[RowSummary]):
 
     def duplicates(self) -> bool:
         """Whether two rows have the same digest."""
-        digests = self.digests()
+        digests = self.digests()  # a list: a set of it is made faster than of the array
         return len(set(digests)) != len(digests)
 
     def extend_shifted(self, other: Summaries, rows: int, lines: int) -> None:
@@ -367,6 +372,7 @@ class FileContext:
         self.fields = fields
         self._counts: dict[str, Counter[Any]] = {}
         self._templates: list[tuple[RowSummary, int]] | None = None
+        self._sharing: tuple[bool, bool] | None = None  # Summaries.prompt_sharing
         # A file check reports at a row it loaded again, as a row check at its own row.
         self.report = reporter.add_in_row
 
@@ -391,10 +397,28 @@ class FileContext:
             self._counts[attr] = counts
         return counts
 
+    def shared_prompts(self) -> bool:
+        """Whether two rows have the same prompt digest (K006: compare them)."""
+        summaries = self.summaries
+        if isinstance(summaries, Summaries):
+            return self._prompt_sharing(summaries)[0]
+        prompts = [s.prompt for s in summaries if s.prompt]
+        return len(set(prompts)) < len(prompts)
+
+    def _prompt_sharing(self, summaries: Summaries) -> tuple[bool, bool]:
+        if self._sharing is None:
+            self._sharing = summaries.prompt_sharing()
+        return self._sharing
+
     def duplicates(self) -> bool:
         """Whether two rows have the same digest (maybe duplicates: compare them)."""
         summaries = self.summaries
         if isinstance(summaries, Summaries):
+            shared, everywhere = self._prompt_sharing(summaries)
+            if everywhere and not shared:
+                # Rows alike (but for surrounding blanks) have one value, so one prompt
+                # digest: with every row's prompt its own, no two rows are alike.
+                return False
             return summaries.duplicates()
         digests = [s.digest for s in summaries]
         return len(set(digests)) != len(digests)

@@ -157,10 +157,10 @@ def conflicting_duplicates(ctx: FileContext) -> None:
     """K006: one finding a group of rows with one prompt and several answers."""
     if not ctx.enabled("K006"):
         return
+    if not ctx.shared_prompts():
+        return  # every prompt once (the common case, decided at C speed)
     summaries = ctx.summaries
     if isinstance(summaries, Summaries):
-        if not summaries.shared_prompts():
-            return  # every prompt once (the common case, decided at C speed)
         prompts, digests = summaries.prompts(), summaries.digests()
     else:
         prompts = [s.prompt for s in summaries]
