@@ -72,7 +72,7 @@ def _check_paths(path: str, overrides: dict[str, Any]) -> list[Finding]:
     folders = [path]
     if (found := hfcache.dataset_id(path)) is not None:
         # NotCached (a FileNotFoundError) says why
-        folders = [str(folder) for folder in hfcache.locate(*found)]
+        folders = [str(folder) for folder in hfcache.locate(found)]
     elif not os.path.exists(path):
         raise FileNotFoundError(path)
     results: list[engine.FileResult] = []

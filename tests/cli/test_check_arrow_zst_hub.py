@@ -163,7 +163,8 @@ def _hub(tmp_path: Path) -> dict[str, str]:
 def test_a_dataset_id_in_the_hub_cache_is_checked_offline(tmp_path: Path) -> None:
     env = _hub(tmp_path)
     shard = tmp_path / "hub/datasets--org--chat/snapshots/abc123/data/train.jsonl"
-    for name in ("org/chat", "hf://datasets/org/chat", "hf://datasets/org/chat@main"):
+    names = ("org/chat", "hf://org/chat", "hf://org/chat@main", "hf://datasets/org/chat")
+    for name in (*names, "hf://datasets/org/chat@main"):
         r = run(["check", name], tmp_path, env=env)
         assert r.stdout == (
             f"{shard}:2:2: {R005}\n{shard}:2:52: {R009}\n"
@@ -173,24 +174,50 @@ def test_a_dataset_id_in_the_hub_cache_is_checked_offline(tmp_path: Path) -> Non
 
 
 def test_a_dataset_id_not_in_the_cache_is_one_error(tmp_path: Path) -> None:
-    env = _hub(tmp_path)
-    r = run(["check", "hf://datasets/org/other"], tmp_path, env=env)
-    assert (r.returncode, r.stdout) == (2, "")
+    env = {**_hub(tmp_path), "HF_DATASETS_CACHE": str(tmp_path / "datasets")}
+    looked = (
+        f"(looked for {tmp_path}/hub/datasets--org--other and {tmp_path}/datasets/org___other); "
+        "sftlint never downloads: `hf download --repo-type dataset org/other` fetches it\n"
+    )
+    for name in ("hf://org/other", "hf://datasets/org/other"):
+        r = run(["check", name], tmp_path, env=env)
+        assert (r.returncode, r.stdout) == (2, ""), name
+        assert r.stderr == (
+            f"sftlint: error: {name}: no dataset org/other in the local Hugging Face cache {looked}"
+        )
+    r = run(["check", "org/other"], tmp_path, env=env)
     assert r.stderr == (
         "sftlint: error: org/other: no such file or directory, nor a dataset in the local "
-        "Hugging Face cache; sftlint never downloads: `hf download --repo-type dataset "
-        "org/other` fetches it\n"
+        f"Hugging Face cache {looked}"
+    )
+    # A revision that is not cached: only the hub cache records revisions.
+    r = run(["check", "hf://org/chat@v2"], tmp_path, env=env)
+    assert r.stderr == (
+        "sftlint: error: hf://org/chat@v2: no dataset org/chat in the local Hugging Face cache "
+        f"(looked for {tmp_path}/hub/datasets--org--chat at revision v2); sftlint never "
+        "downloads: `hf download --repo-type dataset org/chat` fetches it\n"
     )
     # A missing path with a file's suffix stays a missing file.
     r = run(["check", "data/train.jsonl"], tmp_path, env=env)
     assert r.stderr == "sftlint: error: data/train.jsonl: no such file or directory\n"
 
 
+def test_an_hf_name_that_is_no_dataset_id_is_one_error(tmp_path: Path) -> None:
+    env = _hub(tmp_path)
+    for name in ("hf://chat", "hf://datasets/", "hf://org/chat/data/train.jsonl"):
+        r = run(["check", name], tmp_path, env=env)
+        assert (r.returncode, r.stdout) == (2, ""), name
+        assert r.stderr == (
+            f"sftlint: error: {name}: not a dataset id: write hf://ORG/NAME[@REVISION]\n"
+        )
+
+
 def test_the_api_takes_a_cached_dataset_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", _hub(tmp_path)["HF_HUB_CACHE"])
-    assert [(f.line, f.code) for f in sftlint.check("org/chat")] == [(2, "R005"), (2, "R009")]
+    for name in ("org/chat", "hf://org/chat", "hf://datasets/org/chat"):
+        assert [(f.line, f.code) for f in sftlint.check(name)] == [(2, "R005"), (2, "R009")]
     with pytest.raises(FileNotFoundError, match=r"^org/none: no such file or directory, nor"):
         sftlint.check("org/none")
 

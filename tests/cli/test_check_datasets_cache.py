@@ -73,7 +73,7 @@ def test_an_id_only_in_the_processed_cache_is_checked_offline(tmp_path: Path, ca
         f"{train}:2:1: {R005}\n{train}:2:1: {R009}\n"
         "Found 3 problems (2 errors, 1 warning) in 2 files, 3 rows.\n"
     )
-    for name in ("org/chat", "hf://datasets/org/chat"):
+    for name in ("org/chat", "hf://org/chat", "hf://datasets/org/chat"):
         r = run(["check", name], tmp_path, env=_env(tmp_path))
         assert (r.stdout, r.stderr, r.returncode) == (expected, "", 1), name
     # The folder named by its path gets the same findings.
@@ -98,13 +98,14 @@ def test_only_the_newest_hash_of_a_config_is_checked(tmp_path: Path, cached: Pat
 
 def test_a_revision_is_looked_up_in_the_hub_cache_only(tmp_path: Path, cached: Path) -> None:
     """The processed cache does not record which revision it was prepared from."""
-    r = run(["check", "hf://datasets/org/chat@main"], tmp_path, env=_env(tmp_path))
-    assert (r.returncode, r.stdout) == (2, "")
-    assert r.stderr == (
-        "sftlint: error: org/chat@main: no such file or directory, nor a dataset in the local "
-        "Hugging Face cache; sftlint never downloads: `hf download --repo-type dataset "
-        "org/chat` fetches it\n"
-    )
+    for name in ("hf://org/chat@main", "hf://datasets/org/chat@main"):
+        r = run(["check", name], tmp_path, env=_env(tmp_path))
+        assert (r.returncode, r.stdout) == (2, ""), name
+        assert r.stderr == (
+            f"sftlint: error: {name}: no dataset org/chat in the local Hugging Face cache "
+            f"(looked for {tmp_path}/hub/datasets--org--chat at revision main); sftlint never "
+            "downloads: `hf download --repo-type dataset org/chat` fetches it\n"
+        )
 
 
 def test_the_hub_snapshot_comes_first(tmp_path: Path, cached: Path) -> None:

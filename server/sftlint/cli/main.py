@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         default=["."],
         metavar="PATH",
-        help="files, folders, or - for standard input",
+        help="files, folders, hf://ORG/NAME dataset ids (local cache), or - for standard input",
     )
     check.add_argument(
         "--format",

@@ -42,9 +42,9 @@ def iter_targets(
 
     Folders are walked in sorted order, skipping hidden folders and the config's
     `exclude` globs; a `.json` file is taken when it holds rows or matches `include`.
-    A dataset id (`hf://datasets/ORG/NAME`) is the folders of `hfcache.locate` (its hub
-    snapshot or processed Arrow files); one that is not cached is passed to `on_error`
-    (raised without it).
+    A dataset id (`hf://ORG/NAME`, `hf://datasets/ORG/NAME`) is the folders of
+    `hfcache.locate` (its hub snapshot or processed Arrow files); one that is not cached
+    is passed to `on_error` (raised without it).
     Only regular files are taken from folders; a walked name that cannot be resolved
     (a symlink loop) is yielded so that its check says why, and a folder that cannot be
     listed is passed to `on_error` as one line. A walked file that looks like data but is
@@ -57,7 +57,7 @@ def iter_targets(
         folders = [Path(p)]
         if (found := hfcache.dataset_id(p)) is not None:
             try:  # a dataset id: its folders in the local caches
-                folders = hfcache.locate(*found)
+                folders = hfcache.locate(found)
             except hfcache.NotCached as err:
                 if on_error is None:
                     raise
