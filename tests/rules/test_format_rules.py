@@ -163,6 +163,47 @@ def test_f003_gpteacher_layout_names_axolotl_type_and_the_columns() -> None:
     assert lint(row, "F", settings=settings) == []
 
 
+def test_f003_ms_swift_query_response_layout() -> None:
+    rows = [
+        {"system": "s", "query": "q", "response": "r"},
+        {"query": "q2", "response": "r2", "history": [["q1", "r1"]]},
+    ]
+    hint = (
+        "ms-swift's query/response layout (LLaMA-Factory's Alpaca columns by other names): set "
+        'columns = {prompt = "query", response = "response"} in the config; its "history" and '
+        '"system" are then read too'
+    )
+    assert lint(jsonl(*rows), "F") == [
+        ("F003", (1, 2), (1, 10), f'row matches no known format (keys found: "system", "query", '
+         f'"response"): {hint}'),
+        ("F003", (2, 2), (2, 9), f'row matches no known format (keys found: "query", "response", '
+         f'"history"): {hint}'),
+    ]  # fmt: skip
+    # Following the advice reads both rows (as Alpaca rows, with the history): nothing to report.
+    settings = resolve({"columns": {"prompt": "query", "response": "response"}}, None)
+    assert lint(jsonl(*rows), "F", settings=settings) == []
+
+
+def test_f003_ms_swift_pairs_are_not_renamed_to_conversations() -> None:
+    # "conversation" is close to "conversations", but its items are {human, assistant}
+    # pairs, not turns: renaming the key would not make a ShareGPT row.
+    row = {"system": "s", "conversation": [{"human": "hi", "assistant": "hello"}]}
+    assert lint(jsonl(row), "F") == [
+        (
+            "F003",
+            (1, 2),
+            (1, 10),
+            'row matches no known format (keys found: "system", "conversation"): "conversation" '
+            'holds {"human", "assistant"} pairs (ms-swift\'s layout): trainers that read ShareGPT '
+            'want "conversations" of turns, [{"from": "human", "value": ...}, {"from": "gpt", '
+            '"value": ...}]: write each pair as two turns',
+        )
+    ]
+    # A misspelt field holding turns is still renamed.
+    [f002] = lint(jsonl({"conversation": SHAREGPT}), "F")
+    assert f002[0] == "F002" and f002[3].endswith('did you mean "conversations"?')
+
+
 def test_f003_known_formats_pass() -> None:
     text = jsonl(
         {"instruction": "i", "input": "", "output": "o"},

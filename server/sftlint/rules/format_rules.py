@@ -76,7 +76,10 @@ If your fields have other names, map them in the config (`field-messages`, `colu
 A layout trainers know under another name is named in the message with the config that
 reads it: `instruction` + `response` is Axolotl's `type: gpteacher` (LLaMA-Factory and
 sftlint: `columns = {prompt = "instruction", query = "input", response = "response"}`);
-`question` + `answer` and `query` + `response` are prompt/completion pairs.
+`question` + `answer` is a prompt/completion pair; `query` + `response` (+ `history`,
+`system`) is ms-swift's layout, read with `columns = {prompt = "query", response =
+"response"}`; a list of `{"human": ..., "assistant": ...}` pairs (ms-swift's
+`conversation`) must be written as ShareGPT turns.
 
 Bad:
 ```json
@@ -311,7 +314,8 @@ def _misnamed_field(ctx: RowContext) -> bool:
         if not isinstance(item, list) or key in fields.messages:
             continue
         name = near_miss(key, fields)
-        if name is not None:
+        # a list of something else than turns (ms-swift's pairs) is not fixed by a rename
+        if name is not None and (not item or _looks_like_messages(item, fields)):
             ctx.report(
                 "F002",
                 f'key "{key}" is not a conversation field; did you mean "{name}"?',
@@ -387,8 +391,9 @@ _LAYOUT_HINTS: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (
         frozenset(("query", "response")),
-        'a prompt/completion pair under other names: rename them "prompt" and "completion", '
-        'or set columns = {prompt = "query", response = "response"} in the config',
+        'ms-swift\'s query/response layout (LLaMA-Factory\'s Alpaca columns by other names): set '
+        'columns = {prompt = "query", response = "response"} in the config; its "history" and '
+        '"system" are then read too',
     ),
 )
 
@@ -398,7 +403,23 @@ def layout_hint(value: dict[str, Any]) -> str | None:
     for keys, hint in _LAYOUT_HINTS:
         if keys <= value.keys():
             return hint
+    for key, item in value.items():
+        if _exchange_pairs(item):
+            return (
+                f'"{key}" holds {{"human", "assistant"}} pairs (ms-swift\'s layout): trainers '
+                'that read ShareGPT want "conversations" of turns, [{"from": "human", "value": '
+                '...}, {"from": "gpt", "value": ...}]: write each pair as two turns'
+            )
     return None
+
+
+def _exchange_pairs(item: Any) -> bool:
+    """A non-empty list of objects each holding one exchange as "human" and "assistant"."""
+    return (
+        isinstance(item, list)
+        and bool(item)
+        and all(isinstance(x, dict) and {"human", "assistant"} <= x.keys() for x in item)
+    )
 
 
 @row_check
