@@ -19,6 +19,9 @@
   process, what the grouped diagnostics add to an edit (`IncrementalLinter.groups`)
   against the rest of it (splice, lint, the first 1,000 diagnostics), every other edit
   deleting a row and putting it back
+- `--only edit-one-cause`: only the one-cause file's edit p95 against the clean file's, in
+  one run (same edits: typing in the middle row; then typing with the row below deleted
+  and put back in the same didChange), with their ratio
 
 The client is pytest-lsp's, writing messages as editors do: UTF-8 JSON (VS Code's
 `JSON.stringify` leaves non-ASCII as it is), serialized with orjson. pygls's own serializer,
@@ -27,6 +30,7 @@ didOpen alone; the run prints how long, so that figure is not hidden either.
 
     python benchmarks/bench_lsp.py [--rows 100000] [--open-rows 33000] [--edits 200]
                                    [--array-rows 35000] [--arrays-only] [--one-cause]
+                                   [--only edit-one-cause]
 """
 
 from __future__ import annotations
@@ -163,13 +167,15 @@ class Session:
 
     def type_x(self, uri: str, version: int, pos: lsp.Position) -> None:
         """Insert one character: the edit of `version`."""
+        self.change(uri, version, [(lsp.Range(start=pos, end=pos), "x")])
+
+    def change(self, uri: str, version: int, changes: list[tuple[lsp.Range, str]]) -> None:
+        """One didChange of `version`: `changes` applied in order."""
         self.client.text_document_did_change(
             lsp.DidChangeTextDocumentParams(
                 text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
                 content_changes=[
-                    lsp.TextDocumentContentChangePartial(
-                        range=lsp.Range(start=pos, end=pos), text="x"
-                    )
+                    lsp.TextDocumentContentChangePartial(range=r, text=t) for r, t in changes
                 ],
             )
         )
@@ -218,17 +224,39 @@ class Session:
                 self.peak_memory = max(self.peak_memory, self.rss("VmRSS"))
             await asyncio.sleep(0.01)
 
-    async def edits(self, uri: str, text: str, count: int) -> list[float]:
-        """Type one character at a time into a row in the middle of the file."""
+    async def edits(
+        self, uri: str, text: str, count: int, start: int = 0, move_row: bool = False
+    ) -> list[float]:
+        """Type one character at a time into a row in the middle of the file (`start`:
+        edits made before). `move_row`: each edit also deletes the row after it and puts
+        it back (one didChange: the line count changes, the text ends as typed)."""
         lines = text.split("\n")
         line = len(lines) // 2
         head = lines[line][: lines[line].index('"content":"') + len('"content":"')]
         col = len(head.encode("utf-16-le")) // 2  # LSP columns are UTF-16
+        below = lines[line + 1] + "\n"
         times = []
-        for k in range(count):
+        for k in range(start, start + count):
             version = k + 2
+            at = lsp.Position(line=line, character=col + k)
             t0 = time.perf_counter()
-            self.type_x(uri, version, lsp.Position(line=line, character=col + k))
+            if move_row:
+                row = lsp.Range(
+                    start=lsp.Position(line=line + 1, character=0),
+                    end=lsp.Position(line=line + 2, character=0),
+                )
+                start_ = lsp.Position(line=line + 1, character=0)
+                self.change(
+                    uri,
+                    version,
+                    [
+                        (lsp.Range(start=at, end=at), "x"),
+                        (row, ""),
+                        (lsp.Range(start=start_, end=start_), below),
+                    ],
+                )
+            else:
+                self.type_x(uri, version, at)
             await self.wait(uri, version)
             times.append(time.perf_counter() - t0)
         return times
@@ -305,7 +333,16 @@ async def main() -> None:
     parser.add_argument("--tokenizer", default="mistral-v3")
     parser.add_argument("--arrays-only", action="store_true", help="the JSON array figures")
     parser.add_argument("--one-cause", action="store_true", help="one cause on every row")
+    parser.add_argument(
+        "--only",
+        choices=["edit-one-cause"],
+        help="edit-one-cause: the one-cause file's edit p95 against the clean file's, in one "
+        "run (typing in a row; then typing with a row deleted and put back each edit)",
+    )
     args = parser.parse_args()
+    if args.only == "edit-one-cause":
+        await edit_one_cause(args.rows, args.edits)
+        return
     if args.one_cause:
         await one_cause_figures(args.rows, args.edits)
         return
@@ -506,6 +543,30 @@ async def one_cause_figures(rows: int, edits: int) -> None:
         f"in process, edit p95 {rest * 1000:.1f} ms without the grouped diagnostics, "
         f"{grouping * 1000:.2f} ms for them (ratio {grouping / rest:.4f})"
     )
+
+
+async def edit_one_cause(rows: int, edits: int) -> None:
+    """Edits of the one-cause file against the same edits of the clean file, in one run:
+    typing in the middle row, then typing with the next row deleted and put back (the
+    line count changes twice an edit)."""
+    p95 = {}
+    for name, path in (("clean", dataset(rows)), ("one cause", one_cause(rows))):
+        s = Session()
+        await s.start()
+        uri, text, _, _ = await s.open(path)
+        typed = await s.edits(uri, text, edits)
+        moved = await s.edits(uri, text, edits, start=edits, move_row=True)
+        p95[name] = pct(typed, 0.95), pct(moved, 0.95)
+        await s.stop()
+    load = os.getloadavg()[0]
+    print(f"edit -> diagnostics p95, {rows:,} rows, {edits} edits each, load {load:.1f}:")
+    for k, what in enumerate(("typing in a row", "... and a row deleted and put back")):
+        one, clean = p95["one cause"][k], p95["clean"][k]
+        print(
+            f"  {what}: one cause {one * 1000:.1f} ms (target <= 30 ms) "
+            f"{'ok' if one <= 0.030 else 'MISSED'}; clean {clean * 1000:.1f} ms; "
+            f"ratio {one / clean:.2f}"
+        )
 
 
 def grouping_share(path: Path, edits: int) -> tuple[float, float]:
