@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from mask_helpers import ROWS, settings
 
-from conftest import ROWS, settings
 from sftlint.masking import analyze_conversation
 from sftlint.masking.templates import builtin_template
 

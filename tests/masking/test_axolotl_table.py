@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES
+from mask_helpers import FIXTURES
+
 from sftlint.io import filecolumns
 
 CALL = '{"name": "f", "arguments": {}}'

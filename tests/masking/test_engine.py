@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROWS, settings
+from mask_helpers import ROWS, settings
+
 from sftlint.masking import (
     RULES,
     MaskSettings,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ROWS, settings
+from mask_helpers import ROWS, settings
+
 from sftlint.masking import analyze_conversation, summarize_file
 
 GEMMA_ROWS = [r for r in ROWS if "tool_calls" not in str(r)]

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from mask_helpers import FIXTURES
 
-from conftest import FIXTURES
 from sftlint.engine import engine
 from sftlint.masking import clear_caches
 from sftlint.settings import MaskConfig, Settings

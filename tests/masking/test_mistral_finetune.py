@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import settings
+from mask_helpers import settings
+
 from sftlint.masking import analyze_conversation
 from sftlint.masking.mistralfinetune import aligned
 

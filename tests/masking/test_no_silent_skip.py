@@ -9,8 +9,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from mask_helpers import FIXTURES
 
-from conftest import FIXTURES
 from sftlint.engine import engine, rowview
 from sftlint.io.reader import FileInfo, read_bytes
 from sftlint.model import Severity

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from mask_helpers import ROWS, settings
 
-from conftest import ROWS, settings
 from sftlint.masking import analyze_conversation, load_tokenizer
 from sftlint.masking.templates import builtin_template, has_generation_blocks
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from mask_helpers import FIXTURES, loaded, settings
 
-from conftest import FIXTURES, loaded, settings
 from sftlint.cli import masksetup
 from sftlint.masking import SettingsError, analyze_conversation, profiles
 from sftlint.settings import ConfigError, settings_for

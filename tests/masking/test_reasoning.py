@@ -5,8 +5,8 @@ parts, mapped to it by the mask rules) and <think> blocks inside the content."""
 from __future__ import annotations
 
 import pytest
+from mask_helpers import settings
 
-from conftest import settings
 from sftlint.masking import analyze_conversation
 
 # Qwen 3's assistant branch, reduced: reasoning from `reasoning_content` or split off the

@@ -7,8 +7,8 @@ import json
 import shutil
 
 import pytest
+from mask_helpers import settings
 
-from conftest import settings
 from sftlint.masking import analyze_conversation, clear_caches, load_tokenizer
 
 # A double space inside an assistant turn: the fast tokenizer takes "▁▁" + "and", the

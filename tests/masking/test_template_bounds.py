@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from mask_helpers import ROWS, settings
 
-from conftest import ROWS, settings
 from sftlint.masking import analyze_conversation, templatebounds
 from sftlint.masking.templatebounds import MAX_CHARS, MAX_STEPS
 

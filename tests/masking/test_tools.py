@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from mask_helpers import loaded, settings
 from mistral_common.protocol.instruct.request import ChatCompletionRequest
 
-from conftest import loaded, settings
 from sftlint.io import formats
 from sftlint.masking import analyze_conversation
 from sftlint.masking.messages import NotRendered, row_tools, template_messages

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import settings
+from mask_helpers import settings
+
 from sftlint.masking import wscause
 from sftlint.masking.analysis import analyze_prompt_completion
 
