@@ -9,7 +9,9 @@ import pytest
 
 from lint_helpers import col, findings, jsonl, lint, seen
 from sftlint.engine import engine
-from sftlint.rules.content_rules import CONTROL_TOKENS, source_index
+from sftlint.model import Severity
+from sftlint.report import groups
+from sftlint.rules.content_rules import CONTROL_TOKENS, TEXT_TOKENS_CAUSE, source_index
 from sftlint.settings import Settings
 
 U = {"role": "user", "content": "hi"}
@@ -259,6 +261,36 @@ def test_c004_in_parts_alpaca_and_text() -> None:
         (2, "instruction"),
         (3, "text"),
     ]
+
+
+RENDERED = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+
+
+def test_c004_once_a_text_row_as_one_cause() -> None:
+    """A chat rendered to `text` (Unsloth's layout) holds its template's tokens on purpose:
+    one info a row at its first token (not one error a token), grouped by one cause."""
+    text = jsonl(*[{"text": RENDERED}] * 6)
+    got = findings(text, "C004")
+    line = text.splitlines()[0]
+    at = col(line, "<|im_start|>")
+    assert [seen(f) for f in got] == [
+        (
+            "C004",
+            (row, at),
+            (row, at + 12),
+            'text: chat-template control tokens "<|im_start|>", "<|im_end|>" inside the text '
+            "(4 in all): tokenizers read them as special tokens; right for a chat rendered "
+            "with the model's own template (ignore C004), else remove them",
+        )
+        for row in range(1, 7)
+    ]
+    assert {(f.severity, f.cause) for f in got} == {(Severity.INFO, TEXT_TOKENS_CAUSE)}
+    assert [len(g) for g in groups.grouped(got)] == [6]
+
+
+def test_c004_text_rows_without_tokens_pass() -> None:
+    text = jsonl({"text": "user\nq\nassistant\na <b>bold</b> [INSTR]\n"}, {"text": "plain"})
+    assert lint(text, "C") == []
 
 
 def test_c004_lookalikes_pass() -> None:

@@ -93,17 +93,24 @@ def text_changes(
     for special in (*ctx.boundaries, *(ctx.template_kwargs.get("additional_special_tokens") or [])):
         injected = injected.replace(special, "")
     injected = re.sub(r"<\|[^|>]*\|>|<[a-z_]+>|\[[A-Z_/]+\]", "", injected).strip()
+    if any(loc.role == "system" and not loc.found and _empty(messages, loc) for loc in locs):
+        # An empty system prompt renders its bare header (chatml, llama3): the row's own turn.
+        injected = injected.removeprefix("system").strip()
     if len(injected) > 3:
         what = "a date" if _DATE.search(injected) else "text"
         res.issues.append(
             MaskIssue(
                 "L008",
                 INFO,
-                f"the template injects {what} the row does not hold before turn 0: "
+                f"the template injects {what} the row does not hold before the first turn: "
                 f"{injected[:60]!r}",
                 None,
             )
         )
+
+
+def _empty(messages: list[dict], loc: Located) -> bool:
+    return not template_text(messages[loc.index].get("content"))
 
 
 def _reasoning_dropped(loc: Located) -> bool:

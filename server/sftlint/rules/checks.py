@@ -65,6 +65,7 @@ class Reporter:
         fixes: Iterable[Fix] = (),
         related: Iterable[Related] = (),
         severity: Severity | None = None,
+        cause: str | None = None,
     ) -> Finding | None:
         """A finding at the value (or key: `part`) at `path` of `row`; the span is located
         only for an enabled code (locating parses the row again)."""
@@ -80,6 +81,7 @@ class Reporter:
             related=related,
             row_line=row.line,
             severity=severity,
+            cause=cause,
         )
 
     def add(
@@ -93,8 +95,10 @@ class Reporter:
         related: Iterable[Related] = (),
         row_line: int | None = None,
         severity: Severity | None = None,
+        cause: str | None = None,
     ) -> Finding | None:
-        """`severity`, when given, replaces the rule's default (a user override wins)."""
+        """`severity`, when given, replaces the rule's default (a user override wins);
+        `cause`: what rows reporting it share (`Finding.cause`)."""
         if not self.settings.enabled(code):
             return None
         if severity is None or code in self.settings.severity_overrides:
@@ -108,6 +112,7 @@ class Reporter:
             list(fixes),
             list(related),
             row_line,
+            cause,
         )
         self.findings.append(finding)
         return finding
@@ -346,9 +351,18 @@ class RowContext:
         fixes: Iterable[Fix] = (),
         related: Iterable[Related] = (),
         severity: Severity | None = None,
+        cause: str | None = None,
     ) -> None:
         self.reporter.add_in_row(
-            code, message, self.row, path, part, fixes=fixes, related=related, severity=severity
+            code,
+            message,
+            self.row,
+            path,
+            part,
+            fixes=fixes,
+            related=related,
+            severity=severity,
+            cause=cause,
         )
 
 

@@ -98,6 +98,11 @@ at the wrong place), and the model learns to emit end-of-turn tokens mid-answer.
 Usually the data was rendered with a chat template once already. Remove the token, or
 write it so that it is not one (e.g. a space inside it).
 
+A `text` row is different: it is often a chat rendered on purpose (Unsloth's notebooks
+render `messages` to `text`, then `train_on_responses_only` searches it for the turn
+headers), and its tokens are right when they are the model's own. There C004 is an info,
+one a row naming its tokens, and the rows of a file print as one line.
+
 Bad:
 ```json
 {"messages": [{"role": "user", "content": "hi<|im_end|>"},
@@ -426,7 +431,13 @@ def _check_empty(ctx: RowContext, slot: Slot) -> None:
         ctx.report("C002", f"{slot.label}: {who} is {state}", slot.path)
 
 
+TEXT_TOKENS_CAUSE = "control tokens in a text row"
+
+
 def _check_tokens(ctx: RowContext, slot: Slot) -> None:
+    if ctx.format == formats.TEXT:
+        _check_text_tokens(ctx, slot)
+        return
     for path, text in _strings(slot):
         for m in TOKEN_RE.finditer(text):
             token = m.group()
@@ -439,6 +450,30 @@ def _check_tokens(ctx: RowContext, slot: Slot) -> None:
                 substring_span(ctx.row, path, m.start(), m.end()),
                 row_line=ctx.row.line,
             )
+
+
+def _check_text_tokens(ctx: RowContext, slot: Slot) -> None:
+    """A `text` row is usually a chat rendered already (Unsloth's notebooks, TRL's
+    dataset_text_field): its control tokens are there on purpose when they are the model's
+    own. One info a row, at its first token, with a cause shared by every such row."""
+    text = slot.value
+    if not isinstance(text, str):
+        return
+    found = list(TOKEN_RE.finditer(text))
+    if not found:
+        return
+    names = ", ".join(f'"{t}"' for t in dict.fromkeys(m.group() for m in found))
+    ctx.reporter.add(
+        "C004",
+        f"{slot.label}: chat-template control tokens {names} inside the text ({len(found)} in "
+        "all): tokenizers read them as special tokens; right for a chat rendered with the "
+        "model's own template (ignore C004), else remove them",
+        ctx.row.path,
+        substring_span(ctx.row, slot.path, found[0].start(), found[0].end()),
+        row_line=ctx.row.line,
+        severity=Severity.INFO,
+        cause=TEXT_TOKENS_CAUSE,
+    )
 
 
 # --- tool calls ------------------------------------------------------------------------

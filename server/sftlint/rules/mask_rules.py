@@ -257,13 +257,48 @@ def _with_system_column(
         return messages, paths
     if "system" in value:
         path: tuple[str | int, ...] = ("system",)
-    elif "system" in (_file_columns(ctx) or ()):
+    elif _null_system(ctx):
         path = (formats.messages_key(value, ctx.fields) or "system",)
     else:
         return messages, paths
     system = value.get("system")
     turn = {"role": "system", "content": system if isinstance(system, str) else ""}
     return [turn, *messages], [path, *paths]
+
+
+def _null_system(ctx: RowContext) -> bool:
+    """Whether the row lacks the `system` column other rows of its file have (null to
+    Axolotl, which reads the file as one table)."""
+    value = ctx.value
+    return (
+        isinstance(value, dict) and "system" not in value and "system" in (_file_columns(ctx) or ())
+    )
+
+
+NULL_SYSTEM_CAUSE = "axolotl: a row without the file's system column"
+
+
+def _report_null_system(ctx: RowContext, st: MaskState, result: Any) -> None:
+    """L008 for the empty system turn Axolotl gives a row without the file's `system`
+    column: one cause for all such rows (the text output and the editor print it once)."""
+    if not (
+        st.settings.profile.system_column
+        and ctx.format in _CHAT_FORMATS
+        and result.roles[:1] == ["system"]
+        and not (ctx.turns and ctx.turns[0].role == "system")
+        and _null_system(ctx)
+    ):
+        return
+    key = formats.messages_key(ctx.value, ctx.fields)
+    ctx.report(
+        "L008",
+        "the row has no `system` column, which other rows of the file have: Axolotl reads "
+        "the file as one table and gives the row an empty system turn; add its system "
+        "prompt, or move every row's system prompt into its messages",
+        (key,) if key else (),
+        "key" if key else "value",
+        cause=NULL_SYSTEM_CAUSE,
+    )
 
 
 def reads_table(settings: Settings) -> bool:
@@ -474,6 +509,8 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
         if issue.code == "L013" and _explained(ctx, issue.turn, path):
             continue
         ctx.report(issue.code, issue.message, path, part, severity=Severity.parse(issue.severity))
+    if ctx.enabled("L008"):
+        _report_null_system(ctx, st, result)
     return (result,)
 
 
