@@ -13,6 +13,9 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import is_
+from typing import cast
 
 import orjson
 
@@ -48,6 +51,37 @@ def of_bytes(path: str, data: bytes) -> frozenset[str]:
         rows = rows if isinstance(rows, list) else [rows]
         return frozenset(k for r in rows if isinstance(r, dict) for k in r)
     return of_lines(data.split(b"\n"))
+
+
+class BufferColumns:
+    """The columns of an edited buffer, pass after pass, equal to `of_bytes` of its text.
+    JSON Lines: each line's keys kept by the line's bytes, so a pass parses only the lines
+    an edit changed (an editor's mask pass would otherwise parse every row again on every
+    keystroke); a `.json` buffer (an array's rows span lines): read again only when its
+    text changed. Not thread-safe: one owner, one pass at a time."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lines: dict[bytes, frozenset[str]] = {}
+        self._text: tuple[bytes, frozenset[str]] | None = None
+
+    def of(self, lines: list[bytes]) -> frozenset[str]:
+        if self.path.lower().endswith(JSON_SUFFIXES):
+            data = b"\n".join(lines)
+            if self._text is None or self._text[0] != data:
+                self._text = (data, of_bytes(self.path, data))
+            return self._text[1]
+        keys = self._lines
+        found = list(map(keys.get, lines))  # C loops: this runs on every keystroke's pass
+        for i in compress(range(len(found)), map(is_, found, repeat(None))):
+            got = keys.get(lines[i])  # a line an edit wrote (or its twin, read just now)
+            if got is None:
+                got = keys[lines[i]] = of_lines((lines[i],))
+            found[i] = got
+        read = cast("list[frozenset[str]]", found)  # no None left
+        if len(keys) > 2 * len(lines) + 64:  # let edited-away lines go, now and then
+            self._lines = dict(zip(lines, read, strict=True))
+        return frozenset().union(*set(read))
 
 
 def of_path(path: str, max_line: int = DEFAULT_MAX_LINE_BYTES) -> frozenset[str] | None:

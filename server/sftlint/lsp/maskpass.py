@@ -65,6 +65,7 @@ class MaskPass:
         # The buffer's columns, when the profile reads rows with them (Axolotl): a change
         # (a row gains `system`) changes other rows' outcomes.
         self._columns: frozenset[str] | None = None
+        self._buffer_columns = filecolumns.BufferColumns(path)
         self._cache: dict[tuple[bytes, bool], RowOutcome] = {}
         self._full: dict[tuple[bytes, bool], Any] = {}  # key -> the row's first MaskResult
 
@@ -75,7 +76,7 @@ class MaskPass:
         tokenizer); None as soon as `stale()` says the result is no longer wanted."""
         columns = None
         if mask_rules.reads_table(settings):
-            columns = filecolumns.of_bytes(self.path, b"\n".join(lines))
+            columns = self._buffer_columns.of(lines)
         if settings != self._settings or columns != self._columns:
             self._settings, self._columns = settings, columns
             self._cache.clear()
