@@ -36,11 +36,17 @@ def uri_of_path(path: str) -> str:
     return uris.from_fs_path(path) or path
 
 
-def diagnostic(f: Finding, uri_of: UriOf = uri_of_path, line: int = 0) -> lsp.Diagnostic:
+def diagnostic(
+    f: Finding,
+    uri_of: UriOf = uri_of_path,
+    line: int = 0,
+    kind: type[lsp.Diagnostic] = lsp.Diagnostic,
+) -> lsp.Diagnostic:
     """`line`: lines to move `f` down by (a row's findings are linted as line 0; they and
-    their related locations, in the same row, move together)."""
+    their related locations, in the same row, move together). `kind`: the class made (a
+    subclass of `lsp.Diagnostic`: `published.Diagnostic`)."""
     rule = registry.get(f.code)
-    return lsp.Diagnostic(
+    return kind(
         range=range_(f.range, line),
         message=f.message,
         severity=SEVERITY[f.severity],

@@ -66,6 +66,7 @@ class Linting:
         linter = IncrementalLinter(doc.path, held(settings), doc.lines)
         state = OpenDocument(doc, linter, settings, error, mask=MaskPass(doc.path))
         self.documents[doc.uri] = state
+        self._uris_changed()
         self.schedule(doc.uri, 0)
         return state
 
@@ -81,10 +82,17 @@ class Linting:
         for w in state.waiters:
             if not w.done():
                 w.cancel()
+        self._uris_changed()
         if self.push:
             self._publish(uri, None, [])
         if splits.member(state.doc.path, state.settings):
             self._schedule_splits(splits.group_key(state.doc.path))
+
+    def _uris_changed(self) -> None:
+        """A document opened or closed: related locations in its file take its URI (or
+        leave it), so no diagnostic made before is kept."""
+        for state in self.documents.values():
+            state.shown.clear()
 
     def files_changed(self, paths: list[str]) -> None:
         """Files changed on disk (`workspace/didChangeWatchedFiles`): run the split checks
@@ -264,8 +272,7 @@ class Linting:
         limit = state.settings.max_problems
         # Only the findings shown are built, with line numbers (no byte offsets needed).
         located, total = state.linter.located(limit)
-        uri_of = self.uri_of
-        out = [convert.diagnostic(f, uri_of, line or 0) for line, f in located]
+        out = state.shown.diagnostics(located, self.uri_of)  # made again only if new
         # One diagnostic more for each cause many rows share, before theirs (`causes`).
         out[:0] = [
             convert.grouped(f, line or 0, (key, findings, rows), shown)

@@ -10,6 +10,7 @@ from lsprotocol import types as lsp
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.incremental import IncrementalLinter
 from sftlint.lsp.maskpass import MaskPass
+from sftlint.lsp.published import Published
 from sftlint.model import Finding
 from sftlint.settings import Settings
 
@@ -28,3 +29,4 @@ class OpenDocument:
     mask: MaskPass | None = None  # its cache of row outcomes
     mask_task: asyncio.Task | None = None
     mask_again: bool = False  # a newer version was linted while the mask pass ran
+    shown: Published = field(default_factory=Published)  # diagnostics kept between edits

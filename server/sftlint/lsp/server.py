@@ -22,7 +22,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from sftlint import __version__
-from sftlint.lsp import actions, hover, ondisk, requests, symbols, trainerconfigs
+from sftlint.lsp import actions, hover, ondisk, published, requests, symbols, trainerconfigs
 from sftlint.lsp.config import ClientSettings
 from sftlint.lsp.documents import LineDocument
 from sftlint.lsp.guard import guarded
@@ -72,7 +72,13 @@ class Protocol(LanguageServerProtocol):
 
 class SftlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("sftlint", __version__, protocol_cls=Protocol, max_workers=2)
+        super().__init__(
+            "sftlint",
+            __version__,
+            protocol_cls=Protocol,
+            converter_factory=published.converter,  # kept diagnostics' JSON made once
+            max_workers=2,
+        )
         self.linting = Linting(self._publish, self._warn)
         self.linting.refresh = self._refresh_diagnostics
         self.masks = MaskService(
