@@ -99,3 +99,23 @@ def test_builtin_chatml_keeps_think_in_content_but_drops_reasoning_content(chatm
     assert _l008(analyze_conversation(REASONING_ROW, chatml, s)) == [
         (1, "turns 2 and 4 (assistant): the template drops their <think> blocks"),
     ]
+
+
+def test_one_cause_however_many_turns_lose_their_reasoning(chatml):
+    """One turn or three: the same template behaviour, so the same cause (the text output
+    prints a file's rows once); the messages still name the turns."""
+    s = settings(tokenizer="chatml", chat_template="chatml")
+    longer = [*REASONING_ROW, *REASONING_ROW[2:]]
+    issues = [
+        i
+        for row in (REASONING_ROW[:2], longer)
+        for i in analyze_conversation(row, chatml, s).issues
+        if i.code == "L008"
+    ]
+    assert [(i.turn, i.message, i.cause) for i in issues] == [
+        (1, "turn 2 (assistant): the template drops the <think> block from this turn", CAUSE),
+        (1, "turns 2, 4 and 6 (assistant): the template drops their <think> blocks", CAUSE),
+    ]
+
+
+CAUSE = "the template drops earlier turns' <think> blocks"

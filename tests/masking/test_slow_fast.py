@@ -22,8 +22,9 @@ SINGLE_SPACE = [
     {"role": "assistant", "content": "2, 3 and 5."},
 ]
 SLOW_FAST = (
-    "turn 2 (assistant): the fast tokenizer gives ␣␣(1027) and(1159) at token 13 where the "
-    "slow (SentencePiece) tokenizer gives ␣(29473) ␣and(1072)"
+    'turn 2 (assistant): 2 spaces before "and" split differently: the fast tokenizer gives '
+    "␣␣(1027) and(1159) at token 13 where the slow (SentencePiece) tokenizer gives ␣(29473) "
+    "␣and(1072)"
 )
 SLOW_FAST_DETAIL = (
     "fast (tokenizer.json): 2(29518) ,(29493) ␣(29473) 3(29538) ␣␣(1027) and(1159) ␣(29473) "
@@ -48,8 +49,9 @@ def test_builtin_mistral_v3_slow_and_fast_split_a_double_space_differently(mistr
     assert _l009(res) == [
         (
             1,
-            "turn 2 (assistant): transformers gives ␣␣(1027) and(1159) at token 13 where "
-            "mistral-common's canonical encoding has ␣(29473) ␣and(1072)",
+            'turn 2 (assistant): 2 spaces before "and" split differently: transformers gives '
+            "␣␣(1027) and(1159) at token 13 where mistral-common's canonical encoding has "
+            "␣(29473) ␣and(1072)",
         ),
         (1, SLOW_FAST),
     ]
@@ -134,3 +136,33 @@ def test_legacy_slow_tokenizer_inserts_the_extra_space_token(sp_folder):
 
 def test_folder_without_tokenizer_model_has_no_slow_tokenizer(chatml):
     assert chatml.sp_model is None and chatml.slow_tokenizer() is None
+
+
+def test_a_run_of_spaces_is_one_cause_across_rows(tmp_path):
+    """The tokens that differ change from row to row (the word after the run), the cause
+    does not: each L009 names the run, and the rows of a file group by it."""
+    from sftlint.engine import engine
+    from sftlint.report import groups
+    from sftlint.settings import MaskConfig, Settings
+
+    words = ["and", "or", "then", "but", "so", "yet"]
+    rows = [
+        {"messages": [DOUBLE_SPACE[0], {"role": "assistant", "content": f"2, 3  {w} 5."}]}
+        for w in words
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mask = MaskConfig(tokenizer="mistral-v3")
+    found = [
+        f for f in engine.check_path(path, Settings(mask=mask), jobs=1).findings if f.code == "L009"
+    ]
+    assert [(f.range.start.line, f.message.split(" split differently")[0]) for f in found] == [
+        (row, f'turn 2 (assistant): 2 spaces before "{w}"')
+        for row, w in enumerate(words)
+        for _ in "ab"
+    ]
+    assert sorted({f.cause for f in found}) == [
+        "fast (tokenizer.json) vs slow (SentencePiece): a run of whitespace inside the text",
+        "transformers vs mistral-common: a run of whitespace inside the text",
+    ]
+    assert [len(g) for g in groups.grouped(found)] == [6, 6]

@@ -491,8 +491,9 @@ def test_slow_and_fast_tokenizers_disagree_at_the_turn(tmp_path: Path) -> None:
             "L009",
             1,
             106,
-            "turn 2 (assistant): the fast tokenizer gives ␣␣(1027) and(1159) at token 13 where "
-            "the slow (SentencePiece) tokenizer gives ␣(29473) ␣and(1072)",
+            'turn 2 (assistant): 2 spaces before "and" split differently: the fast tokenizer '
+            "gives ␣␣(1027) and(1159) at token 13 where the slow (SentencePiece) tokenizer "
+            "gives ␣(29473) ␣and(1072)",
         )
     ]
     assert (tmp_path / "train.jsonl").read_text()[105:].startswith('"2, 3  and 5."')

@@ -3,6 +3,8 @@ canonical encoding, or with the slow tokenizer's, and say where they first diffe
 
 from __future__ import annotations
 
+import json
+
 from . import wscause
 from .context import Context
 from .findings import WARNING, MaskIssue, turn_name
@@ -146,16 +148,40 @@ def disagree(
     role = res.roles[turn] if turn is not None else None
     lo = max(0, k - 4)
     width = max(len(labels[0]), len(labels[1])) + 1
+    turn_cause = _turn_cause(messages, turn)
+    run = _run_at(res.rendered, res.offsets[k][0]) if k < len(ours) and not turn_cause else None
+    named = f"{run[0]} before {run[1]} split differently: " if run else ""
+    # The tokens differ from row to row; what the rows share is the whitespace that
+    # splits differently, so rows group by it (report/groups.py).
+    cause = turn_cause or (run and "a run of whitespace inside the text")
     res.issues.append(
         MaskIssue(
             "L009",
             WARNING,
-            f"{turn_name(turn, role)}: {ours_says} {got} at token {k} where {theirs_says} {want}"
-            + _turn_cause(messages, turn),
+            f"{turn_name(turn, role)}: {named}{ours_says} {got} at token {k} where "
+            f"{theirs_says} {want}{turn_cause}",
             turn,
             detail=(
                 f"{(labels[0] + ':').ljust(width)} {fmt_tokens(ctx, ours[lo : k + 6])}\n"
                 f"{(labels[1] + ':').ljust(width)} {fmt_tokens(ctx, theirs[lo : k + 6])}"
             ),
+            cause=f"{labels[0]} vs {labels[1]}: {cause}" if cause else None,
         )
     )
+
+
+def _run_at(text: str, at: int) -> tuple[str, str] | None:
+    """(the run, the word after it) when the character at `at` is in a run of one
+    whitespace character longer than one space ("4 spaces" of an indentation, "2
+    newlines"), where tokenizers merge differently; None otherwise."""
+    if not 0 <= at < len(text) or not text[at].isspace():
+        return None
+    char, i, j = text[at], at, at
+    while i > 0 and text[i - 1] == char:
+        i -= 1
+    while j < len(text) and text[j] == char:
+        j += 1
+    if text[i:j] == " ":
+        return None
+    word = text[j:].split(None, 1)[0][:20] if j < len(text) else ""
+    return wscause.describe(text[i:j]), json.dumps(word, ensure_ascii=False) if word else "the end"

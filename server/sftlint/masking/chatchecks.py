@@ -50,7 +50,9 @@ def text_changes(
                 f"turns {', '.join(numbers[:-1])} and {numbers[-1]} ({first.role}): the "
                 "template drops their <think> blocks"
             )
-        res.issues.append(MaskIssue("L008", INFO, what, first.index))
+        # One cause however many turns lose it: the rows of a file print as one line.
+        cause = "the template drops earlier turns' <think> blocks"
+        res.issues.append(MaskIssue("L008", INFO, what, first.index, cause=cause))
     for loc in locs:
         role = loc.role
         name = turn_name(loc.index, role)

@@ -23,6 +23,7 @@ class MaskIssue:
     turn: int | None = None  # index into the row's messages; None for the whole row
     detail: str | None = None  # longer text, e.g. both tokenizations
     fix: dict[str, Any] | None = None  # e.g. {"instruction-part": ..., "response-part": ...}
+    cause: str | None = None  # what rows with this issue share, when the message says more
 
 
 @dataclass(frozen=True, slots=True)

@@ -508,7 +508,8 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
             path, part = ((conversation,), "key") if conversation else ((), "value")
         if issue.code == "L013" and _explained(ctx, issue.turn, path):
             continue
-        ctx.report(issue.code, issue.message, path, part, severity=Severity.parse(issue.severity))
+        severity = Severity.parse(issue.severity)
+        ctx.report(issue.code, issue.message, path, part, severity=severity, cause=issue.cause)
     if ctx.enabled("L008"):
         _report_null_system(ctx, st, result)
     return (result,)
@@ -551,7 +552,7 @@ def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     if not branches:
         _report_not_tokenized(ctx)
         return (None,)
-    reports: dict[tuple[str, str, Path], tuple[list[str], str]] = {}
+    reports: dict[tuple[str, str, Path], tuple[list[str], str, str | None]] = {}
     for branch, result in branches:
         trains_nothing = any(i.code == "L001" for i in result.issues)
         for issue in result.issues:
@@ -559,11 +560,16 @@ def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
                 continue
             turn = issue.turn
             where = branch.paths[turn] if turn is not None and 0 <= turn < len(branch.paths) else ()
-            names, _ = reports.setdefault((issue.code, issue.message, where), ([], issue.severity))
+            key = (issue.code, issue.message, where)
+            names, _, _ = reports.setdefault(key, ([], issue.severity, issue.cause))
             names.append(branch.name)
-    for (code, message, where), (names, severity) in reports.items():
+    for (code, message, where), (names, severity, cause) in reports.items():
         ctx.report(
-            code, f"{' and '.join(names)}: {message}", where, severity=Severity.parse(severity)
+            code,
+            f"{' and '.join(names)}: {message}",
+            where,
+            severity=Severity.parse(severity),
+            cause=cause,
         )
     return tuple(result for _, result in branches)
 
