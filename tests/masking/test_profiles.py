@@ -97,8 +97,15 @@ def test_axolotl_trains_the_eos_alone_unless_eot_tokens_says() -> None:
         (
             "L007",
             "turn 2 (assistant): its end-of-turn token <end_of_turn> is not trained, so the "
-            "model never learns to stop",
+            "model never learns to stop: Axolotl trains only its eot_tokens (default: the eos "
+            "token <eos>); add <end_of_turn> to eot_tokens",
         )
+    ]
+    listed = settings(tokenizer="gemma", trainer="axolotl", eot_tokens=["<eos>"])
+    assert [i.message for i in analyze_conversation(CHAT, handle, listed).issues] == [
+        "turn 2 (assistant): its end-of-turn token <end_of_turn> is not trained, so the "
+        "model never learns to stop: Axolotl trains only its eot_tokens; add <end_of_turn> "
+        "to eot_tokens"
     ]
     eot = settings(tokenizer="gemma", trainer="axolotl", eot_tokens=["<end_of_turn>"])
     res = analyze_conversation(CHAT, handle, eot)

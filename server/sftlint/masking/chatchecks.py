@@ -137,11 +137,23 @@ def check_eot_trained(
                     "L007",
                     WARNING,
                     f"{turn_name(i, 'assistant')}: its end-of-turn token {piece} is not trained, "
-                    "so the model never learns to stop",
+                    "so the model never learns to stop" + _eot_cause(ctx, res.ids[a], piece),
                     i,
                 )
             )
             return  # once per row
+
+
+def _eot_cause(ctx: Context, token: int, piece: str) -> str:
+    """Why the trainer leaves the token out, when it trains only listed end-of-turn tokens
+    (Axolotl's eot_tokens, by default its eos, which a Gemma template never writes)."""
+    if ctx.eot_train_ids is None or token in ctx.eot_train_ids:
+        return ""
+    listed = "eot_tokens"
+    if ctx.settings.eot_tokens is None:
+        listed += f" (default: the eos token {ctx.handle.tokenizer.eos_token})"
+    name = "Axolotl" if ctx.settings.profile.trainer == "axolotl" else "the trainer"
+    return f": {name} trains only its {listed}; add {piece} to eot_tokens"
 
 
 def prompt_trained(res: MaskResult, settings: MaskSettings) -> None:
