@@ -1,9 +1,11 @@
 """File checks (format majority, key consistency, duplicates, ...) of an edited buffer.
 
 They run over the rows' summaries again only when an edit changed what they can see: a
-row's signature, a duplicate group or a group of rows sharing a prompt (K006), the line
-count, or a row they reported on (file
-checks decide from `RowSummary` fields and load rows only to locate what they report).
+row's signature, a duplicate group or a group of rows sharing a prompt (K006), a row they
+reported on (file checks decide from `RowSummary` fields and load rows only to locate what
+they report), or the lines: edits that add or remove lines are kept as one `Window`, and
+the checks run again unless its lines come back as they were (a row deleted and put back,
+undo), each line's `View` the same; messages name lines, so no other line count will do.
 `FileCheckCache` holds their last findings and what changed since.
 """
 
@@ -19,6 +21,30 @@ from sftlint.lsp.relative import range_lines
 from sftlint.model import Finding
 from sftlint.rules import checks
 
+WINDOW_MAX = 1024  # lines: edits farther apart run the checks again (they cost less)
+
+# What file checks see of a line, but where it is: its row's signature, digests (of the row,
+# and K006's of its prompt), line ending, lone CRs, length and prefix (None: not a row).
+View = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Window:
+    """Lines [start, stop) of the text replace lines whose views were `old` when the file
+    checks ran (the lines before `start` are those of then)."""
+
+    start: int
+    stop: int
+    old: list[View]
+
+    def old_line(self, i: int) -> int | None:
+        """Where line `i` (outside the window: None inside) was when the checks ran."""
+        if i < self.start:
+            return i
+        if i < self.stop:
+            return None
+        return i - self.stop + self.start + len(self.old)
+
 
 @dataclass(slots=True)
 class FileCheckCache:
@@ -31,9 +57,47 @@ class FileCheckCache:
     # ^ line -> (its row's signature when the checks ran, whether it was a duplicate or
     # shared its prompt)
 
+    window: Window | None = None  # the lines added or removed since
+
     def invalidate(self) -> None:
         self.findings = None
         self.changed.clear()
+        self.window = None
+
+    def old_line(self, i: int) -> int | None:
+        return i if self.window is None else self.window.old_line(i)
+
+    def resized(
+        self, start: int, stop: int, delta: int, views: Callable[[int, int], list[View] | None]
+    ) -> None:
+        """Lines [start, stop) become `stop - start + delta` lines (`views(i, j)`: what the
+        checks see of lines [i, j) before, None if not known): the window grows over them."""
+        w = self.window or Window(start, start, [])
+        lo, hi = min(w.start, start), max(w.stop, stop)
+        if hi - lo > WINDOW_MAX:
+            self.invalidate()
+            return
+        taken = [*range(lo, w.start), *range(w.stop, hi)]  # lines the window takes in
+        before, after = views(lo, w.start), views(w.stop, hi)
+        if (
+            before is None
+            or after is None
+            or any(i in self.changed or self.old_line(i) in self.reported for i in taken)
+        ):
+            self.invalidate()
+            return
+        self.changed = {i if i < stop else i + delta: v for i, v in self.changed.items()}
+        self.window = Window(lo, hi + delta, [*before, *w.old, *after])
+
+    def window_back(self, views: Callable[[int, int], list[View] | None]) -> bool:
+        """Whether the window's lines are back as they were (then it is closed)."""
+        w = self.window
+        if w is None:
+            return True
+        if w.stop - w.start != len(w.old) or views(w.start, w.stop) != w.old:
+            return False
+        self.window = None
+        return True
 
     def keep(self, found: list[Finding], path: str) -> None:
         """Findings just computed: an edit of a line they name (their row, a fix, a related
@@ -47,6 +111,7 @@ class FileCheckCache:
             reported.update(n for r in f.related if r.path == path for n in range_lines(r.range))
         self.reported = reported
         self.changed.clear()
+        self.window = None
 
 
 class FileCheckSummaries(checks.Summaries):

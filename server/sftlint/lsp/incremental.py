@@ -33,7 +33,7 @@ from sftlint.io.positions import EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.arrayrows import ArrayIndex, Built, key_of, keyed
 from sftlint.lsp.causes import Causes, Group, first_of, many
-from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries
+from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries, View
 from sftlint.lsp.linelint import LineLinter, LineResult, Tallies, gc_paused
 from sftlint.lsp.relative import LineStarts, absolute, move_lines, rel_key, relative
 from sftlint.model import Finding
@@ -151,19 +151,23 @@ class IncrementalLinter:
             return
         old = self.results[start:stop]
         file = self._file
-        if delta:
-            file.invalidate()
+        if delta and file.findings is not None:
+            file.resized(start, stop, delta, self._views)  # these lines now in its window
         tallies = self._tallies
         for i, r in enumerate(old, start):
+            # Lines of the window are compared with what the checks saw (`_file_checks`).
+            watch = not delta and file.findings is not None and file.old_line(i) is not None
             if r is None:
-                file.findings = None
+                if watch:
+                    file.findings = None
                 continue
             digest, prompt = self._digest(i, r), self._prompt(i, r)
-            was_dup = bool(r.summary and self._shared(digest, prompt))
-            if i in file.reported or r.crlf or r.lone:
-                file.findings = None
-            if file.findings is not None and i not in file.changed:
-                file.changed[i] = (r.signature, was_dup)
+            if watch:
+                was_dup = bool(r.summary and self._shared(digest, prompt))
+                if file.old_line(i) in file.reported or r.crlf or r.lone:
+                    file.findings = None
+                elif i not in file.changed:
+                    file.changed[i] = (r.signature, was_dup)
             tallies.remove(r, digest, prompt)
             if r.findings:
                 self._causes.remove(r.findings, i)
@@ -554,7 +558,11 @@ class IncrementalLinter:
 
     def _file_checks(self) -> list[Finding]:
         file = self._file
-        if file.findings is not None and self._unchanged_for_file_checks():
+        if (
+            file.findings is not None
+            and file.window_back(self._views)
+            and self._unchanged_for_file_checks()
+        ):
             file.changed.clear()
             return file.findings
         summaries = FileCheckSummaries(self.results, self._tallies, self.summaries)
@@ -568,6 +576,21 @@ class IncrementalLinter:
         found.sort(key=rel_key)
         file.keep(found, self.path)
         return found
+
+    def _views(self, i: int, j: int) -> list[View] | None:
+        """What file checks see of lines [i, j) (None: one is not linted)."""
+        out: list[View] = []
+        for k in range(i, j):
+            r = self.results[k]
+            if r is None:
+                return None
+            s = r.summary
+            if s is None:
+                out.append((None, r.crlf, r.lone))
+                continue
+            own = None if r.shape else (s.length, s.prefix)  # a shape row's digest: its bytes
+            out.append((r.signature, self._digest(k, r), self._prompt(k, r), r.crlf, r.lone, own))
+        return out
 
     def _unchanged_for_file_checks(self) -> bool:
         for i, (signature, was_dup) in self._file.changed.items():
