@@ -287,7 +287,13 @@ def _invalid_tag(turn: int) -> str:
     )
 
 
+# data/parser.py DatasetAttr: the columns an alpaca dataset reads when dataset_info gives
+# no `columns` (with `columns`, the keys it leaves out read nothing).
+ALPACA_DEFAULTS = {"prompt": "instruction", "query": "input", "response": "output"}
+
+
 def _convert_alpaca(value: dict, columns: dict[str, str]) -> Example | str:
+    columns = columns or ALPACA_DEFAULTS
     query = []
     for key in ("prompt", "query"):
         column = columns.get(key)
