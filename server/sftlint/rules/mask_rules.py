@@ -491,6 +491,9 @@ def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     """Report the row's loss-mask findings; return what the file totals count of it
     (`MaskTotals.add(*returned)`): its result, or a preference row's branch results."""
     if ctx.format == formats.PREFERENCE:
+        if st.settings.profile.trainer == "llama-factory":
+            _report_preference_not_mirrored(ctx)
+            return (None,)
         return _preference_mask(ctx, st)
     analysed = analyze(ctx, st)
     if analysed is None:
@@ -542,6 +545,27 @@ def _report_not_tokenized(ctx: RowContext) -> None:
         f"the row is not tokenized: its {ctx.format} layout holds nothing the trainer renders",
         path,
         part,
+    )
+
+
+LLAMAFACTORY_PREFERENCE_CAUSE = "llama-factory: preference rows are not mirrored"
+
+
+def _report_preference_not_mirrored(ctx: RowContext) -> None:
+    """LLaMA-Factory trains a preference row in its dpo/rm stages, with its own template
+    code; the profile mirrors its sft stage only, so the row is counted, not tokenized."""
+    if not ctx.enabled("L013"):
+        return
+    conversation = formats.messages_key(ctx.value, ctx.fields)
+    path, part = ((conversation,), "key") if conversation else ((), "value")
+    ctx.report(
+        "L013",
+        "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the "
+        "preference stages (dpo, rm) that train this chosen/rejected row",
+        path,
+        part,
+        severity=Severity.INFO,
+        cause=LLAMAFACTORY_PREFERENCE_CAUSE,
     )
 
 
