@@ -127,7 +127,8 @@ def truncate(res: MaskResult, settings: MaskSettings) -> None:
         return
     if settings.profile.drops_long_rows:  # Axolotl: excess_length_strategy drop (default)
         why = f"Axolotl drops this row: {n} tokens, more than sequence_len {limit}"
-        res.issues.append(MaskIssue("L016", WARNING, why, None))
+        cause = f"Axolotl drops rows longer than sequence_len {limit}"
+        res.issues.append(MaskIssue("L016", WARNING, why, None, cause=cause))
         return
     before = sum(res.trained_mask)
     cut_trained = sum(res.trained_mask[limit:])
@@ -150,6 +151,8 @@ def truncate(res: MaskResult, settings: MaskSettings) -> None:
                 f"max-seq-length {limit} cuts {n - limit} of {n} tokens ({where}) and with them "
                 f"all {before} trained tokens",
                 turns[0] if turns else None,
+                # Rows longer than the limit: one cause, whichever turns they lose.
+                cause=f"max-seq-length {limit} cuts every trained token",
             )
         )
     elif cut_trained:
@@ -160,6 +163,7 @@ def truncate(res: MaskResult, settings: MaskSettings) -> None:
                 f"max-seq-length {limit} cuts {n - limit} of {n} tokens ({where}), "
                 f"{cut_trained} of {before} trained tokens",
                 turns[0] if turns else None,
+                cause=f"max-seq-length {limit} cuts trained tokens",
             )
         )
 
