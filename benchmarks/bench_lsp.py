@@ -549,12 +549,17 @@ async def edit_one_cause(rows: int, edits: int) -> None:
     """Edits of the one-cause file against the same edits of the clean file, in one run:
     typing in the middle row, then typing with the next row deleted and put back (the
     line count changes twice an edit)."""
-    p95 = {}
+    p95, cpu = {}, {}
     for name, path in (("clean", dataset(rows)), ("one cause", one_cause(rows))):
         s = Session()
         await s.start()
         uri, text, _, _ = await s.open(path)
+        client, server = time.process_time(), cpu_seconds(s.client._server.pid)
         typed = await s.edits(uri, text, edits)
+        cpu[name] = (
+            (time.process_time() - client) / edits,
+            (cpu_seconds(s.client._server.pid) - server) / edits,
+        )
         moved = await s.edits(uri, text, edits, start=edits, move_row=True)
         p95[name] = pct(typed, 0.95), pct(moved, 0.95)
         await s.stop()
@@ -567,6 +572,17 @@ async def edit_one_cause(rows: int, edits: int) -> None:
             f"{'ok' if one <= 0.030 else 'MISSED'}; clean {clean * 1000:.1f} ms; "
             f"ratio {one / clean:.2f}"
         )
+    for name, (client, server) in cpu.items():
+        print(
+            f"  CPU a typed edit, {name}: the server {server * 1000:.1f} ms, this client "
+            f"(pytest-lsp reading the diagnostics into lsprotocol types) {client * 1000:.1f} ms"
+        )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process `pid` (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def grouping_share(path: Path, edits: int) -> tuple[float, float]:
