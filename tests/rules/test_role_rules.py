@@ -495,6 +495,14 @@ def test_r017_answer_after_the_next_user_turn_is_too_late() -> None:
     ]
 
 
+def test_r017_a_list_as_a_call_id_is_no_crash() -> None:
+    """An id that is not a string (hypothesis found `"id": []`) was put in a set: TypeError
+    out of the engine. It matches no result, so the result pairs by position: no R017."""
+    calls = {"role": "assistant", "content": "", "tool_calls": [{**_call("c1"), "id": []}]}
+    text = one([U, calls, {"role": "tool", "tool_call_id": "c1", "content": "1"}, A])
+    assert lint(text, "R017") == []
+
+
 def test_r017_quiet_on_a_final_call_and_on_positional_results() -> None:
     calls = {"role": "assistant", "content": "", "tool_calls": [_call("c1"), _call("c2")]}
     text = jsonl(

@@ -696,12 +696,12 @@ def _check_duplicate_ids(turns: list[Turn], report: Report) -> None:
 def _check_unanswered(turns: list[Turn], report: Report) -> None:
     """R017: a call id no tool result answers before the next user turn (or the end)."""
     last = len(turns) - 1
-    ids = {
-        call.get("id")
+    ids = {  # string ids only: a list or object id is R014's, and cannot be a set member
+        call["id"]
         for t in turns
         if t.role == "assistant"
         for call in tool_calls(t.message)
-        if isinstance(call, dict)
+        if isinstance(call, dict) and isinstance(call.get("id"), str)
     }
     for k, t in enumerate(turns[:last]):  # calls in the last turn: the row trains them
         calls = tool_calls(t.message) if t.role == "assistant" else []
