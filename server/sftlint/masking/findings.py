@@ -172,7 +172,8 @@ can be trimmed, a system prompt folded into the first user turn (Gemma) or dropp
 default system prompt or today's date injected (Qwen 2.5, Llama 3.1), earlier `<think>`
 blocks removed (Qwen 3: the reasoning of turns before the last user message, whether in
 the content or in `reasoning_content` / LLaMA-Factory `reasoning` parts, is not rendered,
-so it is never trained).
+so it is never trained). Axolotl reads a file as one table: a row without the `system`
+column the file's other rows have gets an empty system turn (the rows print as one line).
 
 Bad: a `system` message with a Gemma template that has no system turn — it is folded into
 the first user turn.
