@@ -153,15 +153,21 @@ class FileCheckSummaries(checks.Summaries):
         return super().__iter__()
 
     def templates(self) -> list[tuple[checks.RowSummary, int]]:
-        """Rows of one result (a shape's, or lines of one text) count together, in order
-        of first appearance, as the rows' (what `FileContext.count` counts)."""
+        """Rows of one signature count together, in order of first appearance, as the
+        rows' (`FileContext.count` counts only the fields a signature holds): rows with
+        findings have a result each, a file with a finding on every row as many."""
         if self._results is None:
             self._results = Counter(self._line_results)  # by identity: eq=False
-        return [
-            (r.summary, n)
-            for r, n in self._results.items()
-            if r is not None and r.summary is not None
-        ]
+        by_signature: dict[Signature, list[Any]] = {}
+        for r, n in self._results.items():
+            if r is None or r.signature is None:  # not a row (no summary, no signature)
+                continue
+            entry = by_signature.get(r.signature)
+            if entry is None:
+                by_signature[r.signature] = [r.summary, n]
+            else:
+                entry[1] += n
+        return [(s, n) for s, n in by_signature.values()]
 
     def digests(self) -> list[int]:
         self._build()
