@@ -391,7 +391,7 @@ _LAYOUT_HINTS: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (
         frozenset(("query", "response")),
-        'ms-swift\'s query/response layout (LLaMA-Factory\'s Alpaca columns by other names): set '
+        "ms-swift's query/response layout (LLaMA-Factory's Alpaca columns by other names): set "
         'columns = {prompt = "query", response = "response"} in the config; its "history" and '
         '"system" are then read too',
     ),
