@@ -110,3 +110,18 @@ def test_edits_between_lints_equal_fresh_check(case) -> None:
         incremental.BATCH_MIN = batch_min
     expected = engine.check_bytes(PATH, doc.source, Settings())
     assert linter.findings()[0] == expected.findings
+
+
+def test_length_outlier_after_a_row_is_added() -> None:
+    # K004 reads every row's length (`IncrementalLinter._row_lengths`: no summaries built).
+    long = SPACED.replace('" ok"', '" ' + "o" * 5000 + '"')
+    doc, linter = linter_of("\n".join([CLEAN.replace("hi", f"q{i}") for i in range(24)]) + "\n")
+    replace(doc, linter, 3, 3, long + "\n")
+    expected = engine.check_bytes(PATH, doc.source, Settings()).findings
+    assert [(f.code, f.range.start.line) for f in expected] == [
+        ("K004", 3),
+        ("C006", 3),
+        ("C007", 3),  # "o" repeated
+    ]
+    assert expected[0].message.startswith("row is 5,088 bytes, 62x the file's median row")
+    assert linter.findings()[0] == expected

@@ -120,18 +120,20 @@ class FileCheckSummaries(checks.Summaries):
     rows may be alike come from the linter's own tallies, which a clean file needs alone.
     """
 
-    __slots__ = ("_build_all", "_built", "_line_results", "_results", "_tallies")
+    __slots__ = ("_build_all", "_built", "_line_results", "_results", "_row_lengths", "_tallies")
 
     def __init__(
         self,
         results: list[LineResult | None],
         tallies: Tallies,
         build: Callable[[], checks.Summaries],
+        lengths: Callable[[], list[int]],
     ) -> None:
         super().__init__()
         self._line_results = results
         self._tallies = tallies
         self._build_all = build
+        self._row_lengths = lengths  # without building the summaries (K004 asks every file)
         self._built = False
         self._results: Counter[LineResult | None] | None = None  # rows by result
 
@@ -178,8 +180,7 @@ class FileCheckSummaries(checks.Summaries):
         return super().indices(attr, value)
 
     def lengths(self) -> list[int]:
-        self._build()
-        return super().lengths()
+        return super().lengths() if self._built else self._row_lengths()
 
     def duplicates(self) -> bool:
         return any(n > 1 for n in self._tallies.digests.values())

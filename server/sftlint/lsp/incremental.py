@@ -526,6 +526,17 @@ class IncrementalLinter:
             prompts[k] = s.prompt
         return checks.Summaries.from_columns(rows, offsets, lengths, digests, prompts, shapes, own)
 
+    def _row_lengths(self) -> list[int]:
+        """Every row's length, as `summaries` gives it (a shape row's is its line's)."""
+        results, lines = self.results, self.lines
+        summaries = list(map(_SUMMARY, results))
+        rows = list(compress(range(len(results)), map(is_not, summaries, repeat(None))))
+        lengths = list(map(len, map(lines.__getitem__, rows)))
+        shaped = map(_SHAPE, map(results.__getitem__, rows))
+        for k in compress(range(len(rows)), map(not_, shaped)):
+            lengths[k] = summaries[rows[k]].length
+        return lengths
+
     def _info(self) -> FileInfo:
         info = FileInfo()
         n = len(self.lines)
@@ -565,7 +576,9 @@ class IncrementalLinter:
         ):
             file.changed.clear()
             return file.findings
-        summaries = FileCheckSummaries(self.results, self._tallies, self.summaries)
+        summaries = FileCheckSummaries(
+            self.results, self._tallies, self.summaries, self._row_lengths
+        )
         reporter = checks.Reporter(self.settings)
         ctx = checks.FileContext(
             self.path, summaries, reporter, self._load, self.settings.fields, self._info()
