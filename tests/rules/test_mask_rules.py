@@ -344,7 +344,7 @@ PREFERENCE_ROWS = [
 
 def test_preference_layouts_branch_at_their_keys(llamafactory: Path) -> None:
     from sftlint.io.formats import Fields
-    from sftlint.rules.mask_rules import preference_branches
+    from sftlint.rules.mask_branches import preference_branches
 
     user = [{"role": "user", "content": "Name three prime numbers."}]
     got = [
