@@ -135,6 +135,35 @@ def test_duplicates_of_shape_rows_follow_edits() -> None:
     assert retype(3, rows[2]) == [("D001", 6), ("K006", 7)]  # line 3 comes first now
 
 
+def test_k004_follows_a_row_typed_long_and_short_again() -> None:
+    """Typing in a row (the line count unchanged) can make it far longer than the rest, or
+    move the median: K004 is then what a fresh open gives, though the row keeps its shape."""
+    rows = [CLEAN.replace('"hi"', f'"hi {i:02}"') for i in range(24)]
+    doc = LineDocument.from_text("file://" + PATH, PATH, "jsonl", 1, "\n".join(rows) + "\n")
+    linter = IncrementalLinter(PATH, Settings(), doc.lines)
+    linter.lint_all()
+    assert linter.findings()[0] == []
+
+    def retype(line: int, text: str) -> list[tuple[str, int]]:
+        end = index_to_utf16(doc.line_text(line), len(doc.line_text(line)))
+        s = doc.apply((line, 0), (line, end), text)
+        linter.splice(s.start, s.stop, s.count)
+        found = linter.findings()[0]
+        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+        return [(f.code, f.range.start.line) for f in found]
+
+    long = rows[5].replace('"hi 05"', '"' + "x" * 5000 + '"')
+    assert retype(5, long) == [("K004", 5)]
+    assert retype(5, long.replace("x" * 5000, "y" * 6000)) == [("K004", 5)]  # its length
+    assert retype(5, rows[5]) == []
+    # Most rows grow past the long row's tenth: it is no longer an outlier.
+    assert retype(9, long) == [("K004", 9)]
+    for i in range(12):
+        if i != 9:
+            retype(i, rows[i].replace(f'"hi {i:02}"', f'"{i:02}' + "z" * 600 + '"'))
+    assert linter.findings()[0] == []  # 12 rows of 24 over 600 bytes: the median is one
+
+
 def test_json_array_rechecked_whole() -> None:
     path = "/tmp/props/train.json"
     text = "[\n" + ROW + ",\n" + BAD + "\n]\n"

@@ -11,15 +11,20 @@ undo), each line's `View` the same; messages name lines, so no other line count 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, is_not, not_
 from typing import Any
 
+from sftlint.io import reader
+from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.linelint import LineResult, Signature, Tallies
-from sftlint.lsp.relative import range_lines
+from sftlint.lsp.relative import LineStarts, range_lines
 from sftlint.model import Finding
-from sftlint.rules import checks
+from sftlint.rules import checks, outlier_rules
 
 WINDOW_MAX = 1024  # lines: edits farther apart run the checks again (they cost less)
 
@@ -58,6 +63,10 @@ class FileCheckCache:
     # shared its prompt)
 
     window: Window | None = None  # the lines added or removed since
+    # The rows' lines and lengths K004 read when the checks ran (None: it read none), and
+    # which length changes leave its findings (outlier_rules.steady_lengths, made once)
+    lengths: tuple[list[int], list[int]] | None = None
+    steady: Callable[[int, int], bool] | None = None
 
     def invalidate(self) -> None:
         self.findings = None
@@ -99,10 +108,31 @@ class FileCheckCache:
         self.window = None
         return True
 
-    def keep(self, found: list[Finding], path: str) -> None:
+    def steady_length(self, line: int, length: int) -> bool:
+        """Whether the row on `line`, `length` bytes long now, leaves K004 as it was when
+        the checks ran (same length, or a change `outlier_rules.steady_lengths` allows)."""
+        if self.lengths is None:
+            return True
+        rows, lengths = self.lengths
+        old_line = self.old_line(line)
+        k = bisect_left(rows, old_line) if old_line is not None else len(rows)
+        if k == len(rows) or rows[k] != old_line:
+            return False  # not a row then
+        if lengths[k] == length:
+            return True
+        if self.steady is None:
+            self.steady = outlier_rules.steady_lengths(lengths)
+        return self.steady(lengths[k], length)
+
+    def keep(
+        self, found: list[Finding], path: str, lengths: tuple[list[int], list[int]] | None
+    ) -> None:
         """Findings just computed: an edit of a line they name (their row, a fix, a related
-        range: a row's deletion starts at the end of the line before it) makes them stale."""
+        range: a row's deletion starts at the end of the line before it) makes them stale.
+        `lengths`: the rows' lines and lengths K004 read."""
         self.findings = found
+        self.lengths = lengths
+        self.steady = None
         reported = {f.row_line for f in found if f.row_line is not None}
         reported.update(f.range.start.line for f in found)
         for f in found:
@@ -120,20 +150,29 @@ class FileCheckSummaries(checks.Summaries):
     rows may be alike come from the linter's own tallies, which a clean file needs alone.
     """
 
-    __slots__ = ("_build_all", "_built", "_line_results", "_results", "_row_lengths", "_tallies")
+    __slots__ = (
+        "_build_all",
+        "_built",
+        "_line_results",
+        "_results",
+        "_row_lengths",
+        "_tallies",
+        "seen_lengths",
+    )
 
     def __init__(
         self,
         results: list[LineResult | None],
         tallies: Tallies,
         build: Callable[[], checks.Summaries],
-        lengths: Callable[[], list[int]],
+        lengths: Callable[[], tuple[list[int], list[int]]],
     ) -> None:
         super().__init__()
         self._line_results = results
         self._tallies = tallies
         self._build_all = build
         self._row_lengths = lengths  # without building the summaries (K004 asks every file)
+        self.seen_lengths: tuple[list[int], list[int]] | None = None
         self._built = False
         self._results: Counter[LineResult | None] | None = None  # rows by result
 
@@ -180,7 +219,8 @@ class FileCheckSummaries(checks.Summaries):
         return super().indices(attr, value)
 
     def lengths(self) -> list[int]:
-        return super().lengths() if self._built else self._row_lengths()
+        self.seen_lengths = self._row_lengths()  # the editor re-runs K004 on their change
+        return self.seen_lengths[1]
 
     def duplicates(self) -> bool:
         return any(n > 1 for n in self._tallies.digests.values())
@@ -192,3 +232,94 @@ class FileCheckSummaries(checks.Summaries):
     def prompts(self) -> list[int]:
         self._build()
         return super().prompts()
+
+
+def row_lengths(
+    results: list[LineResult | None], lines: list[bytes]
+) -> tuple[list[int], list[int]]:
+    """Every row's line and length, as the summaries give it (a shape row's length is its
+    line's), without building the summaries."""
+    summaries = list(map(_SUMMARY, results))
+    rows = list(compress(range(len(results)), map(is_not, summaries, repeat(None))))
+    lengths = list(map(len, map(lines.__getitem__, rows)))
+    shaped = map(_SHAPE, map(results.__getitem__, rows))
+    for k in compress(range(len(rows)), map(not_, shaped)):
+        lengths[k] = summaries[rows[k]].length
+    return rows, lengths
+
+
+def row_length(lines: list[bytes], line: int, r: LineResult) -> int:
+    """The length of the row on `line` (a row's result `r`), as `row_lengths` gives it."""
+    return len(lines[line]) if r.shape else r.summary.length  # type: ignore[union-attr]
+
+
+def buffer_info(
+    lines: list[bytes], starts: LineStarts, tallies: Tallies, results: list[LineResult | None]
+) -> FileInfo:
+    """What the reader would have counted of the buffer's lines (file checks read it)."""
+    info = FileInfo()
+    n = len(lines)
+    info.lines = n if lines[-1] else n - 1
+    info.bytes = starts[n] - 1
+    info.rows = tallies.rows
+    # A "\r" ending the last line has no "\n" after it: a lone CR, not CRLF.
+    last_cr = lines[-1].endswith(b"\r")
+    info.crlf_lines = tallies.crlf - last_cr
+    info.lone_cr = tallies.lone + last_cr
+    if info.crlf_lines:
+        i = next(i for i, r in enumerate(results) if r is not None and r.crlf)
+        raw, start = _text(lines, starts, i)
+        info.first_crlf = reader._line_range(i, start, raw, len(raw), len(raw))
+    if info.lone_cr:
+        last = n - 1
+        i = next(i for i, r in enumerate(results) if (r and r.lone) or i == last)
+        raw, start = _text(lines, starts, i)
+        first = raw.find(b"\r")
+        first = len(raw) if first < 0 else first
+        info.first_lone_cr = reader._line_range(i, start, raw, first, first)
+    return info
+
+
+def _text(lines: list[bytes], starts: LineStarts, i: int) -> tuple[bytes, int]:
+    """Line `i` as the reader reads its row: without a BOM or a final "\r"; its start."""
+    raw, start = lines[i], starts[i]
+    if i == 0 and raw.startswith(reader.BOM):
+        raw, start = raw[3:], 3
+    return (raw[:-1] if raw.endswith(b"\r") else raw), start
+
+
+def load_row(path: str, lines: list[bytes], s: checks.RowSummary) -> Row:
+    """The row `s` summarizes, read again from the buffer's lines (a file check reports
+    at it)."""
+    raw = lines[s.line]
+    if s.line == 0 and raw.startswith(reader.BOM):
+        raw = raw[3:]
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    row = Row(path, s.index, s.line, s.end_line, s.offset, raw, s.prefix)
+    reader.parse_row(row)
+    return row
+
+
+def line_views(
+    results: list[LineResult | None],
+    first: int,
+    digest: Callable[[int, LineResult], int],
+    prompt: Callable[[int, LineResult], int],
+) -> list[View] | None:
+    """What file checks see of the lines from `first` whose results these are (None: one
+    is not linted); `digest` and `prompt`: a line's row digests (the linter keeps them)."""
+    out: list[View] = []
+    for k, r in enumerate(results, first):
+        if r is None:
+            return None
+        s = r.summary
+        if s is None:
+            out.append((None, r.crlf, r.lone))
+            continue
+        own = None if r.shape else (s.length, s.prefix)  # a shape row's digest: its bytes
+        out.append((r.signature, digest(k, r), prompt(k, r), r.crlf, r.lone, own))
+    return out
+
+
+_SUMMARY, _SHAPE = attrgetter("summary"), attrgetter("shape")

@@ -25,15 +25,24 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 
 from sftlint.io import reader
 from sftlint.io.positions import EditorLines
-from sftlint.io.reader import FileInfo, Row
 from sftlint.lsp.arrayrows import ArrayIndex, Built, key_of, keyed
 from sftlint.lsp.causes import Causes, Group, first_of, many
-from sftlint.lsp.filechecks import FileCheckCache, FileCheckSummaries, View
+from sftlint.lsp.filechecks import (
+    FileCheckCache,
+    FileCheckSummaries,
+    View,
+    buffer_info,
+    line_views,
+    load_row,
+    row_length,
+    row_lengths,
+)
 from sftlint.lsp.linelint import LineLinter, LineResult, Tallies, gc_paused
 from sftlint.lsp.relative import LineStarts, absolute, move_lines, rel_key, relative
 from sftlint.model import Finding
@@ -526,47 +535,6 @@ class IncrementalLinter:
             prompts[k] = s.prompt
         return checks.Summaries.from_columns(rows, offsets, lengths, digests, prompts, shapes, own)
 
-    def _row_lengths(self) -> list[int]:
-        """Every row's length, as `summaries` gives it (a shape row's is its line's)."""
-        results, lines = self.results, self.lines
-        summaries = list(map(_SUMMARY, results))
-        rows = list(compress(range(len(results)), map(is_not, summaries, repeat(None))))
-        lengths = list(map(len, map(lines.__getitem__, rows)))
-        shaped = map(_SHAPE, map(results.__getitem__, rows))
-        for k in compress(range(len(rows)), map(not_, shaped)):
-            lengths[k] = summaries[rows[k]].length
-        return lengths
-
-    def _info(self) -> FileInfo:
-        info = FileInfo()
-        n = len(self.lines)
-        info.lines = n if self.lines[-1] else n - 1
-        info.bytes = self._starts[n] - 1
-        info.rows = self._tallies.rows
-        # A "\r" ending the last line has no "\n" after it: a lone CR, not CRLF.
-        last_cr = self.lines[-1].endswith(b"\r")
-        info.crlf_lines = self._tallies.crlf - last_cr
-        info.lone_cr = self._tallies.lone + last_cr
-        if info.crlf_lines:
-            i = next(i for i, r in enumerate(self.results) if r is not None and r.crlf)
-            raw, start = self._text(i)
-            info.first_crlf = reader._line_range(i, start, raw, len(raw), len(raw))
-        if info.lone_cr:
-            last = n - 1
-            i = next(i for i, r in enumerate(self.results) if (r and r.lone) or i == last)
-            raw, start = self._text(i)
-            first = raw.find(b"\r")
-            first = len(raw) if first < 0 else first
-            info.first_lone_cr = reader._line_range(i, start, raw, first, first)
-        return info
-
-    def _text(self, i: int) -> tuple[bytes, int]:
-        """Line `i` as the reader reads its row: without a BOM or a final "\r"; its start."""
-        raw, start = self.lines[i], self._starts[i]
-        if i == 0 and raw.startswith(reader.BOM):
-            raw, start = raw[3:], 3
-        return (raw[:-1] if raw.endswith(b"\r") else raw), start
-
     def _file_checks(self) -> list[Finding]:
         file = self._file
         if (
@@ -577,33 +545,30 @@ class IncrementalLinter:
             file.changed.clear()
             return file.findings
         summaries = FileCheckSummaries(
-            self.results, self._tallies, self.summaries, self._row_lengths
+            self.results,
+            self._tallies,
+            self.summaries,
+            lambda: row_lengths(self.results, self.lines),
         )
         reporter = checks.Reporter(self.settings)
         ctx = checks.FileContext(
-            self.path, summaries, reporter, self._load, self.settings.fields, self._info()
+            self.path,
+            summaries,
+            reporter,
+            partial(load_row, self.path, self.lines),
+            self.settings.fields,
+            buffer_info(self.lines, self._starts, self._tallies, self.results),
         )
         for check in checks.FILE_CHECKS:
             check(ctx)
         found = [relative(f, self._starts, self.path) for f in reporter.findings]
         found.sort(key=rel_key)
-        file.keep(found, self.path)
+        file.keep(found, self.path, summaries.seen_lengths)
         return found
 
     def _views(self, i: int, j: int) -> list[View] | None:
         """What file checks see of lines [i, j) (None: one is not linted)."""
-        out: list[View] = []
-        for k in range(i, j):
-            r = self.results[k]
-            if r is None:
-                return None
-            s = r.summary
-            if s is None:
-                out.append((None, r.crlf, r.lone))
-                continue
-            own = None if r.shape else (s.length, s.prefix)  # a shape row's digest: its bytes
-            out.append((r.signature, self._digest(k, r), self._prompt(k, r), r.crlf, r.lone, own))
-        return out
+        return line_views(self.results[i:j], i, self._digest, self._prompt)
 
     def _unchanged_for_file_checks(self) -> bool:
         for i, (signature, was_dup) in self._file.changed.items():
@@ -612,19 +577,14 @@ class IncrementalLinter:
                 return False
             if r.crlf or r.lone or was_dup:
                 return False
-            if r.summary is not None and self._shared(self._digest(i, r), self._prompt(i, r)):
+            if r.summary is None:
+                continue
+            if self._shared(self._digest(i, r), self._prompt(i, r)):
+                return False
+            # K004: its median, or a row over its bar, may have moved
+            if not self._file.steady_length(i, row_length(self.lines, i, r)):
                 return False
         return True
-
-    def _load(self, s: checks.RowSummary) -> Row:
-        raw = self.lines[s.line]
-        if s.line == 0 and raw.startswith(reader.BOM):
-            raw = raw[3:]
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        row = Row(self.path, s.index, s.line, s.end_line, s.offset, raw, s.prefix)
-        reader.parse_row(row)
-        return row
 
 
 _SUMMARY, _SHAPE = attrgetter("summary"), attrgetter("shape")

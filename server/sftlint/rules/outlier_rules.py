@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sftlint.io import formats
 from sftlint.model import Severity
 from sftlint.registry import Rule, register
@@ -72,6 +74,21 @@ def check_lengths(ctx: FileContext) -> None:
             "pasted document, rows glued together?)",
             ctx.load(summaries[i]),
         )
+
+
+def steady_lengths(lengths: list[int]) -> Callable[[int, int], bool]:
+    """For a file whose rows have `lengths`: whether one row's length going from `a` to `b`
+    (or several rows', each judged alone) leaves K004's findings as they are. True when
+    both are under its bar and on one side of the median, which then stays where it is
+    (the editor re-runs the file checks otherwise)."""
+    if len(lengths) < MIN_ROWS:
+        return lambda a, b: True  # K004 needs MIN_ROWS rows: a count, not a length
+    if max(lengths) < MIN_BYTES:  # nothing reported, and nothing can be while all stay under
+        return lambda a, b: a < MIN_BYTES and b < MIN_BYTES
+    ordered = sorted(lengths)
+    median = ordered[len(ordered) // 2]
+    bar = max(TIMES_MEDIAN * median, MIN_BYTES)
+    return lambda a, b: a < bar and b < bar and (a < median) is (b < median) and median not in (a, b)
 
 
 register(
