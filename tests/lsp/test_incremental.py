@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import astuple
+from functools import partial
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -106,6 +107,19 @@ def test_edits_equal_fresh_open(case) -> None:
     assert linter.findings()[0] == expected.findings
 
 
+def _retype(
+    doc: LineDocument, linter: IncrementalLinter, line: int, text: str
+) -> list[tuple[str, int]]:
+    """Replace line `line` by `text`: the linter's findings, equal to the engine's on the
+    text, as (code, line)."""
+    end = index_to_utf16(doc.line_text(line), len(doc.line_text(line)))
+    s = doc.apply((line, 0), (line, end), text)
+    linter.splice(s.start, s.stop, s.count)
+    found = linter.findings()[0]
+    assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
+    return [(f.code, f.range.start.line) for f in found]
+
+
 def test_duplicates_of_shape_rows_follow_edits() -> None:
     """Rows of a batch share their shape's result; their digests, kept apart, still make
     and unmake duplicates as lines are edited in place (the line count unchanged)."""
@@ -120,14 +134,7 @@ def test_duplicates_of_shape_rows_follow_edits() -> None:
     assert all(r.shape for r in linter.results[1:-1])  # not line 0 (a BOM?) nor the last
     assert linter.findings()[0] == []
 
-    def retype(line: int, text: str) -> list[tuple[str, int]]:
-        end = index_to_utf16(doc.line_text(line), len(doc.line_text(line)))
-        s = doc.apply((line, 0), (line, end), text)
-        linter.splice(s.start, s.stop, s.count)
-        found = linter.findings()[0]
-        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
-        return [(f.code, f.range.start.line) for f in found]
-
+    retype = partial(_retype, doc, linter)
     assert retype(6, rows[2]) == [("D001", 6)]  # now a copy of row 2 (a shape row)
     assert retype(2, rows[5]) == [("D001", 5)]  # row 2 becomes a copy of row 5 instead
     # Row 5 is a copy of none now, but asks row 7's question with another answer (K006).
@@ -144,14 +151,7 @@ def test_k004_follows_a_row_typed_long_and_short_again() -> None:
     linter.lint_all()
     assert linter.findings()[0] == []
 
-    def retype(line: int, text: str) -> list[tuple[str, int]]:
-        end = index_to_utf16(doc.line_text(line), len(doc.line_text(line)))
-        s = doc.apply((line, 0), (line, end), text)
-        linter.splice(s.start, s.stop, s.count)
-        found = linter.findings()[0]
-        assert found == engine.check_bytes(PATH, doc.source, Settings()).findings
-        return [(f.code, f.range.start.line) for f in found]
-
+    retype = partial(_retype, doc, linter)
     long = rows[5].replace('"hi 05"', '"' + "x" * 5000 + '"')
     assert retype(5, long) == [("K004", 5)]
     assert retype(5, long.replace("x" * 5000, "y" * 6000)) == [("K004", 5)]  # its length
