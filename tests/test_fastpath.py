@@ -82,6 +82,29 @@ def _rows() -> list[str]:
         {"instruction": "q [INST]", "input": "", "output": "a"},  # C004
     ):
         out.append(json.dumps(row))
+    # K005: a system column's string type is the shape's, whether it is blank the row's;
+    # each shape's first row gives its template (filled first, then blank first).
+    short = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    turns = [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]
+    alpaca = {"instruction": "q", "input": "", "output": "a"}
+    for row in (
+        {"system": "Be brief.", "messages": CLEAN},
+        {"system": "", "messages": CLEAN},
+        {"system": " \n", "messages": CLEAN},
+        {"system": "Be brief.", "messages": CLEAN},
+        {"system": "", "messages": [{"role": "system", "content": "s"}, *short]},
+        {"system": "", "messages": [{"role": "user", "content": "s"}, *short]},
+        {"system": None, "messages": short},
+        {"system": "", "conversations": turns},
+        {"system": "Be brief.", "conversations": turns},
+        {**alpaca, "system": "Be brief."},
+        {**alpaca, "system": ""},
+        {**alpaca, "system": "\t"},
+        {"system": "", **alpaca},
+        {"system": "Be brief.", **alpaca},
+        {"system": 3, **alpaca},
+    ):
+        out.append(json.dumps(row))
     out.append(out[0])  # D001
     return out
 
@@ -98,6 +121,8 @@ def _snapshot(result: engine.FileResult) -> tuple[list[str], list[tuple]]:
             s.message_keys,
             s.types,
             s.digest,
+            s.system,
+            s.label,
             s.prompt,
         )
         for s in result.summaries
@@ -125,6 +150,31 @@ def test_fast_path_changes_no_finding(data: Path) -> None:
     codes = {f.code for f in fast.findings}
     assert {"C001", "C002", "C003", "C004", "C005", "R004", "R010", "R011", "R013"} <= codes
     assert {"R006", "R014", "D001", "J007", "K006"} <= codes
+
+
+def test_shape_templates_are_the_rows_own_summaries() -> None:
+    """A row's template (its shape's, or the one for the other K005 or KTO flag) holds the
+    shape parts the engine gives the row alone."""
+    fields = Settings().fields
+    fast = fastpath.FastPath(fields, engine.shape_template)
+    flags = []
+    for line in _rows():
+        value = json.loads(line)
+        fmt, template, _, _ = fast.check(value)
+        row = Row("rows.jsonl", 0, 0, 0, 0, line.encode())
+        row.value = value
+        own = engine.summarize(row, fmt, fields)
+        parts = ("format", "keys", "message_keys", "types", "system", "label")
+        assert template is not None
+        assert [getattr(template, p) for p in parts] == [getattr(own, p) for p in parts], line
+        flags.append(own.system)
+    # The K005 rows, in order: both flags within each shape.
+    assert flags[-16:-1] == [
+        True, False, False, True,  # messages and a system column: filled, blank, filled
+        True, False, False,  # a system turn (the blank column aside), a user turn, null
+        False, True,  # ShareGPT
+        True, False, False, False, True, False,  # Alpaca (a number is no prompt)
+    ]  # fmt: skip
 
 
 def test_two_processes_give_the_single_pass_result(

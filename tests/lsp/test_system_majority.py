@@ -44,7 +44,7 @@ def test_k005_follows_edits_of_jsonl_rows() -> None:
     finally:
         incremental.BATCH_MIN = batch_min
     assert linter.findings()[0] == []
-    message = "1 of 24 chat rows (4.2%) have no system prompt; the other 95.8% do (line 6)"
+    message = "1 of 24 rows (4.2%) have no system prompt; the other 95.8% do (line 6)"
     assert _retype(doc, linter, 5, row(5, system=False)) == [("K005", 5, message)]
     assert _retype(doc, linter, 5, row(5)) == []
 
@@ -57,5 +57,5 @@ def test_k005_follows_edits_of_array_elements() -> None:
     assert linter.is_array
     assert linter.findings()[0] == []
     rows[3]["messages"].pop(0)
-    message = "1 of 20 chat rows (5.0%) have no system prompt; the other 95.0% do (line 5)"
+    message = "1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line 5)"
     assert _retype(doc, linter, 4, json.dumps(rows[3]) + ",") == [("K005", 4, message)]

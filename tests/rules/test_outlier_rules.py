@@ -1,10 +1,13 @@
-"""K004: rows far longer than the rest of their file."""
+"""K004: rows far longer than the rest of their file; K005: the few without a system prompt."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from lint_helpers import jsonl, lint
+from sftlint.io.formats import Fields
+from sftlint.settings import Settings
 
 
 def chat(i: int, answer: str) -> dict:
@@ -83,7 +86,7 @@ def test_k005_few_rows_without_the_system_prompt() -> None:
             "K005",
             (4, 2),
             (4, 12),
-            "2 of 40 chat rows (5.0%) have no system prompt; the other 95.0% do (lines 4, 18)",
+            "2 of 40 rows (5.0%) have no system prompt; the other 95.0% do (lines 4, 18)",
         )
     ]
 
@@ -95,7 +98,7 @@ def test_k005_one_finding_naming_the_first_rows() -> None:
             "K005",
             (2, 2),
             (2, 12),
-            "6 of 200 chat rows (3.0%) have no system prompt; the other 97.0% do "
+            "6 of 200 rows (3.0%) have no system prompt; the other 97.0% do "
             "(lines 2, 6, 10, 14, 21, ...)",
         )
     ]
@@ -112,7 +115,7 @@ def test_k005_in_a_json_array() -> None:
             "K005",
             (last + 1, 3),
             (last + 1, 13),
-            f"1 of 20 chat rows (5.0%) have no system prompt; the other 95.0% do (line {last})",
+            f"1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line {last})",
         )
     ]
 
@@ -136,7 +139,111 @@ def test_k005_rows_of_one_shape_with_and_without_the_system_turn() -> None:
                 "K005",
                 (at + 1, 2),
                 (at + 1, 12),
-                "1 of 30 chat rows (3.3%) have no system prompt; the other 96.7% do "
-                f"(line {at + 1})",
+                f"1 of 30 rows (3.3%) have no system prompt; the other 96.7% do (line {at + 1})",
             )
         ]
+
+
+ABSENT = object()
+
+
+def column_rows(n: int, lacking: dict[int, Any], layout: str = "messages") -> list[dict]:
+    """`n` rows with their system prompt in a top-level `system` column, those of
+    `lacking` with that value there instead (ABSENT: no column)."""
+    out = []
+    for i in range(n):
+        if layout == "alpaca":
+            row: dict[str, Any] = {"instruction": f"q{i:02}", "input": "", "output": "a"}
+        elif layout == "sharegpt":
+            row = {"conversations": [{"from": "human", "value": f"q{i:02}"},
+                                     {"from": "gpt", "value": "a"}]}  # fmt: skip
+        else:
+            row = chat(i, f"answer {i:02}")
+        system = lacking.get(i, "Be brief.")
+        out.append(row if system is ABSENT else {"system": system, **row})
+    return out
+
+
+def test_k005_counts_a_system_column() -> None:
+    # LLaMA-Factory's and Axolotl's layouts: the prompt in a `system` column; an empty,
+    # blank or absent one is none. The finding is at the first such row's column.
+    text = jsonl(*column_rows(40, {4: "", 9: ABSENT, 30: " \n"}))
+    assert lint(text, "K005") == [
+        (
+            "K005",
+            (5, 2),
+            (5, 10),
+            "3 of 40 rows (7.5%) have no system prompt; the other 92.5% do (lines 5, 10, 31)",
+        )
+    ]
+    text = jsonl(*column_rows(40, {9: ABSENT}))  # at the conversation without the column
+    assert lint(text, "K005") == [
+        (
+            "K005",
+            (10, 2),
+            (10, 12),
+            "1 of 40 rows (2.5%) have no system prompt; the other 97.5% do (line 10)",
+        )
+    ]
+
+
+def test_k005_counts_a_system_column_in_sharegpt_and_alpaca_rows() -> None:
+    text = jsonl(*column_rows(20, {0: ""}, "sharegpt"))
+    message = "1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line 1)"
+    assert lint(text, "K005") == [("K005", (1, 2), (1, 10), message)]
+    text = jsonl(*column_rows(20, {0: ""}, "alpaca"))
+    assert lint(text, "K005") == [("K005", (1, 2), (1, 10), message)]
+    text = jsonl(*column_rows(20, {0: ABSENT}, "alpaca"))  # the whole row: no key to show
+    end = len(text.splitlines()[0]) + 1
+    assert lint(text, "K005") == [("K005", (1, 1), (1, end), message)]
+
+
+def test_k005_a_system_turn_and_a_system_column_are_both_a_prompt() -> None:
+    # Half the rows carry it as a turn, half as a column: every row has one.
+    rows = system_rows(20, set(range(10, 20)))
+    for row in rows[10:]:
+        row["system"] = "Be brief."
+    assert lint(jsonl(*rows), "K005") == []
+    # A system turn with a blank column beside it still opens the conversation.
+    rows = [{"system": "", **row} for row in system_rows(40, {7})]
+    assert lint(jsonl(*rows), "K005") == [
+        (
+            "K005",
+            (8, 2),
+            (8, 10),
+            "1 of 40 rows (2.5%) have no system prompt; the other 97.5% do (line 8)",
+        )
+    ]
+
+
+def test_k005_system_column_in_a_json_array() -> None:
+    # Pretty-printed rows are summarized one by one (not by the fast path's shapes).
+    text = json.dumps(column_rows(20, {19: ""}), indent=1)
+    lines = text.splitlines()
+    last = [i + 1 for i, line in enumerate(lines) if line == " {"][19]
+    assert lines[last] == '  "system": "",'
+    assert lint(text, "K005", "data.json") == [
+        (
+            "K005",
+            (last + 1, 3),
+            (last + 1, 11),
+            f"1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line {last})",
+        )
+    ]
+
+
+def test_k005_renamed_system_column() -> None:
+    settings = Settings(fields=Fields(columns={"system": "persona"}))
+    rows = [
+        {"persona" if k == "system" else k: v for k, v in r.items()}
+        for r in column_rows(20, {2: ""})
+    ]
+    assert lint(jsonl(*rows), "K005", settings=settings) == [
+        (
+            "K005",
+            (3, 2),
+            (3, 11),
+            "1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line 3)",
+        )
+    ]
+    assert lint(jsonl(*rows), "K005") == []  # read as `system`: no row has the column

@@ -109,8 +109,7 @@ def _set_shape(
             {(k, type(v)) for m in value[key] if type(m) is dict for k, v in m.items()}
         )
     s.message_keys, s.types = _shape_parts((keys, tuple(map(type, value.values())), message_types))
-    if key is not None and fmt in formats.CHAT_FORMATS:
-        s.system = checks.opens_with_system(value[key], fields, checks.system_names(fields))
+    s.system = checks.has_system_prompt(value, key, fmt, fields)
     if fmt == formats.UNPAIRED_PREFERENCE:
         label = value.get("label")  # a configured format may come without one
         s.label = label if type(label) is bool else None

@@ -57,8 +57,10 @@ class Shape:
     contents: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
     # K005: the key of the first message's role when its rows may differ in whether it
-    # is a system turn (a string role), and the template of those whose flag differs
+    # is a system turn (a string role), the system column when it is a string (blank or
+    # not: a value test), and the template of those whose flag differs
     first_role: str | None = None
+    system_column: str | None = None
     flipped: RowSummary | None = None
     context: tuple[str, ...] = ()  # K006: the row's context columns (conflict_rules)
 
@@ -100,6 +102,11 @@ class Alpaca:
     history: str | None
 
 
+# A row shape without a conversation: its format, summary template, Alpaca fields (None:
+# never a clean row) and its system column (`Shape.system_column`: K005).
+Flat = tuple[str, RowSummary, Alpaca | None, str | None]
+
+
 class FastPath:
     """Clean-row verdicts for one file's settings (field names, column mappings)."""
 
@@ -108,13 +115,12 @@ class FastPath:
         self.template = template
         self.tops: dict[tuple[str, ...], tuple[str, ...]] = {}  # row keys -> `_candidates`
         self.shapes: dict[tuple[Any, ...], Shape] = {}
-        # Rows without a conversation: (format, summary template, Alpaca fields or None).
-        self.flat: dict[tuple[Any, ...], tuple[str, RowSummary, Alpaca | None]] = {}
+        self.flat: dict[tuple[Any, ...], Flat] = {}  # rows without a conversation
         media = tuple(fields.column(k, k) for k in ("images", "videos", "audios"))
         self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
         self.active = not fields.forced_format
         self.system_names = system_names(fields)
-        self.relabelled: dict[int, tuple[RowSummary, RowSummary]] = {}  # `_relabelled`
+        self.flipped: dict[tuple[int, str], tuple[RowSummary, RowSummary]] = {}  # `_flipped`
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
@@ -144,9 +150,13 @@ class FastPath:
             flat = self.flat.get(top)
             if flat is None:
                 flat = self._flat(value, top)
-            fmt, template, fields = flat
+            fmt, template, fields, column = flat
+            if column is not None:  # an Alpaca row's system prompt (K005)
+                text = value[column]
+                if (not (text.isspace() or not text)) is not template.system:
+                    template = self._flipped(template, "system")
             if template.label is not None and value["label"] is not template.label:
-                template = self._relabelled(template)
+                template = self._flipped(template, "label")
             if fields is not None and self._clean_fields(value, fields):
                 return fmt, template, True, conflict_rules.alpaca_prompt(value, self.fields)
             return fmt, template, False, None
@@ -163,10 +173,16 @@ class FastPath:
             shape = self._shape(value, sig)
         summary = shape.summary
         role = shape.first_role
-        if role is not None and (msgs[0][role] in self.system_names) is not summary.system:
-            summary = shape.flipped or _flip(shape)
+        column = shape.system_column
+        if role is not None or column is not None:  # `checks.has_system_prompt`
+            system = role is not None and msgs[0][role] in self.system_names
+            if not system and column is not None:
+                text = value[column]
+                system = not (text.isspace() or not text)
+            if system is not summary.system:
+                summary = shape.flipped or _flip(shape)
         if summary.label is not None and value["label"] is not summary.label:
-            summary = self._relabelled(summary)
+            summary = self._flipped(summary, "label")
         if shape.orders is None:
             return shape.fmt, summary, False, None
         prompt = self._clean(value, msgs, values, shape, raw)
@@ -181,15 +197,20 @@ class FastPath:
         self.tops[keys] = found
         return found
 
-    def _relabelled(self, template: RowSummary) -> RowSummary:
-        """`template` for the rows of its shape with the other KTO label (made once; the
-        label's type is part of the shape, so it is the other bool)."""
-        known = self.relabelled.get(id(template))
+    def _flipped(self, template: RowSummary, flag: str) -> RowSummary:
+        """`template` for the rows of its shape with the other value of a bool `flag`: the
+        KTO "label" (its type is part of the shape), or K005's "system" of an Alpaca row
+        (made once)."""
+        known = self.flipped.get((id(template), flag))
         if known is None:
-            known = (template, replace(template, label=not template.label))
-            if len(self.relabelled) >= _MAX_SHAPES:
-                self.relabelled.clear()
-            self.relabelled[id(template)] = known  # holding `template` keeps its id its own
+            if flag == "label":
+                other = replace(template, label=not template.label)
+            else:
+                other = replace(template, system=not template.system)
+            known = (template, other)
+            if len(self.flipped) >= _MAX_SHAPES:
+                self.flipped.clear()
+            self.flipped[id(template), flag] = known  # holding `template` keeps its id its own
         return known[1]
 
     def _shape(self, value: dict[str, Any], sig: tuple[Any, ...]) -> Shape:
@@ -202,6 +223,7 @@ class FastPath:
         key = formats.messages_key(value, fields)
         if shape.summary.system is not None and key is not None:
             shape.first_role = _first_role(value[key], fields)
+            shape.system_column = _system_column(value, fields)
         if not self.active or fmt not in formats.CHAT_FORMATS or key is None:
             return shape
         if any(k in value for k in self.excluded):
@@ -230,9 +252,7 @@ class FastPath:
         shape.orders = {}
         return shape
 
-    def _flat(
-        self, value: dict[str, Any], top: tuple[Any, ...]
-    ) -> tuple[str, RowSummary, Alpaca | None]:
+    def _flat(self, value: dict[str, Any], top: tuple[Any, ...]) -> Flat:
         """The verdict on a row shape without a conversation: only Alpaca rows are fast."""
         fields = self.fields
         fmt = formats.detect(value, fields)
@@ -259,9 +279,10 @@ class FastPath:
                 response if response in value else None,
                 history if history in value else None,
             )
+        column = _system_column(value, fields) if template.system is not None else None
         if len(self.flat) >= _MAX_SHAPES:
             self.flat.clear()
-        self.flat[top] = (fmt, template, alpaca)
+        self.flat[top] = (fmt, template, alpaca, column)
         return self.flat[top]
 
     def _clean_fields(self, value: dict[str, Any], a: Alpaca) -> bool:
@@ -392,8 +413,15 @@ def _first_role(messages: list[Any], fields: Fields) -> str | None:
     return None
 
 
+def _system_column(value: dict[str, Any], fields: Fields) -> str | None:
+    """The row's system column when it holds a string (the shape fixes the type): whether
+    it is blank is the row's own."""
+    column = fields.column("system", "system")
+    return column if type(value.get(column)) is str else None
+
+
 def _flip(shape: Shape) -> RowSummary:
-    """The shape's template for rows with the other system-turn flag (made once)."""
+    """The shape's template for rows with the other system-prompt flag (made once)."""
     shape.flipped = replace(shape.summary, system=not shape.summary.system)
     return shape.flipped
 

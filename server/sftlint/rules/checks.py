@@ -138,8 +138,8 @@ class RowSummary:
     message_keys: frozenset[str] = frozenset()
     types: frozenset[tuple[str, str, str]] = frozenset()  # (context, key, type)
     digest: int = 0
-    # Whether a chat row's conversation opens with a system turn (K005); None: not chat.
-    # A shape part: rows of one shape with and without one have two templates.
+    # Whether a chat or Alpaca row has a system prompt (K005, `has_system_prompt`); None:
+    # neither. A shape part: rows of one shape with and without one have two templates.
     system: bool | None = None
     # An unpaired preference (KTO) row's label (F008); None: not such a row. A shape part
     # as `system` is: rows of one shape with either label have two templates.
@@ -153,6 +153,32 @@ def system_names(fields: formats.Fields) -> frozenset[str]:
     """The role names that read as a system turn, in either chat style or the mapping."""
     tables = (formats.MESSAGES_ROLES, formats.SHAREGPT_ROLES, fields.extra_roles)
     return frozenset(name for t in tables for name, role in t.items() if role == "system")
+
+
+def has_system_prompt(
+    value: dict[str, Any], key: str | None, fmt: str | None, fields: formats.Fields
+) -> bool | None:
+    """K005: whether a row gives the model a system prompt; None: not a chat row with a
+    conversation (at `key`) nor an Alpaca row.
+
+    A system turn opening the conversation, or else a top-level system column that is
+    not blank: LLaMA-Factory's converters (ShareGPT, OpenAI messages, Alpaca) and Axolotl's
+    `get_conversation_thread` put that column first when no system turn opens the
+    conversation; an empty or absent one is no prompt (LLaMA-Factory then uses the
+    template's default, Axolotl an empty system turn for a row without the file's column).
+    """
+    if fmt == formats.ALPACA:
+        return filled(value.get(fields.column("system", "system")))
+    if key is None or fmt not in formats.CHAT_FORMATS:
+        return None
+    return opens_with_system(value[key], fields, system_names(fields)) or filled(
+        value.get(fields.column("system", "system"))
+    )
+
+
+def filled(text: Any) -> bool:
+    """Whether a system column holds a prompt: a string that is not blank."""
+    return type(text) is str and not (text.isspace() or not text)
 
 
 def opens_with_system(messages: Any, fields: formats.Fields, names: frozenset[str]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sftlint.io import formats
 from sftlint.model import Severity
@@ -88,7 +89,9 @@ def steady_lengths(lengths: list[int]) -> Callable[[int, int], bool]:
     ordered = sorted(lengths)
     median = ordered[len(ordered) // 2]
     bar = max(TIMES_MEDIAN * median, MIN_BYTES)
-    return lambda a, b: a < bar and b < bar and (a < median) is (b < median) and median not in (a, b)
+    return lambda a, b: (
+        a < bar and b < bar and (a < median) is (b < median) and median not in (a, b)
+    )
 
 
 register(
@@ -98,12 +101,20 @@ register(
         Severity.WARNING,
         "A few conversations lack the system prompt the file's other rows have",
         """\
-Nearly every conversation of the file opens with a system turn, but a few do not: 90% of
-the chat rows or more have one, in a file of 20 chat rows or more. The model is trained
-on those few without the instructions (persona, format, language) that the rest carry,
-and learns to behave differently when the system prompt is absent; usually a row
-assembled by another script, or a system turn lost in a conversion. One finding for the
-file, with the count, the share and the first rows, at the first such row.
+Nearly every row of the file has a system prompt, but a few do not: 90% of the chat and
+Alpaca rows or more have one, in a file of 20 such rows or more. The model is trained on
+those few without the instructions (persona, format, language) that the rest carry, and
+learns to behave differently when the system prompt is absent; usually a row assembled
+by another script, or a system prompt lost in a conversion. One finding for the file,
+with the count, the share and the first rows, at the first such row.
+
+A row has a system prompt when its conversation opens with a system turn, or when its
+top-level `system` column (another name: `columns = {system = "..."}`) is a string that
+is not blank: LLaMA-Factory's converters (ShareGPT, OpenAI messages, Alpaca) and
+Axolotl's `get_conversation_thread` put that column first when no system turn opens the
+conversation. An empty or absent column is none: LLaMA-Factory then uses the template's
+default system prompt, Axolotl an empty system turn (for a row without the column its
+file's other rows have).
 
 Bad (in a file whose other 99 rows open with the same system turn):
 ```json
@@ -112,6 +123,11 @@ Bad (in a file whose other 99 rows open with the same system turn):
 Good:
 ```json
 {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
+ {"role": "assistant", "content": "hello"}]}
+```
+or, in a file whose rows carry it in a column:
+```json
+{"system": "Be brief.", "messages": [{"role": "user", "content": "hi"},
  {"role": "assistant", "content": "hello"}]}
 ```
 """,
@@ -125,7 +141,8 @@ SHOWN_ROWS = 5  # the first rows a file-level finding names
 
 @file_check
 def check_system_prompts(ctx: FileContext) -> None:
-    """K005: the few chat rows without the system turn nearly all others open with."""
+    """K005: the few chat or Alpaca rows without the system prompt nearly all others have
+    (`RowSummary.system`)."""
     if not ctx.enabled("K005"):
         return
     counts = ctx.count("system")
@@ -142,15 +159,26 @@ def check_system_prompts(ctx: FileContext) -> None:
     more = ", ..." if lacking > len(rows) else ""
     lines = "line" if lacking == 1 else "lines"
     row = ctx.load(rows[0])
-    key = formats.messages_key(row.value, ctx.fields) if row.ok else None
     ctx.report(
         "K005",
-        f"{lacking:,} of {total:,} chat rows ({_share(lacking, total)}) have no system prompt; "
+        f"{lacking:,} of {total:,} rows ({_share(lacking, total)}) have no system prompt; "
         f"the other {_share(having, total)} do ({lines} {shown}{more})",
         row,
-        (key,) if key is not None else (),
-        "key",
+        *_where(row.value if row.ok else None, ctx.fields),
     )
+
+
+def _where(value: Any, fields: formats.Fields) -> tuple[tuple[str, ...], str]:
+    """(path, part) of a K005 finding in its row: the blank system column, else the
+    conversation's key, else the whole row (an Alpaca row without the column)."""
+    if isinstance(value, dict):
+        column = fields.column("system", "system")
+        if column in value:
+            return (column,), "key"
+        key = formats.messages_key(value, fields)
+        if key is not None:
+            return (key,), "key"
+    return (), "value"
 
 
 def _share(n: int, total: int) -> str:
