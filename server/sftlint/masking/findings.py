@@ -258,6 +258,11 @@ a `function_call` turn or `tools` column that is not JSON), the trainer crashes 
 drops it, and sftlint cannot show its tokens: the message says which turn or key is at
 fault. `sftlint check` counts such rows in its token summary.
 
+Under `trainer = "llama-factory"` (its sft stage) a row of a layout that stage does not
+read is one info, one cause for the file's rows: preference rows (its dpo and rm stages),
+`text` rows (its pt stage), and conversational prompt/completion rows, which none of its
+converters reads (alpaca reads prompt and response strings and raises on message lists).
+
 Bad (LLaMA-Factory ShareGPT): `{"from": "function_call", "value": "get_weather(Paris)"}`
 
 Good:

@@ -113,7 +113,11 @@ _LLAMAFACTORY_LAYOUTS = {
     formats.MESSAGES: "openai",
     formats.SHAREGPT: "sharegpt",
     formats.ALPACA: "alpaca",
+    formats.PROMPT_COMPLETION: "alpaca",  # string rows only: see _llamafactory_unread
 }
+# The dataset_info columns of LLaMA-Factory's alpaca formatting that read a prompt/completion
+# row (its data/README recipe; the parity goldens' alpaca cases record them).
+LLAMAFACTORY_PROMPT_COMPLETION = {"prompt": "prompt", "response": "completion"}
 
 
 def _copy_flags(messages: list[dict[str, Any]], turns: list[Any], flag: str) -> None:
@@ -228,10 +232,14 @@ def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str |
 
     fields = ctx.fields
     layout = _LLAMAFACTORY_LAYOUTS[ctx.format]
-    example = llamafactory.convert(ctx.value, layout, fields.columns, fields.tags)
-    roles = [str(t.role) for t in ctx.turns]
-    result = analyze_llamafactory(example, st.handle, st.settings, roles)
-    return result, [t.content_path for t in ctx.turns]
+    paths: list[Path]
+    if ctx.format == formats.PROMPT_COMPLETION:
+        example = llamafactory.convert(ctx.value, layout, LLAMAFACTORY_PROMPT_COMPLETION, {})
+        roles, paths = ["prompt", "completion"], [("prompt",), ("completion",)]
+    else:
+        example = llamafactory.convert(ctx.value, layout, fields.columns, fields.tags)
+        roles, paths = [str(t.role) for t in ctx.turns], [t.content_path for t in ctx.turns]
+    return analyze_llamafactory(example, st.handle, st.settings, roles), paths
 
 
 _CHAT_FORMATS = (formats.MESSAGES, formats.SHAREGPT, formats.ALPACA, formats.UNPAIRED_PREFERENCE)
@@ -315,6 +323,8 @@ def analyze(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str | int, 
     from sftlint import masking
 
     value, fmt = ctx.value, ctx.format
+    if st.settings.profile.trainer == "llama-factory" and _llamafactory_unread(ctx):
+        return None
     if fmt == formats.PREFERENCE:
         branches = analyze_branches(ctx, st)
         return (branches[0][1], branches[0][0].paths) if branches else None
@@ -369,10 +379,13 @@ def loss_mask(ctx: RowContext) -> None:
 def mask_row(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
     """Report the row's loss-mask findings; return what the file totals count of it
     (`MaskTotals.add(*returned)`): its result, or a preference row's branch results."""
+    if st.settings.profile.trainer == "llama-factory" and (unread := _llamafactory_unread(ctx)):
+        if ctx.enabled("L013"):
+            message, cause, path = unread
+            part = "key" if path else "value"
+            ctx.report("L013", message, path, part, severity=Severity.INFO, cause=cause)
+        return (None,)
     if ctx.format == formats.PREFERENCE:
-        if st.settings.profile.trainer == "llama-factory":
-            _report_preference_not_mirrored(ctx)
-            return (None,)
         return _preference_mask(ctx, st)
     analysed = analyze(ctx, st)
     if analysed is None:
@@ -428,24 +441,44 @@ def _report_not_tokenized(ctx: RowContext) -> None:
 
 
 LLAMAFACTORY_PREFERENCE_CAUSE = "llama-factory: preference rows are not mirrored"
+LLAMAFACTORY_TEXT_CAUSE = "llama-factory: text rows are not mirrored"
+LLAMAFACTORY_CHAT_COMPLETION_CAUSE = "llama-factory: conversational prompt/completion rows"
 
 
-def _report_preference_not_mirrored(ctx: RowContext) -> None:
-    """LLaMA-Factory trains a preference row in its dpo/rm stages, with its own template
-    code; the profile mirrors its sft stage only, so the row is counted, not tokenized."""
-    if not ctx.enabled("L013"):
-        return
-    conversation = formats.messages_key(ctx.value, ctx.fields)
-    path, part = ((conversation,), "key") if conversation else ((), "value")
-    ctx.report(
-        "L013",
-        "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the "
-        "preference stages (dpo, rm) that train this chosen/rejected row",
-        path,
-        part,
-        severity=Severity.INFO,
-        cause=LLAMAFACTORY_PREFERENCE_CAUSE,
-    )
+def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
+    """(message, cause, key) for a row the llama-factory profile does not tokenize: the
+    profile mirrors LLaMA-Factory's sft stage, whose converters read neither a preference row
+    (its dpo/rm stages train that) nor a text row (its pt stage), and none reads prompt and
+    completion message lists (alpaca reads strings and raises on lists; sharegpt and openai
+    read one list of turns). Counted, not tokenized: one cause for a file's rows."""
+    value, fmt = ctx.value, ctx.format
+    if fmt == formats.PREFERENCE:
+        conversation = formats.messages_key(value, ctx.fields)
+        return (
+            "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the "
+            "preference stages (dpo, rm) that train this chosen/rejected row",
+            LLAMAFACTORY_PREFERENCE_CAUSE,
+            (conversation,) if conversation else (),
+        )
+    if fmt == formats.TEXT:
+        return (
+            "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the "
+            'pretraining stage (pt, dataset_info columns {"prompt": "text"}) that trains this '
+            "text row",
+            LLAMAFACTORY_TEXT_CAUSE,
+            ("text",),
+        )
+    if fmt == formats.PROMPT_COMPLETION and any(
+        isinstance(value.get(k), list) for k in ("prompt", "completion")
+    ):
+        return (
+            "the row is not tokenized: LLaMA-Factory reads no conversational prompt/completion "
+            "row (its alpaca formatting reads prompt and response strings and raises on message "
+            'lists): put the turns in one "messages" list, which its openai formatting reads',
+            LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
+            ("prompt",),
+        )
+    return None
 
 
 def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:

@@ -1,0 +1,103 @@
+"""Layouts the llama-factory profile does not tokenize, each one info with one cause for a
+file's rows (not an L001 error "the completion is empty" on every row): conversational
+prompt/completion rows, which none of LLaMA-Factory's converters reads (its alpaca
+formatting raises on the message lists: the goldens' alpaca cases, rows 8-15), and text
+rows, which its pt stage trains, not the sft stage the profile mirrors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sftlint.engine import engine, rowview
+from sftlint.io.reader import FileInfo
+from sftlint.report import groups
+from sftlint.rules.mask_rules import LLAMAFACTORY_CHAT_COMPLETION_CAUSE, LLAMAFACTORY_TEXT_CAUSE
+from sftlint.settings import MaskConfig, Settings
+
+CHATML = Path(__file__).parents[1] / "fixtures" / "tokenizers" / "chatml"
+CHAT_PC = (
+    "the row is not tokenized: LLaMA-Factory reads no conversational prompt/completion row "
+    "(its alpaca formatting reads prompt and response strings and raises on message lists): "
+    'put the turns in one "messages" list, which its openai formatting reads'
+)
+TEXT = (
+    "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the pretraining "
+    'stage (pt, dataset_info columns {"prompt": "text"}) that trains this text row'
+)
+
+
+def settings(trainer: str = "llama-factory") -> Settings:
+    template = "qwen" if trainer == "llama-factory" else None  # its own templates
+    return Settings(mask=MaskConfig(tokenizer=str(CHATML), trainer=trainer, chat_template=template))
+
+
+def check(tmp_path: Path, rows: list[dict], trainer: str = "llama-factory"):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return engine.check_path(path, settings(trainer), jobs=1)
+
+
+def found(result) -> list[tuple]:
+    return [
+        (
+            f.code,
+            f.severity.label,
+            (f.range.start.line, f.range.start.column + 1),
+            (f.range.end.line, f.range.end.column + 1),
+            f.message,
+            f.cause,
+        )
+        for f in result.findings
+    ]
+
+
+def chat_pc(i: int) -> dict:
+    return {
+        "prompt": [{"role": "user", "content": f"Name prime {i}."}],
+        "completion": [{"role": "assistant", "content": "2"}],
+    }
+
+
+def test_conversational_prompt_completion_rows_are_one_cause(tmp_path: Path) -> None:
+    result = check(tmp_path, [chat_pc(i) for i in range(5)])
+    key = len('{"prompt"') + 1
+    assert found(result) == [
+        ("L013", "info", (row, 2), (row, key), CHAT_PC, LLAMAFACTORY_CHAT_COMPLETION_CAUSE)
+        for row in range(5)
+    ]
+    assert [len(g) for g in groups.grouped(result.findings)] == [5]
+    assert result.stats["mask"]["rows_not_tokenized"] == 5
+
+
+def test_a_prompt_string_with_a_completion_list_is_the_same_cause(tmp_path: Path) -> None:
+    row = {"prompt": "Name a prime.", "completion": [{"role": "assistant", "content": "2"}]}
+    assert [f for f in found(check(tmp_path, [row])) if f[0].startswith("L")] == [
+        ("L013", "info", (0, 2), (0, 10), CHAT_PC, LLAMAFACTORY_CHAT_COMPLETION_CAUSE)
+    ]
+
+
+def test_text_rows_are_one_cause(tmp_path: Path) -> None:
+    rows = [{"text": f"Paris is the capital of France. {i}"} for i in range(5)]
+    result = check(tmp_path, rows)
+    assert found(result) == [
+        ("L013", "info", (row, 2), (row, 8), TEXT, LLAMAFACTORY_TEXT_CAUSE) for row in range(5)
+    ]
+    assert [len(g) for g in groups.grouped(result.findings)] == [5]
+    assert result.stats["mask"]["rows_not_tokenized"] == 5
+
+
+def test_the_preview_shows_no_tokens_for_them(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(chat_pc(0)) + "\n" + json.dumps({"text": "Hi"}) + "\n")
+    for row in engine.iter_file_rows(str(path), FileInfo()):
+        view = rowview.inspect_row(row, settings())
+        assert view.result is None
+        assert [f.code for f in view.findings] == ["L013"]
+
+
+def test_the_trl_profile_still_tokenizes_them(tmp_path: Path) -> None:
+    for row in (chat_pc(0), {"text": "Hi there."}):
+        result = check(tmp_path, [row], trainer="trl")
+        assert found(result) == []
+        assert result.stats["mask"]["rows_not_tokenized"] == 0

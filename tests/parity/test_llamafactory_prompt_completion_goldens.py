@@ -1,0 +1,47 @@
+"""`--trainer llama-factory` on prompt/completion string rows, with no format or columns
+configured, reads them as LLaMA-Factory's alpaca formatting with dataset_info columns
+prompt -> prompt and response -> completion: the ids and labels LLaMA-Factory's own code
+gave with that entry (the goldens' alpaca cases). It was TRL's reading: prompt and
+completion joined as one text, the eos appended, and an L009 warning on the boundary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from parity_cases import GOLDENS, config_for
+from test_parity import _rows, ids_and_labels
+
+from sftlint.engine import rowview
+from sftlint.rules.mask_rules import LLAMAFACTORY_PROMPT_COMPLETION
+from sftlint.settings import resolve
+
+
+def _goldens() -> list[dict[str, Any]]:
+    lines = (GOLDENS / "llamafactory-0.9.5.jsonl").read_text(encoding="utf-8").splitlines()
+    return [
+        g for g in map(json.loads, lines) if g["case"].startswith("alpaca/") and g["status"] == "ok"
+    ]
+
+
+GOLDENS_OK = _goldens()
+
+
+def test_the_goldens_are_string_rows_read_with_those_columns() -> None:
+    assert len(GOLDENS_OK) == 16  # rows 0-7 of prompt_completion.jsonl, qwen and llama3
+    for golden in GOLDENS_OK:
+        assert golden["settings"]["dataset_info"]["columns"] == LLAMAFACTORY_PROMPT_COMPLETION
+        row = _rows(golden["rows_file"])[golden["row"]]
+        assert isinstance(row.value["prompt"], str) and isinstance(row.value["completion"], str)
+
+
+@pytest.mark.parametrize("golden", GOLDENS_OK, ids=lambda g: f"{g['case']}:{g['row']}")
+def test_prompt_completion_rows_without_columns(golden: dict[str, Any]) -> None:
+    table = config_for(golden)
+    del table["format"], table["columns"]  # what `check --trainer llama-factory` is given
+    view = rowview.inspect_row(_rows(golden["rows_file"])[golden["row"]], resolve(table, None))
+    assert view.format == "prompt-completion"
+    assert [f.code for f in view.findings if f.code.startswith("L")] == []
+    assert view.result is not None
+    assert ids_and_labels(view.result) == (golden["input_ids"], golden["labels"])
