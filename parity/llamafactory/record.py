@@ -78,6 +78,17 @@ ALPACA_FROM_PROMPT_COMPLETION = {
     "columns": {"prompt": "prompt", "response": "completion"},
 }
 
+# Layouts the sft stage does not read, recorded to show what it does with them instead.
+TEXT_AS_ALPACA = {  # the pt stage's entry for a text file (c4_demo): no response column
+    "formatting": "alpaca",
+    "columns": {"prompt": "text"},
+}
+PROMPT_AS_OPENAI = {  # the openai formatting reads one list of turns: the prompt alone
+    "formatting": "openai",
+    "columns": {"messages": "prompt"},
+    "tags": OPENAI_FORMATTING["tags"],
+}
+
 BASE = {"train_on_prompt": False, "mask_history": False, "cutoff_len": 2048}
 
 # (case name, tokenizer fixture, rows file, dataset_info entry, settings)
@@ -198,6 +209,14 @@ CASES = [
         "prompt_completion.jsonl",
         ALPACA_FROM_PROMPT_COMPLETION,
         {"template": "llama3"},
+    ),
+    ("alpaca_text/default/qwen", "chatml", "text.jsonl", TEXT_AS_ALPACA, {"template": "qwen"}),
+    (
+        "openai_prompt/default/qwen",
+        "chatml",
+        "prompt_completion.jsonl",
+        PROMPT_AS_OPENAI,
+        {"template": "qwen"},
     ),
 ]
 

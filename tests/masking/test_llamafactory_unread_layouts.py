@@ -1,8 +1,9 @@
 """Layouts the llama-factory profile does not tokenize, each one info with one cause for a
 file's rows (not an L001 error "the completion is empty" on every row): conversational
-prompt/completion rows, which none of LLaMA-Factory's converters reads (its alpaca
-formatting raises on the message lists: the goldens' alpaca cases, rows 8-15), and text
-rows, which its pt stage trains, not the sft stage the profile mirrors."""
+prompt/completion rows, which none of LLaMA-Factory's converters reads (its goldens: alpaca
+raises on the message lists, alpaca/default rows 8-15; openai reads the prompt alone and
+drops it, openai_prompt rows 8-15), and text rows, which its sft stage drops
+(alpaca_text) and its pt stage trains."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ from sftlint.settings import MaskConfig, Settings
 CHATML = Path(__file__).parents[1] / "fixtures" / "tokenizers" / "chatml"
 CHAT_PC = (
     "the row is not tokenized: LLaMA-Factory reads no conversational prompt/completion row "
-    "(its alpaca formatting reads prompt and response strings and raises on message lists): "
-    'put the turns in one "messages" list, which its openai formatting reads'
+    "(its alpaca formatting raises on the message lists; its openai formatting reads one list, "
+    'and the prompt alone is dropped): put the turns in one "messages" list'
 )
 TEXT = (
-    "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the pretraining "
-    'stage (pt, dataset_info columns {"prompt": "text"}) that trains this text row'
+    "the row is not tokenized: LLaMA-Factory's sft stage, which sftlint mirrors, drops a text "
+    "row (it has no response); its pretraining stage (pt) trains it"
 )
 
 

@@ -259,9 +259,10 @@ drops it, and sftlint cannot show its tokens: the message says which turn or key
 fault. `sftlint check` counts such rows in its token summary.
 
 Under `trainer = "llama-factory"` (its sft stage) a row of a layout that stage does not
-read is one info, one cause for the file's rows: preference rows (its dpo and rm stages),
-`text` rows (its pt stage), and conversational prompt/completion rows, which none of its
-converters reads (alpaca reads prompt and response strings and raises on message lists).
+train is one info, one cause for the file's rows: preference rows (its dpo and rm stages),
+`text` rows (dropped: no response; its pt stage trains them), and conversational
+prompt/completion rows, which none of its converters reads (alpaca raises on the message
+lists; openai reads one list, and the prompt alone is dropped).
 
 Bad (LLaMA-Factory ShareGPT): `{"from": "function_call", "value": "get_weather(Paris)"}`
 

@@ -447,10 +447,10 @@ LLAMAFACTORY_CHAT_COMPLETION_CAUSE = "llama-factory: conversational prompt/compl
 
 def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
     """(message, cause, key) for a row the llama-factory profile does not tokenize: the
-    profile mirrors LLaMA-Factory's sft stage, whose converters read neither a preference row
-    (its dpo/rm stages train that) nor a text row (its pt stage), and none reads prompt and
-    completion message lists (alpaca reads strings and raises on lists; sharegpt and openai
-    read one list of turns). Counted, not tokenized: one cause for a file's rows."""
+    profile mirrors LLaMA-Factory's sft stage, which trains neither a preference row (its
+    dpo/rm stages do) nor a text row (dropped: no response; its pt stage trains it), and none
+    of whose converters reads prompt and completion message lists (the goldens' alpaca,
+    alpaca_text and openai_prompt cases). Counted, not tokenized: one cause per file."""
     value, fmt = ctx.value, ctx.format
     if fmt == formats.PREFERENCE:
         conversation = formats.messages_key(value, ctx.fields)
@@ -462,9 +462,8 @@ def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
         )
     if fmt == formats.TEXT:
         return (
-            "the row is not tokenized: sftlint mirrors LLaMA-Factory's sft stage, not the "
-            'pretraining stage (pt, dataset_info columns {"prompt": "text"}) that trains this '
-            "text row",
+            "the row is not tokenized: LLaMA-Factory's sft stage, which sftlint mirrors, drops "
+            "a text row (it has no response); its pretraining stage (pt) trains it",
             LLAMAFACTORY_TEXT_CAUSE,
             ("text",),
         )
@@ -473,8 +472,8 @@ def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
     ):
         return (
             "the row is not tokenized: LLaMA-Factory reads no conversational prompt/completion "
-            "row (its alpaca formatting reads prompt and response strings and raises on message "
-            'lists): put the turns in one "messages" list, which its openai formatting reads',
+            "row (its alpaca formatting raises on the message lists; its openai formatting reads "
+            'one list, and the prompt alone is dropped): put the turns in one "messages" list',
             LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
             ("prompt",),
         )

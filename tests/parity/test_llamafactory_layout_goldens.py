@@ -1,4 +1,7 @@
-"""`--trainer llama-factory` on prompt/completion string rows, with no format or columns
+"""The llama-factory profile's reading of layouts with no format or columns configured,
+against LLaMA-Factory's own goldens.
+
+`--trainer llama-factory` on prompt/completion string rows, with no format or columns
 configured, reads them as LLaMA-Factory's alpaca formatting with dataset_info columns
 prompt -> prompt and response -> completion: the ids and labels LLaMA-Factory's own code
 gave with that entry (the goldens' alpaca cases). It was TRL's reading: prompt and
@@ -14,7 +17,12 @@ from parity_cases import GOLDENS, config_for
 from test_parity import _rows, ids_and_labels
 
 from sftlint.engine import rowview
-from sftlint.rules.mask_rules import LLAMAFACTORY_PROMPT_COMPLETION
+from sftlint.model import Severity
+from sftlint.rules.mask_rules import (
+    LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
+    LLAMAFACTORY_PROMPT_COMPLETION,
+    LLAMAFACTORY_TEXT_CAUSE,
+)
 from sftlint.settings import resolve
 
 
@@ -45,3 +53,32 @@ def test_prompt_completion_rows_without_columns(golden: dict[str, Any]) -> None:
     assert [f.code for f in view.findings if f.code.startswith("L")] == []
     assert view.result is not None
     assert ids_and_labels(view.result) == (golden["input_ids"], golden["labels"])
+
+
+def _unread() -> list[dict[str, Any]]:
+    lines = (GOLDENS / "llamafactory-0.9.5.jsonl").read_text(encoding="utf-8").splitlines()
+    return [
+        g
+        for g in map(json.loads, lines)
+        if g["case"] == "alpaca_text/default/qwen"
+        or (g["case"] == "openai_prompt/default/qwen" and g["row"] >= 8)
+    ]
+
+
+@pytest.mark.parametrize("golden", _unread(), ids=lambda g: f"{g['case']}:{g['row']}")
+def test_rows_its_sft_stage_drops_are_one_info_without_columns(golden: dict[str, Any]) -> None:
+    """Text rows (the pt stage's dataset_info entry) and conversational prompt/completion
+    rows (their prompt list read by the openai formatting) are dropped by LLaMA-Factory's
+    sft stage; checked with no format or columns, each is the one L013 info of its cause."""
+    assert golden["status"] == "dropped"
+    table = config_for(golden)
+    del table["format"], table["columns"]
+    table.pop("tags", None)
+    view = rowview.inspect_row(_rows(golden["rows_file"])[golden["row"]], resolve(table, None))
+    causes = {
+        "text": LLAMAFACTORY_TEXT_CAUSE,
+        "prompt-completion": LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
+    }
+    masks = [(f.code, f.severity, f.cause) for f in view.findings if f.code.startswith("L")]
+    assert masks == [("L013", Severity.INFO, causes[view.format])]
+    assert view.result is None
