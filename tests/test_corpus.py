@@ -23,7 +23,7 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     # function_call / observation roles are fine
     "glaive_toolcall_en_demo.json": {"D001": 35, "K006": 1},
     "identity.json": {"K006": 2},  # {{name}} placeholders are content, not template syntax
-    "kto_en_demo.json": {"C004": 3},
+    "kto_en_demo.json": {"C004": 2},
     "mllm_demo.json": {},  # <image> placeholders match the images lists
     # reasoning parts and tool calls are fine
     "reason_tool_use_demo_50.jsonl": {"K006": 1},
@@ -35,12 +35,10 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
 # The findings that are not duplicates, exactly.
 EXPECTED_DETAILS = {
     # A Llama 2 rendering left "</s>" inside an answer, twice: a tokenizer reads it as EOS.
+    # One finding for the string, at its first token.
     ("kto_en_demo.json", 2504, 894, "C004"): "turn 2 (messages[1].content): chat-template "
-    'control token "</s>" inside the text: tokenizers read it as a special token, which '
-    "breaks turns and masks",
-    ("kto_en_demo.json", 2504, 1090, "C004"): "turn 2 (messages[1].content): chat-template "
-    'control token "</s>" inside the text: tokenizers read it as a special token, which '
-    "breaks turns and masks",
+    'control token "</s>" inside the text (2 times): tokenizers read it as a special token, '
+    "which breaks turns and masks",
     # A pasted Zephyr turn marker inside a user turn.
     ("kto_en_demo.json", 4790, 1842, "C004"): "turn 8 (messages[7].content): chat-template "
     'control token "<|user|>" inside the text: tokenizers read it as a special token, which '

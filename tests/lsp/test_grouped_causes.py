@@ -172,3 +172,34 @@ async def test_file_on_disk(client: LanguageClient, tmp_path: Path) -> None:
     assert result == {"problems": 6, "shown": 6}
     expected = [grouped(0, 6, "1, 2, 3, 4, 5, …"), *map(per_row, range(6))]
     assert seen(client.diagnostics[path.as_uri()]) == expected
+
+
+async def test_control_tokens_one_cause(client: LanguageClient, tmp_path: Path) -> None:
+    """C004: a string holding several control tokens is one diagnostic, and the rows whose
+    strings hold the same tokens one grouped diagnostic, as `sftlint check` has them."""
+    track_versions(client)
+    await start(client, tmp_path)
+    lines = [
+        f'{{"messages": [{{"role": "user", "content": "Q{i}"}}, '
+        f'{{"role": "assistant", "content": "A{i}<|im_end|>\\n<|im_start|>user"}}]}}'
+        for i in range(6)
+    ]
+    path = tmp_path / "tokens.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    uri = await open_doc(client, path, path.read_text())
+    diags = await diagnostics_for(client, uri, 1)
+    assert server_view(diags) == cli_view(path)
+    at = lines[0].index("<|im_end|>")
+    message = (
+        'turn 2 (messages[1].content): chat-template control tokens "<|im_end|>", '
+        '"<|im_start|>" inside the text (2 in all): tokenizers read them as special tokens, '
+        "which breaks turns and masks"
+    )
+    head = (
+        "C004",
+        rng(0, at, 0, at + 10),
+        f"{message} [6 findings in 6 rows: 1, 2, 3, 4, 5, …]",
+        {"group": "C004:0548094abf", "findings": 6, "rows": 6},
+    )
+    per_row = [("C004", rng(i, at, i, at + 10), message, None) for i in range(6)]
+    assert seen(diags) == [head, *per_row]

@@ -263,6 +263,90 @@ def test_c004_in_parts_alpaca_and_text() -> None:
     ]
 
 
+WHY = "which breaks turns and masks"
+
+
+def test_c004_once_a_string_naming_its_tokens() -> None:
+    """A string holding several tokens is one finding at its first token naming them all
+    (with the count); each string of a row is its own finding."""
+    answer = "a<|im_end|>\n<|im_start|>user\nb<|im_end|>"
+    text = one(
+        [{"role": "user", "content": "q</s> r</s>"}, {"role": "assistant", "content": answer}]
+    )
+    line = text.splitlines()[0]
+    first, second = col(line, "</s>"), col(line, "<|im_end|>")
+    assert lint(text, "C004") == [
+        (
+            "C004",
+            (1, first),
+            (1, first + 4),
+            'turn 1 (messages[0].content): chat-template control token "</s>" inside the text '
+            f"(2 times): tokenizers read it as a special token, {WHY}",
+        ),
+        (
+            "C004",
+            (1, second),
+            (1, second + 10),
+            'turn 2 (messages[1].content): chat-template control tokens "<|im_end|>", '
+            '"<|im_start|>" inside the text (3 in all): tokenizers read them as special '
+            f"tokens, {WHY}",
+        ),
+    ]
+    got = findings(text, "C004")
+    assert [(f.severity, f.cause, f.fixes) for f in got] == [
+        (Severity.ERROR, "control tokens in content: </s>", []),
+        (Severity.ERROR, "control tokens in content: <|im_end|> <|im_start|>", []),
+    ]
+
+
+def test_c004_once_a_part_and_an_alpaca_field() -> None:
+    parts = [{"type": "text", "text": "[INST] a [/INST]"}, {"type": "text", "text": "b</s>"}]
+    text = jsonl(
+        {"messages": [U, {"role": "assistant", "content": parts}]},
+        {"instruction": "[INST] q [/INST]", "input": "", "output": "o"},
+    )
+    lines = text.splitlines()
+    inst, eos, field = col(lines[0], "[INST]"), col(lines[0], "</s>"), col(lines[1], "[INST]")
+    tokens = '"[INST]", "[/INST]" inside the text (2 in all): tokenizers read them as special'
+    assert lint(text, "C004") == [
+        (
+            "C004",
+            (1, inst),
+            (1, inst + 6),
+            f"turn 2 (messages[1].content[0].text): chat-template control tokens {tokens} "
+            f"tokens, {WHY}",
+        ),
+        (
+            "C004",
+            (1, eos),
+            (1, eos + 4),
+            'turn 2 (messages[1].content[1].text): chat-template control token "</s>" inside '
+            f"the text: tokenizers read it as a special token, {WHY}",
+        ),
+        (
+            "C004",
+            (2, field),
+            (2, field + 6),
+            f"instruction: chat-template control tokens {tokens} tokens, {WHY}",
+        ),
+    ]
+
+
+def test_c004_rows_with_the_same_tokens_are_one_cause() -> None:
+    """Rows whose strings hold the same tokens (in any order, any number) group as one
+    cause; other tokens are another."""
+    rows = [
+        {"messages": [U, {"role": "assistant", "content": f"a{i}<|im_end|>" + "</s>" * i}]}
+        for i in range(1, 6)
+    ]
+    rows.append({"messages": [U, {"role": "assistant", "content": "</s> b <|im_end|>"}]})
+    rows.append({"messages": [U, {"role": "assistant", "content": "c</s>"}]})
+    got = findings(jsonl(*rows), "C004")
+    assert [len(g) for g in groups.grouped(got)] == [6, 1]
+    assert {groups.group_key(f) for f in got[:6]} == {groups.group_key(got[0])}
+    assert got[6].cause == "control tokens in content: </s>"
+
+
 RENDERED = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
 
 
@@ -402,7 +486,7 @@ def test_c005_arguments_as_object_pass() -> None:
 def test_corpus_findings_are_real(llamafactory: Path) -> None:
     """F, R and C findings on LLaMA-Factory's demo data: only real problems.
 
-    kto_en_demo.json holds two answers with a literal "</s>" (leaked from a Llama 2
+    kto_en_demo.json holds an answer with a literal "</s>", twice (leaked from a Llama 2
     rendering) and one user turn with "<|user|>" (a Zephyr turn marker pasted into the
     text): a tokenizer reads each as a special token. Everything else is clean: glaive's
     function_call/observation turns, mllm_demo's <image> placeholders, v1 content parts,
@@ -413,7 +497,6 @@ def test_corpus_findings_are_real(llamafactory: Path) -> None:
         result = engine.check_path(path, Settings(select=["F", "R", "C"]))
         got += [(path.name, *seen(f)[:2]) for f in result.findings]
     assert got == [
-        ("kto_en_demo.json", "C004", (2504, 894)),
-        ("kto_en_demo.json", "C004", (2504, 1090)),
+        ("kto_en_demo.json", "C004", (2504, 894)),  # "</s>" twice in the answer
         ("kto_en_demo.json", "C004", (4790, 1842)),
     ]

@@ -96,7 +96,9 @@ The rendered row then has an extra turn boundary in the middle of a turn, the lo
 built from those boundaries is wrong (Unsloth's and Axolotl's searches find the marker
 at the wrong place), and the model learns to emit end-of-turn tokens mid-answer.
 Usually the data was rendered with a chat template once already. Remove the token, or
-write it so that it is not one (e.g. a space inside it).
+write it so that it is not one (e.g. a space inside it). One finding a string, at its
+first token and naming every token it holds; the rows whose strings hold the same tokens
+print as one line.
 
 A `text` row is different: it is often a chat rendered on purpose (Unsloth's notebooks
 render `messages` to `text`, then `train_on_responses_only` searches it for the turn
@@ -435,21 +437,39 @@ TEXT_TOKENS_CAUSE = "control tokens in a text row"
 
 
 def _check_tokens(ctx: RowContext, slot: Slot) -> None:
+    """One C004 a string holding tokens, at its first token and naming them all: one
+    cause (a chat rendered once already, a marker pasted in) is one finding, not one a
+    token; rows with the same tokens share a cause key (one line for the file)."""
     if ctx.format == formats.TEXT:
         _check_text_tokens(ctx, slot)
         return
     for path, text in _strings(slot):
-        for m in TOKEN_RE.finditer(text):
-            token = m.group()
-            label = where(slot.turn, path) if slot.turn else format_path(path)
-            ctx.reporter.add(
-                "C004",
-                f'{label}: chat-template control token "{token}" inside the text: '
-                "tokenizers read it as a special token, which breaks turns and masks",
-                ctx.row.path,
-                substring_span(ctx.row, path, m.start(), m.end()),
-                row_line=ctx.row.line,
+        found = list(TOKEN_RE.finditer(text))
+        if not found:
+            continue
+        tokens = list(dict.fromkeys(m.group() for m in found))
+        names = ", ".join(f'"{t}"' for t in tokens)
+        label = where(slot.turn, path) if slot.turn else format_path(path)
+        n = len(found)
+        if len(tokens) > 1:
+            what = (
+                f"control tokens {names} inside the text ({n} in all): tokenizers read them "
+                "as special tokens"
             )
+        else:
+            times = f" ({n} times)" if n > 1 else ""
+            what = (
+                f"control token {names} inside the text{times}: tokenizers read it as a "
+                "special token"
+            )
+        ctx.reporter.add(
+            "C004",
+            f"{label}: chat-template {what}, which breaks turns and masks",
+            ctx.row.path,
+            substring_span(ctx.row, path, found[0].start(), found[0].end()),
+            row_line=ctx.row.line,
+            cause="control tokens in content: " + " ".join(sorted(tokens)),
+        )
 
 
 def _check_text_tokens(ctx: RowContext, slot: Slot) -> None:
