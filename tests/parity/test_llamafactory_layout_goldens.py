@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 from parity_cases import GOLDENS, config_for
-from test_parity import _rows, ids_and_labels
+from test_parity import _rows, ids_and_labels, recorded_day
 
 from sftlint.engine import rowview
+from sftlint.masking import llamafactory
 from sftlint.model import Severity
 from sftlint.rules.mask_rules import (
     LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
@@ -82,3 +83,28 @@ def test_rows_its_sft_stage_drops_are_one_info_without_columns(golden: dict[str,
     masks = [(f.code, f.severity, f.cause) for f in view.findings if f.code.startswith("L")]
     assert masks == [("L013", Severity.INFO, causes[view.format])]
     assert view.result is None
+
+
+def _chat() -> list[dict[str, Any]]:
+    lines = (GOLDENS / "llamafactory-0.9.5.jsonl").read_text(encoding="utf-8").splitlines()
+    return [g for g in map(json.loads, lines) if g["case"].split("/")[0] in ("openai", "sharegpt")]
+
+
+@pytest.mark.parametrize("golden", _chat(), ids=lambda g: f"{g['case']}:{g['row']}")
+def test_chat_rows_without_dataset_info(
+    golden: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenAI `messages` rows and ShareGPT rows checked with no format, columns or tags read
+    as the goldens' openai and sharegpt entries do (it was L016 on every messages row: the
+    turns read from DatasetAttr's default `conversations` column, with from/value tags)."""
+    if day := recorded_day(golden):
+        monkeypatch.setattr(llamafactory, "today", lambda: day)
+    table = config_for(golden)
+    for key in ("format", "columns", "tags"):
+        table.pop(key, None)
+    view = rowview.inspect_row(_rows(golden["rows_file"])[golden["row"]], resolve(table, None))
+    if golden["status"] != "ok":
+        assert [f for f in view.findings if f.severity >= Severity.WARNING], golden["reason"]
+        return
+    assert view.result is not None, [f.message for f in view.findings]
+    assert ids_and_labels(view.result) == (golden["input_ids"], golden["labels"])

@@ -308,20 +308,25 @@ def _convert_alpaca(value: dict, columns: dict[str, str]) -> Example | str:
     return Example(((USER, "\n".join(query), 0), (ASSISTANT, response, 1)), system or "")
 
 
+# The tags of an OpenAI `messages` row (role/content, tool results as `tool`).
+OPENAI_TAGS = {
+    "role_tag": "role",
+    "content_tag": "content",
+    "user_tag": "user",
+    "assistant_tag": "assistant",
+    "observation_tag": "tool",
+}
+# With no dataset_info (no trainer config), the entry that reads the row's own layout, as the
+# parity goldens record it: formatting -> (columns besides `messages`, tags).
+DEFAULT_ENTRIES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "openai": ({"tools": "tools"}, OPENAI_TAGS),
+    "sharegpt": ({"system": "system", "tools": "tools"}, {}),
+}
+
+
 def from_messages(messages: list[dict]) -> Example | str:
     """Template messages (OpenAI layout) through the openai converter."""
-    return convert(
-        {"messages": messages},
-        "openai",
-        {"messages": "messages"},
-        {
-            "role_tag": "role",
-            "content_tag": "content",
-            "user_tag": "user",
-            "assistant_tag": "assistant",
-            "observation_tag": "tool",
-        },
-    )
+    return convert({"messages": messages}, "openai", {"messages": "messages"}, OPENAI_TAGS)
 
 
 def analyze(

@@ -237,7 +237,14 @@ def _llamafactory(ctx: RowContext, st: MaskState) -> tuple[Any, list[tuple[str |
         example = llamafactory.convert(ctx.value, layout, LLAMAFACTORY_PROMPT_COMPLETION, {})
         roles, paths = ["prompt", "completion"], [("prompt",), ("completion",)]
     else:
-        example = llamafactory.convert(ctx.value, layout, fields.columns, fields.tags)
+        columns, tags = fields.columns, fields.tags
+        if not columns and not tags and layout in llamafactory.DEFAULT_ENTRIES:
+            # No dataset_info: the entry that reads this layout, the turns from the row's key
+            # (DatasetAttr's own defaults read `conversations` with from/value tags).
+            columns, tags = llamafactory.DEFAULT_ENTRIES[layout]
+            key = formats.messages_key(ctx.value, fields) or "messages"
+            columns = {"messages": key, **columns}
+        example = llamafactory.convert(ctx.value, layout, columns, tags)
         roles, paths = [str(t.role) for t in ctx.turns], [t.content_path for t in ctx.turns]
     return analyze_llamafactory(example, st.handle, st.settings, roles), paths
 
