@@ -59,3 +59,26 @@ def test_k005_follows_edits_of_array_elements() -> None:
     rows[3]["messages"].pop(0)
     message = "1 of 20 rows (5.0%) have no system prompt; the other 95.0% do (line 5)"
     assert _retype(doc, linter, 4, json.dumps(rows[3]) + ",") == [("K005", 4, message)]
+
+
+def column_row(i: int, system: str = "Be brief.") -> str:
+    """A compact clean row with its system prompt in a top-level `system` column."""
+    turns = f'{{"role":"user","content":"q{i}"}},{{"role":"assistant","content":"a{i}"}}'
+    return f'{{"system":"{system}","messages":[{turns}]}}'
+
+
+def test_k005_follows_edits_of_a_system_column() -> None:
+    # Blanking the column of one row, in a batch of rows of one shape: the row's flag is
+    # its own (the shape's template flipped), as in the engine.
+    path = "/tmp/props/column.jsonl"
+    doc, linter = _linter(path, "\n".join(column_row(i) for i in range(24)) + "\n")
+    batch_min, incremental.BATCH_MIN = incremental.BATCH_MIN, 2
+    try:
+        linter.lint_all()
+    finally:
+        incremental.BATCH_MIN = batch_min
+    assert linter.findings()[0] == []
+    message = "1 of 24 rows (4.2%) have no system prompt; the other 95.8% do (line 9)"
+    assert _retype(doc, linter, 8, column_row(8, "")) == [("K005", 8, message)]
+    assert _retype(doc, linter, 8, column_row(8, " ")) == [("K005", 8, message)]
+    assert _retype(doc, linter, 8, column_row(8, "Be kind.")) == []
