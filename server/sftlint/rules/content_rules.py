@@ -450,21 +450,13 @@ def _check_tokens(ctx: RowContext, slot: Slot) -> None:
         tokens = list(dict.fromkeys(m.group() for m in found))
         names = ", ".join(f'"{t}"' for t in tokens)
         label = where(slot.turn, path) if slot.turn else format_path(path)
-        n = len(found)
-        if len(tokens) > 1:
-            what = (
-                f"control tokens {names} inside the text ({n} in all): tokenizers read them "
-                "as special tokens"
-            )
-        else:
-            times = f" ({n} times)" if n > 1 else ""
-            what = (
-                f"control token {names} inside the text{times}: tokenizers read it as a "
-                "special token"
-            )
+        n, many = len(found), len(tokens) > 1
+        count = f" ({n} in all)" if many else f" ({n} times)" if n > 1 else ""
+        read = "them as special tokens" if many else "it as a special token"
         ctx.reporter.add(
             "C004",
-            f"{label}: chat-template {what}, which breaks turns and masks",
+            f"{label}: chat-template control token{'s' * many} {names} inside the text{count}: "
+            f"tokenizers read {read}, which breaks turns and masks",
             ctx.row.path,
             substring_span(ctx.row, path, found[0].start(), found[0].end()),
             row_line=ctx.row.line,
