@@ -262,7 +262,8 @@ Under `trainer = "llama-factory"` (its sft stage) a row of a layout that stage d
 train is one info, one cause for the file's rows: preference rows (its dpo and rm stages),
 `text` rows (dropped: no response; its pt stage trains them), and conversational
 prompt/completion rows, which none of its converters reads (alpaca raises on the message
-lists; openai reads one list, and the prompt alone is dropped).
+lists; openai reads one list, and the prompt alone is dropped); with no trainer config,
+rows whose content parts are `{"type", "value"}`, the layout of its v1 data engine.
 
 Bad (LLaMA-Factory ShareGPT): `{"from": "function_call", "value": "get_weather(Paris)"}`
 

@@ -450,6 +450,7 @@ def _report_not_tokenized(ctx: RowContext) -> None:
 LLAMAFACTORY_PREFERENCE_CAUSE = "llama-factory: preference rows are not mirrored"
 LLAMAFACTORY_TEXT_CAUSE = "llama-factory: text rows are not mirrored"
 LLAMAFACTORY_CHAT_COMPLETION_CAUSE = "llama-factory: conversational prompt/completion rows"
+LLAMAFACTORY_V1_CAUSE = "llama-factory: v1 content parts are not mirrored"
 
 
 def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
@@ -457,7 +458,8 @@ def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
     profile mirrors LLaMA-Factory's sft stage, which trains neither a preference row (its
     dpo/rm stages do) nor a text row (dropped: no response; its pt stage trains it), and none
     of whose converters reads prompt and completion message lists (the goldens' alpaca,
-    alpaca_text and openai_prompt cases). Counted, not tokenized: one cause per file."""
+    alpaca_text and openai_prompt cases); nor, with no trainer config, a row in the layout
+    of its v1 data engine. Counted, not tokenized: one cause per file."""
     value, fmt = ctx.value, ctx.format
     if fmt == formats.PREFERENCE:
         conversation = formats.messages_key(value, ctx.fields)
@@ -484,7 +486,28 @@ def _llamafactory_unread(ctx: RowContext) -> tuple[str, str, Path] | None:
             LLAMAFACTORY_CHAT_COMPLETION_CAUSE,
             ("prompt",),
         )
+    key = formats.messages_key(value, ctx.fields) if fmt == formats.MESSAGES else None
+    if key and not (ctx.fields.columns or ctx.fields.tags) and _v1_parts(value[key]):
+        # No trainer config says which engine trains the file; with one, its sft stage does.
+        return (
+            'the row is not tokenized: its {"type", "value"} content parts are LLaMA-Factory '
+            "v1's layout (USE_V1=1), which sftlint does not mirror; the sft stage it mirrors "
+            'raises on them ("Expected a string")',
+            LLAMAFACTORY_V1_CAUSE,
+            (key,),
+        )
     return None
+
+
+def _v1_parts(messages: list[Any]) -> bool:
+    """Whether a message holds LLaMA-Factory v1's content parts (v1/utils/types.py Content:
+    `type` and `value`; OpenAI's parts hold `text`)."""
+    return any(
+        isinstance(part, dict) and "type" in part and "value" in part
+        for m in messages
+        if isinstance(m, dict) and isinstance(m.get("content"), list)
+        for part in m["content"]
+    )
 
 
 def _preference_mask(ctx: RowContext, st: MaskState) -> tuple[Any, ...]:
