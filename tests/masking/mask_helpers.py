@@ -6,9 +6,11 @@ was imported last when several folders are collected together."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from sftlint.masking import MaskSettings, load_tokenizer
+from sftlint.model import Finding
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "tokenizers"
 
@@ -56,3 +58,19 @@ def loaded(name: str):
     h = load_tokenizer(settings(tokenizer=name))
     assert h.error is None, h.error
     return h
+
+
+def described(findings: Iterable[Finding]) -> list[tuple]:
+    """Each finding's code, severity, 1-based start and end (line, column), message and
+    cause: what a test pins of a finding."""
+    return [
+        (
+            f.code,
+            f.severity.label,
+            (f.range.start.line, f.range.start.column + 1),
+            (f.range.end.line, f.range.end.column + 1),
+            f.message,
+            f.cause,
+        )
+        for f in findings
+    ]

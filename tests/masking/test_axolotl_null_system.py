@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mask_helpers import described
+
 from sftlint.engine import engine
 from sftlint.model import Finding
 from sftlint.report import groups
@@ -38,17 +40,7 @@ def test_rows_without_the_system_column_are_one_cause(tmp_path: Path) -> None:
     the text output prints one line for them."""
     got = mask_findings(tmp_path, [SYSTEM, *[PLAIN] * 6])
     key_end = len('{"conversations"') + 1
-    assert [
-        (
-            f.code,
-            f.severity.label,
-            (f.range.start.line, f.range.start.column + 1),
-            (f.range.end.line, f.range.end.column + 1),
-            f.message,
-            f.cause,
-        )
-        for f in got
-    ] == [
+    assert described(got) == [
         ("L008", "info", (row, 2), (row, key_end), NULL_SYSTEM, NULL_SYSTEM_CAUSE)
         for row in range(1, 7)
     ]

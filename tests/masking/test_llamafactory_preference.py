@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mask_helpers import described
+
 from sftlint.engine import engine
 from sftlint.report import groups
 from sftlint.rules.mask_rules import LLAMAFACTORY_PREFERENCE_CAUSE
@@ -36,17 +38,7 @@ def test_preference_rows_are_one_cause_not_an_empty_completion(tmp_path: Path) -
     rows = [{**ROW, "conversations": [{"from": "human", "value": f"Hi {i}"}]} for i in range(5)]
     result = check(tmp_path, "llama-factory", rows)
     key_end = len('{"conversations"') + 1
-    got = [
-        (
-            f.code,
-            f.severity.label,
-            (f.range.start.line, f.range.start.column + 1),
-            (f.range.end.line, f.range.end.column + 1),
-            f.message,
-            f.cause,
-        )
-        for f in result.findings
-    ]
+    got = described(result.findings)
     assert got == [
         ("L013", "info", (row, 2), (row, key_end), MESSAGE, LLAMAFACTORY_PREFERENCE_CAUSE)
         for row in range(5)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from mask_helpers import described
+
 from sftlint.engine import engine, rowview
 from sftlint.io.reader import FileInfo
 from sftlint.report import groups
@@ -44,17 +46,7 @@ def check(tmp_path: Path, rows: list[dict], trainer: str = "llama-factory"):
 
 
 def found(result) -> list[tuple]:
-    return [
-        (
-            f.code,
-            f.severity.label,
-            (f.range.start.line, f.range.start.column + 1),
-            (f.range.end.line, f.range.end.column + 1),
-            f.message,
-            f.cause,
-        )
-        for f in result.findings
-    ]
+    return described(result.findings)
 
 
 def chat_pc(i: int) -> dict:
