@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import accumulate, chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from sftlint.io import formats
 from sftlint.io.formats import Fields
 from sftlint.rules import answer_rules, conflict_rules, format_rules
-from sftlint.rules.checks import RowCheck, RowSummary, system_names
+from sftlint.rules.checks import RowCheck, RowSummary, filled, system_names
 from sftlint.rules.content_rules import CONTROL_TOKENS, TOKEN_RE
 
 if TYPE_CHECKING:
@@ -57,11 +57,10 @@ class Shape:
     contents: Callable[[tuple[Any, ...]], tuple[Any, ...]] = tuple
     orders: dict[tuple[str, ...], Order | None] | None = None  # None: never a clean row
     # K005: the key of the first message's role when its rows may differ in whether it
-    # is a system turn (a string role), the system column when it is a string (blank or
-    # not: a value test), and the template of those whose flag differs
+    # is a system turn (a string role), and the system column when it is a string (blank
+    # or not: a value test); rows whose flag differs take `FastPath._flipped`
     first_role: str | None = None
     system_column: str | None = None
-    flipped: RowSummary | None = None
     context: tuple[str, ...] = ()  # K006: the row's context columns (conflict_rules)
 
 
@@ -120,7 +119,7 @@ class FastPath:
         self.excluded = (*_OTHER_FORMAT_KEYS, *media, "label")
         self.active = not fields.forced_format
         self.system_names = system_names(fields)
-        self.flipped: dict[tuple[int, str], tuple[RowSummary, RowSummary]] = {}  # `_flipped`
+        self.flipped: dict[tuple[RowSummary, str], RowSummary] = {}  # `_flipped`
 
     def check(
         self, value: dict[str, Any], raw: bytes | None = None
@@ -151,10 +150,8 @@ class FastPath:
             if flat is None:
                 flat = self._flat(value, top)
             fmt, template, fields, column = flat
-            if column is not None:  # an Alpaca row's system prompt (K005)
-                text = value[column]
-                if (not (text.isspace() or not text)) is not template.system:
-                    template = self._flipped(template, "system")
+            if column is not None and filled(value[column]) is not template.system:  # K005
+                template = self._flipped(template, "system")
             if template.label is not None and value["label"] is not template.label:
                 template = self._flipped(template, "label")
             if fields is not None and self._clean_fields(value, fields):
@@ -177,10 +174,9 @@ class FastPath:
         if role is not None or column is not None:  # `checks.has_system_prompt`
             system = role is not None and msgs[0][role] in self.system_names
             if not system and column is not None:
-                text = value[column]
-                system = not (text.isspace() or not text)
+                system = filled(value[column])
             if system is not summary.system:
-                summary = shape.flipped or _flip(shape)
+                summary = self._flipped(summary, "system")
         if summary.label is not None and value["label"] is not summary.label:
             summary = self._flipped(summary, "label")
         if shape.orders is None:
@@ -197,21 +193,20 @@ class FastPath:
         self.tops[keys] = found
         return found
 
-    def _flipped(self, template: RowSummary, flag: str) -> RowSummary:
-        """`template` for the rows of its shape with the other value of a bool `flag`: the
-        KTO "label" (its type is part of the shape), or K005's "system" of an Alpaca row
-        (made once)."""
-        known = self.flipped.get((id(template), flag))
-        if known is None:
-            if flag == "label":
-                other = replace(template, label=not template.label)
-            else:
-                other = replace(template, system=not template.system)
-            known = (template, other)
+    def _flipped(self, template: RowSummary, flag: Literal["system", "label"]) -> RowSummary:
+        """`template` for the rows of its shape with the other value of a bool `flag`:
+        K005's "system" (a row's system turn or column) or the KTO "label" (its type is
+        part of the shape); made once."""
+        other = self.flipped.get((template, flag))
+        if other is None:
             if len(self.flipped) >= _MAX_SHAPES:
                 self.flipped.clear()
-            self.flipped[id(template), flag] = known  # holding `template` keeps its id its own
-        return known[1]
+            if flag == "system":
+                other = replace(template, system=not template.system)
+            else:
+                other = replace(template, label=not template.label)
+            self.flipped[template, flag] = other
+        return other
 
     def _shape(self, value: dict[str, Any], sig: tuple[Any, ...]) -> Shape:
         fields = self.fields
@@ -418,12 +413,6 @@ def _system_column(value: dict[str, Any], fields: Fields) -> str | None:
     it is blank is the row's own."""
     column = fields.column("system", "system")
     return column if type(value.get(column)) is str else None
-
-
-def _flip(shape: Shape) -> RowSummary:
-    """The shape's template for rows with the other system-prompt flag (made once)."""
-    shape.flipped = replace(shape.summary, system=not shape.summary.system)
-    return shape.flipped
 
 
 def _answered_by(calls: tuple[int, ...], canon: list[str | None]) -> dict[int, int | None]:

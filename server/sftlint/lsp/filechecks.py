@@ -281,22 +281,23 @@ def buffer_info(
 
 
 def _text(lines: list[bytes], starts: LineStarts, i: int) -> tuple[bytes, int]:
-    """Line `i` as the reader reads its row: without a BOM or a final "\r"; its start."""
-    raw, start = lines[i], starts[i]
+    """Line `i` as the reader reads its row, and where that starts."""
+    bom = i == 0 and lines[0].startswith(reader.BOM)
+    return _row_bytes(lines, i), len(reader.BOM) if bom else starts[i]
+
+
+def _row_bytes(lines: list[bytes], i: int) -> bytes:
+    """Line `i` as the reader reads its row: without a BOM or a final "\r"."""
+    raw = lines[i]
     if i == 0 and raw.startswith(reader.BOM):
-        raw, start = raw[3:], 3
-    return (raw[:-1] if raw.endswith(b"\r") else raw), start
+        raw = raw[3:]
+    return raw[:-1] if raw.endswith(b"\r") else raw
 
 
 def load_row(path: str, lines: list[bytes], s: checks.RowSummary) -> Row:
     """The row `s` summarizes, read again from the buffer's lines (a file check reports
     at it)."""
-    raw = lines[s.line]
-    if s.line == 0 and raw.startswith(reader.BOM):
-        raw = raw[3:]
-    if raw.endswith(b"\r"):
-        raw = raw[:-1]
-    row = Row(path, s.index, s.line, s.end_line, s.offset, raw, s.prefix)
+    row = Row(path, s.index, s.line, s.end_line, s.offset, _row_bytes(lines, s.line), s.prefix)
     reader.parse_row(row)
     return row
 

@@ -444,11 +444,9 @@ def _check_tokens(ctx: RowContext, slot: Slot) -> None:
         _check_text_tokens(ctx, slot)
         return
     for path, text in _strings(slot):
-        found = list(TOKEN_RE.finditer(text))
+        found, tokens, names = _tokens(text)
         if not found:
             continue
-        tokens = list(dict.fromkeys(m.group() for m in found))
-        names = ", ".join(f'"{t}"' for t in tokens)
         label = where(slot.turn, path) if slot.turn else format_path(path)
         n, many = len(found), len(tokens) > 1
         count = f" ({n} in all)" if many else f" ({n} times)" if n > 1 else ""
@@ -464,6 +462,14 @@ def _check_tokens(ctx: RowContext, slot: Slot) -> None:
         )
 
 
+def _tokens(text: str) -> tuple[list[re.Match[str]], list[str], str]:
+    """The control tokens in `text`: every match in order, each token once, and those
+    quoted for a message."""
+    found = list(TOKEN_RE.finditer(text))
+    tokens = list(dict.fromkeys(m.group() for m in found))
+    return found, tokens, ", ".join(f'"{t}"' for t in tokens)
+
+
 def _check_text_tokens(ctx: RowContext, slot: Slot) -> None:
     """A `text` row is usually a chat rendered already (Unsloth's notebooks, TRL's
     dataset_text_field): its control tokens are there on purpose when they are the model's
@@ -471,10 +477,9 @@ def _check_text_tokens(ctx: RowContext, slot: Slot) -> None:
     text = slot.value
     if not isinstance(text, str):
         return
-    found = list(TOKEN_RE.finditer(text))
+    found, _, names = _tokens(text)
     if not found:
         return
-    names = ", ".join(f'"{t}"' for t in dict.fromkeys(m.group() for m in found))
     ctx.reporter.add(
         "C004",
         f"{slot.label}: chat-template control tokens {names} inside the text ({len(found)} in "

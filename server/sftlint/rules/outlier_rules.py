@@ -58,10 +58,8 @@ def check_lengths(ctx: FileContext) -> None:
     tenth = longest // TIMES_MEDIAN
     if sum(map(tenth.__lt__, lengths)) >= len(lengths) - len(lengths) // 2:
         return
-    ordered = sorted(lengths)
-    median = ordered[len(ordered) // 2]
-    bar = max(TIMES_MEDIAN * median, MIN_BYTES)
-    if ordered[-1] < bar:
+    median, bar = _median_bar(lengths)
+    if longest < bar:
         return
     long = [i for i, n in enumerate(lengths) if n >= bar]
     if len(long) > max(1, MAX_SHARE * len(lengths)):
@@ -77,6 +75,13 @@ def check_lengths(ctx: FileContext) -> None:
         )
 
 
+def _median_bar(lengths: list[int]) -> tuple[int, int]:
+    """The median row length (the upper one of an even count) and K004's bar: rows this
+    long or longer are far longer than the rest."""
+    median = sorted(lengths)[len(lengths) // 2]
+    return median, max(TIMES_MEDIAN * median, MIN_BYTES)
+
+
 def steady_lengths(lengths: list[int]) -> Callable[[int, int], bool]:
     """For a file whose rows have `lengths`: whether one row's length going from `a` to `b`
     (or several rows', each judged alone) leaves K004's findings as they are. True when
@@ -86,9 +91,7 @@ def steady_lengths(lengths: list[int]) -> Callable[[int, int], bool]:
         return lambda a, b: True  # K004 needs MIN_ROWS rows: a count, not a length
     if max(lengths) < MIN_BYTES:  # nothing reported, and nothing can be while all stay under
         return lambda a, b: a < MIN_BYTES and b < MIN_BYTES
-    ordered = sorted(lengths)
-    median = ordered[len(ordered) // 2]
-    bar = max(TIMES_MEDIAN * median, MIN_BYTES)
+    median, bar = _median_bar(lengths)
     return lambda a, b: (
         a < bar and b < bar and (a < median) is (b < median) and median not in (a, b)
     )
