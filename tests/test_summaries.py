@@ -21,10 +21,10 @@ def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
     template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
     own = checks.RowSummary(1, 1, 3, 50, 7, (2, 2), None, digest=-5, prompt=3)
     columns = checks.Summaries()
-    columns.add_shaped(template, 0, 0, 0, 40, 11, 3)
+    columns.add_shaped(template, 0, 0, 40, 11, 3)
     columns.add(own)
     extend, append = columns.shaped_writer()
-    extend((2, 4, 60, 40, 11, 0))
+    extend((4, 60, 40, 11, 0))
     append(template)
     shaped = {"format": "messages", "keys": ("messages",), "digest": 11}
     expected = [
@@ -59,12 +59,18 @@ def test_columns_read_back_as_summaries() -> None:
 def test_shifted_parts_and_pickles() -> None:
     first, expected = _summaries()
     second = pickle.loads(pickle.dumps(_summaries()[0]))
-    first.extend_shifted(second, rows=3, lines=5)
+    first.extend_shifted(second, lines=5)
     shifted = [
         (s.index + 3, s.line + 5, s.end_line + 5, *astuple(s)[3:]) for s in expected
     ]  # fmt: skip
     assert [astuple(s) for s in first] == [astuple(s) for s in expected] + shifted
     assert first.digests() == [11, -5, 11] * 2
+    # A part that holds shifted parts itself keeps their shifts, added to its own.
+    outer, _ = _summaries()
+    outer.extend_shifted(pickle.loads(pickle.dumps(first)), lines=10)
+    moved = [(s.index + 3, s.line + 10, s.end_line + 10, *astuple(s)[3:]) for s in first]
+    assert [astuple(s) for s in outer] == [astuple(s) for s in expected] + moved
+    assert [outer[i].line for i in (2, 3, 5, 6, 8)] == [4, 10, 14, 15, 19]
 
 
 @pytest.mark.parametrize(

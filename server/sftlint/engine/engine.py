@@ -18,7 +18,7 @@ from sftlint import registry
 from sftlint.engine import fastpath, parallel
 from sftlint.io import filecolumns, formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
-from sftlint.io.lines import LongLine, bounded_lines
+from sftlint.io.lines import LongLine, bounded_chunks, bounded_lines
 from sftlint.io.positions import NO_WIDTH, EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.io.regular import FileBytes, open_regular
@@ -201,7 +201,7 @@ class FileChecker:
         else:
             raw = row.raw
             self.summaries.add_shaped(
-                template, row.index, row.line, row.offset, len(raw), hash(raw.strip()), prompt
+                template, row.line, row.offset, len(raw), hash(raw.strip()), prompt
             )
 
     def _prepare(self, row: Row) -> _Prepared:
@@ -232,10 +232,24 @@ class FileChecker:
     ) -> None:
         """Check the lines of a JSON Lines file (or of a part starting at byte `offset`).
 
-        Gives what `check_row` over `reader.read_jsonl` gives; a compact row (the JSON
-        orjson writes back byte for byte: no duplicate key, no NUL, no BOM, no CR, no
-        surrounding blanks) that the fast path proves clean is summarized without a `Row`.
-        `progress(offset)` is called every `progress_step` bytes or so.
+        Gives what `check_row` over `reader.read_jsonl` gives: see `check_chunks`.
+        """
+        self.check_chunks(_chunks(lines), info, offset=offset, progress=progress)
+
+    def check_chunks(
+        self,
+        chunks: Iterable[list[bytes]],
+        info: FileInfo,
+        *,
+        offset: int = 0,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """`check_lines` over the same lines in lists (`lines.bounded_chunks`).
+
+        A compact row (the JSON orjson writes back byte for byte: no duplicate key, no
+        NUL, no BOM, no CR, no surrounding blanks) that the fast path proves clean is
+        summarized without a `Row`. `progress(offset)` is called every `progress_step`
+        bytes or so.
         """
         fast_check = self.fast.check
         add_ints, add_template = self.summaries.shaped_writer()
@@ -248,7 +262,7 @@ class FileChecker:
         # With a tokenizer, rows wait in groups for their checks (see check_rows).
         group: list[Row] = []
         check_row = group.append if self.settings.mask.tokenizer else self.check_row
-        for chunk in _chunks(lines):
+        for chunk in chunks:
             if progress is not None and offset >= step:
                 progress(offset)
                 step = offset + self.progress_step
@@ -280,7 +294,7 @@ class FileChecker:
                             )
                             if prompt is not None and fast_ok and template is not None:  # clean
                                 formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                                add_ints((index, line_no, start, len(raw), hash(raw), prompt))
+                                add_ints((line_no, start, len(raw), hash(raw), prompt))
                                 add_template(template)
                                 index += 1
                                 continue
@@ -326,7 +340,7 @@ class FileChecker:
                 fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
                 if prompt is not None and fast_ok and template is not None:  # a clean row
                     formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
-                    add_ints((index, index, offset, len(raw), hash(raw), prompt))
+                    add_ints((index, offset, len(raw), hash(raw), prompt))
                     add_template(template)
                 else:
                     row = Row(self.path, index, index, index, offset, raw)
@@ -463,8 +477,8 @@ def check_path(
         else:
             with open(name, "rb", buffering=1 << 20) as f:
                 report = None if progress is None else (lambda done: progress(done, size))
-                lines = bounded_lines(f, settings.max_line_bytes)
-                checker.check_lines(lines, info, progress=report)
+                chunks = bounded_chunks(f, settings.max_line_bytes)
+                checker.check_chunks(chunks, info, progress=report)
         result = editor_lines(checker.finish(info), data)
         data.check_unchanged()  # rows read from a file that moved under us mean nothing
         if progress is not None:

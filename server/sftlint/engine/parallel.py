@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from sftlint.io import reader
-from sftlint.io.lines import bounded_lines
+from sftlint.io.lines import bounded_chunks
 from sftlint.io.reader import FileInfo, Problem
 from sftlint.io.regular import FileBytes
 from sftlint.model import Finding
@@ -89,8 +89,8 @@ def check_half(
         report = lambda done: progress((done - start) * total // (end - start), total)  # noqa: E731
     with open(path, "rb", buffering=1 << 20) as f:
         f.seek(start)
-        lines = bounded_lines(f, checker.settings.max_line_bytes, end - start)
-        checker.check_lines(lines, info, offset=start, progress=report)
+        chunks = bounded_chunks(f, checker.settings.max_line_bytes, end - start)
+        checker.check_chunks(chunks, info, offset=start, progress=report)
 
 
 Feed = Callable[["FileChecker", FileInfo], None]  # reads a half's rows into the checker
@@ -136,9 +136,9 @@ def start_worker(make_checker: Callable[[], FileChecker], feed: Feed) -> Callabl
 def merge(checker: FileChecker, info: FileInfo, half: Half) -> None:
     """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
     findings, summaries, formats, other, _ = half
-    lines, rows = info.lines, info.rows
+    lines = info.lines
     checker.reporter.findings.extend(f.moved(lines) for f in findings)
-    checker.summaries.extend_shifted(summaries, rows, lines)
+    checker.summaries.extend_shifted(summaries, lines)
     for fmt, n in formats.items():
         checker.formats[fmt] = checker.formats.get(fmt, 0) + n
     info.rows += other.rows

@@ -179,7 +179,7 @@ class FileCheckSummaries(checks.Summaries):
     def _build(self) -> None:
         if not self._built:
             full = self._build_all()
-            self._ints, self._shapes, self._own = full._ints, full._shapes, full._own
+            self.__setstate__(full.__getstate__())
             self._built = True
 
     def __len__(self) -> int:

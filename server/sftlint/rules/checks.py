@@ -9,6 +9,7 @@ when something is reported.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -195,22 +196,28 @@ def opens_with_system(messages: Any, fields: formats.Fields, names: frozenset[st
 
 class Summaries(Sequence[RowSummary]):
     """The summaries of a file's rows, kept as columns: most rows share their shape's
-    summary (format, keys, message_keys, types) and differ only in index, line, offset,
-    length and digest, so a `RowSummary` is built only when one is asked for.
+    summary (format, keys, message_keys, types) and differ only in line, offset, length
+    and digests, so a `RowSummary` is built only when one is asked for. A row's index is
+    its position.
+
+    A part checked apart (a worker's half) is appended as it is, counted from its own
+    first line: its lines are shifted when a summary is built, not row by row.
     """
 
-    __slots__ = ("_ints", "_own", "_shapes")
-    WIDTH = 6  # ints per row: index, line, offset, length, digest, prompt
+    __slots__ = ("_ints", "_own", "_shapes", "_shifts")
+    WIDTH = 5  # ints per row: line, offset, length, digest, prompt
     SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
     def __init__(self) -> None:
         self._ints = array("q")
         self._shapes: list[RowSummary] = []  # the row's own summary, or its shape's template
         self._own: set[int] = set()  # rows whose own summary is in _shapes
+        # (first row, lines to add) of each part appended from elsewhere, in row order
+        self._shifts: list[tuple[int, int]] = []
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
-        self._ints.extend((s.index, s.line, s.offset, s.length, s.digest, s.prompt))
+        self._ints.extend((s.line, s.offset, s.length, s.digest, s.prompt))
         self._shapes.append(s)
 
     @classmethod
@@ -229,7 +236,7 @@ class Summaries(Sequence[RowSummary]):
         out = cls()
         w, n = cls.WIDTH, len(shapes)
         ints = out._ints = array("q", bytes(8 * w * n))
-        for k, column in enumerate((range(n), lines, offsets, lengths, digests, prompts)):
+        for k, column in enumerate((lines, offsets, lengths, digests, prompts)):
             ints[k::w] = array("q", column)
         out._shapes = shapes
         out._own = set(own)
@@ -238,7 +245,6 @@ class Summaries(Sequence[RowSummary]):
     def add_shaped(
         self,
         template: RowSummary,
-        index: int,
         line: int,
         offset: int,
         length: int,
@@ -246,11 +252,11 @@ class Summaries(Sequence[RowSummary]):
         prompt: int,
     ) -> None:
         """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
-        self._ints.extend((index, line, offset, length, digest, prompt))
+        self._ints.extend((line, offset, length, digest, prompt))
         self._shapes.append(template)
 
     def shaped_writer(self) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None]]:
-        """`add_shaped` as two C calls for a hot loop: (extend with the six ints, append
+        """`add_shaped` as two C calls for a hot loop: (extend with the five ints, append
         the template); each `extend` must be followed by its `append`.
         """
         return self._ints.extend, self._shapes.append
@@ -263,9 +269,11 @@ class Summaries(Sequence[RowSummary]):
         if i in self._own:
             return t
         w = self.WIDTH
-        index, line, offset, length, digest, prompt = self._ints[w * i : w * i + w]
+        line, offset, length, digest, prompt = self._ints[w * i : w * i + w]
+        if self._shifts and i >= self._shifts[0][0]:
+            line += self._shifts[bisect_right(self._shifts, (i, _AFTER)) - 1][1]
         return RowSummary(
-            index, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
+            i, line, line, offset, length, NO_WIDTH, t.format, t.keys, t.message_keys,
             t.types, digest, t.system, t.label, prompt,
         )  # fmt: skip
 
@@ -293,15 +301,15 @@ class Summaries(Sequence[RowSummary]):
         return list(Counter(self._shapes).items())
 
     def digests(self) -> list[int]:
-        return self._ints[4 :: self.WIDTH].tolist()
+        return self._ints[3 :: self.WIDTH].tolist()
 
     def prompts(self) -> list[int]:
         """Every row's prompt digest (K006), in row order."""
-        return self._ints[5 :: self.WIDTH].tolist()
+        return self._ints[4 :: self.WIDTH].tolist()
 
     def prompt_sharing(self) -> tuple[bool, bool]:
         """(whether two rows have the same prompt digest, whether every row has one)."""
-        column = self._ints[5 :: self.WIDTH]
+        column = self._ints[4 :: self.WIDTH]
         distinct = set(column.tolist())  # faster than a set of the array
         if 0 not in distinct:  # every row has a prompt (counting zeros is not free)
             return len(distinct) < len(column), True
@@ -314,37 +322,39 @@ class Summaries(Sequence[RowSummary]):
 
     def lengths(self) -> list[int]:
         """Every row's length in bytes, in row order."""
-        return self._ints[3 :: self.WIDTH].tolist()
+        return self._ints[2 :: self.WIDTH].tolist()
 
     def duplicates(self) -> bool:
         """Whether two rows have the same digest."""
         digests = self.digests()  # a list: a set of it is made faster than of the array
         return len(set(digests)) != len(digests)
 
-    def extend_shifted(self, other: Summaries, rows: int, lines: int) -> None:
-        """Append `other` (a part counted from its start) with indices and lines shifted."""
-        ints = array("q", other._ints)
-        w = self.WIDTH
-        ints[0::w] = array("q", [i + rows for i in ints[0::w]])
-        ints[1::w] = array("q", [n + lines for n in ints[1::w]])
+    def extend_shifted(self, other: Summaries, lines: int) -> None:
+        """Append `other`, a part whose lines are counted from its start, `lines` down."""
+        base = len(self._shapes)
         shapes = list(other._shapes)
         for i in other._own:
             s = shapes[i]
             shapes[i] = RowSummary(
-                s.index + rows, s.line + lines, s.end_line + lines, s.offset, s.length,
+                s.index + base, s.line + lines, s.end_line + lines, s.offset, s.length,
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
                 s.label, s.prompt,
             )  # fmt: skip
-        base = len(self._shapes)
+        starts = other._shifts and other._shifts[0][0] == 0  # its first row's lines shifted
+        parts = other._shifts if starts else [(0, 0), *other._shifts]
+        self._shifts.extend((base + first, lines + n) for first, n in parts)
         self._own.update(i + base for i in other._own)
-        self._ints.extend(ints)
+        self._ints.extend(other._ints)
         self._shapes.extend(shapes)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return self._ints, self._shapes, self._own
+        return self._ints, self._shapes, self._own, self._shifts
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self._ints, self._shapes, self._own = state
+        self._ints, self._shapes, self._own, self._shifts = state
+
+
+_AFTER = float("inf")  # sorts after any line shift: `bisect_right` finds a row's part
 
 
 class RowContext:
