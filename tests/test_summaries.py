@@ -23,9 +23,10 @@ def _summaries() -> tuple[checks.Summaries, list[checks.RowSummary]]:
     columns = checks.Summaries()
     columns.add_shaped(template, 0, 0, 40, 11, 3)
     columns.add(own)
-    extend, append = columns.shaped_writer()
+    extend, append, counts = columns.shaped_writer()
     extend((4, 60, 40, 11, 0))
     append(template)
+    counts[template] += 1
     shaped = {"format": "messages", "keys": ("messages",), "digest": 11}
     expected = [
         checks.RowSummary(0, 0, 0, 0, 40, NO_WIDTH, **shaped, prompt=3),
@@ -49,6 +50,7 @@ def test_columns_read_back_as_summaries() -> None:
     assert columns.prompt_sharing() == (True, False)  # rows 0 and 1; row 2 has none
     templates = columns.templates()
     assert [n for _, n in templates] == [2, 1]  # rows 0 and 2 share their template
+    assert columns.formats() == {"messages": 2}  # row 1 is not an object: no format
     for attr in checks.Summaries.SHAPED:
         counts: Counter[object] = Counter()
         for t, n in templates:
@@ -65,6 +67,8 @@ def test_shifted_parts_and_pickles() -> None:
     ]  # fmt: skip
     assert [astuple(s) for s in first] == [astuple(s) for s in expected] + shifted
     assert first.digests() == [11, -5, 11] * 2
+    assert [n for _, n in first.templates()] == [2, 1, 2, 1]
+    assert first.formats() == {"messages": 4}
     # A part that holds shifted parts itself keeps their shifts, added to its own.
     outer, _ = _summaries()
     outer.extend_shifted(pickle.loads(pickle.dumps(first)), lines=10)

@@ -16,7 +16,7 @@ from typing import IO, Any, cast
 from sftlint.engine import parallel
 from sftlint.engine.engine import FileChecker, FileResult
 from sftlint.io import arrowipc, columnar, reader, zstjsonl
-from sftlint.io.lines import bounded_lines
+from sftlint.io.lines import bounded_chunks
 from sftlint.io.reader import FileInfo, Row
 from sftlint.model import Finding, Position
 from sftlint.rules import checks
@@ -113,7 +113,7 @@ def _check_parquet_halves(
         return None
     size = info.bytes
     parallel.merge(checker, info, half)
-    info.bytes = size + half[3].bytes  # the worker counted its rows' bytes from 0
+    info.bytes = size + half[2].bytes  # the worker counted its rows' bytes from 0
     return finish_values(checker, info)
 
 
@@ -198,8 +198,7 @@ def _check_stream(
     checker = FileChecker(path, settings, _stream_loader(path, open_stream))
     try:
         with open_stream(path) as f:
-            lines = bounded_lines(f, settings.max_line_bytes)
-            checker.check_lines(lines, info)
+            checker.check_chunks(bounded_chunks(f, settings.max_line_bytes), info)
     except errors as err:
         raise OSError(f"not a readable {what} file ({err})") from None
     result = checker.finish(info)

@@ -171,7 +171,6 @@ class FileChecker:
         self.settings = settings
         self.reporter = checks.Reporter(settings)
         self.summaries = checks.Summaries()
-        self.formats: dict[str, int] = {}
         self.load = load
         # Clean rows (proved so by the fast path) skip the checks it covers.
         self.fast = fastpath.FastPath(settings.fields, shape_template)
@@ -181,6 +180,11 @@ class FileChecker:
         # checking structure, so a bar with a tokenizer moves in smaller steps.
         self.progress_step = 1 << 16 if settings.mask.tokenizer else 1 << 22
 
+    @property
+    def formats(self) -> dict[str, int]:
+        """Rows by format, in order of first row."""
+        return self.summaries.formats()
+
     def check_row(self, row: Row, prepared: _Prepared | None = None) -> None:
         fields = self.settings.fields
         if row.problems:
@@ -189,7 +193,6 @@ class FileChecker:
             self.summaries.add(summarize(row, None, fields))
             return
         fmt, template, clean, prompt, ctx = prepared or self._prepare(row)
-        self.formats[fmt] = self.formats.get(fmt, 0) + 1
         row_checks = self.other_checks if clean else checks.ROW_CHECKS
         if row_checks:
             for check in row_checks:
@@ -252,8 +255,7 @@ class FileChecker:
         bytes or so.
         """
         fast_check = self.fast.check
-        add_ints, add_template = self.summaries.shaped_writer()
-        formats_seen = self.formats
+        add_ints, add_template, templates = self.summaries.shaped_writer()
         fast_ok = not self.other_checks
         loads, dumps = orjson.loads, orjson.dumps
         index = 0
@@ -289,11 +291,9 @@ class FileChecker:
                         except orjson.JSONEncodeError:
                             raw = b""
                         if len(raw) == len(line) - 1 and line.startswith(raw):
-                            fmt, template, _, prompt = fast_check(
-                                value, b"" if i < cleared else raw
-                            )
+                            _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
                             if prompt is not None and fast_ok and template is not None:  # clean
-                                formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
+                                templates[template] = templates.get(template, 0) + 1
                                 add_ints((line_no, start, len(raw), hash(raw), prompt))
                                 add_template(template)
                                 index += 1
@@ -326,8 +326,7 @@ class FileChecker:
         """Check rows that are values (Parquet), each with `orjson.dumps` of it: what
         `check_lines` gives for those bytes as lines, without parsing them back."""
         fast_check = self.fast.check
-        add_ints, add_template = self.summaries.shaped_writer()
-        formats_seen = self.formats
+        add_ints, add_template, templates = self.summaries.shaped_writer()
         fast_ok = not self.other_checks
         offset = 0
         index = -1
@@ -337,9 +336,9 @@ class FileChecker:
             cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_lines
             for i, (value, raw) in enumerate(chunk):
                 index += 1
-                fmt, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
                 if prompt is not None and fast_ok and template is not None:  # a clean row
-                    formats_seen[fmt] = formats_seen.get(fmt, 0) + 1
+                    templates[template] = templates.get(template, 0) + 1
                     add_ints((index, offset, len(raw), hash(raw), prompt))
                     add_template(template)
                 else:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # engine imports this module: FileChecker is only named here
     from sftlint.settings import Settings
 
 MIN_SIZE = 16 << 20  # below this, starting a process costs more than it saves
-Half = tuple[list[Finding], checks.Summaries, dict[str, int], FileInfo, bool]
+Half = tuple[list[Finding], checks.Summaries, FileInfo, bool]
 
 
 def split_point(data: bytes | FileBytes, size: int) -> int | None:
@@ -104,7 +104,7 @@ def _worker(conn: Connection, make_checker: Callable[[], FileChecker], feed: Fee
         stateful = bool(checker.reporter.state or checker.reporter.stats)
         packed = checks.Summaries() if stateful else checker.summaries
         findings = [] if stateful else checker.reporter.findings
-        conn.send(("ok", (findings, packed, checker.formats, info, stateful)))
+        conn.send(("ok", (findings, packed, info, stateful)))
     except BaseException:  # the parent checks the half itself
         conn.send(("error", traceback.format_exc()))
     finally:
@@ -135,12 +135,10 @@ def start_worker(make_checker: Callable[[], FileChecker], feed: Feed) -> Callabl
 
 def merge(checker: FileChecker, info: FileInfo, half: Half) -> None:
     """Join a worker's half (counted from its start) to `checker` and `info` (first half)."""
-    findings, summaries, formats, other, _ = half
+    findings, summaries, other, _ = half
     lines = info.lines
     checker.reporter.findings.extend(f.moved(lines) for f in findings)
     checker.summaries.extend_shifted(summaries, lines)
-    for fmt, n in formats.items():
-        checker.formats[fmt] = checker.formats.get(fmt, 0) + n
     info.rows += other.rows
     info.lines += other.lines
     info.bytes = other.bytes

@@ -171,7 +171,7 @@ def _checked_part(item: dict[str, Any]) -> dict[str, Any]:
     state = dict(checker.reporter.state)
     if "mask" in state:  # its totals go back; the tokenizer stays loaded on the worker
         state["mask"] = state["mask"] and state["mask"].totals
-    part = (checker.reporter.findings, checker.summaries, checker.formats, info, state)
+    part = (checker.reporter.findings, checker.summaries, info, state)
     seconds = time.perf_counter() - began
     return {
         "index": item["index"],
@@ -245,11 +245,11 @@ def _run(
     if any(r["part"] is None for r in done):
         return False
     for r in done:
-        findings, summaries, formats, other, state = pickle.loads(r["part"])
+        findings, summaries, other, state = pickle.loads(r["part"])
         if not _join_state(checker.reporter.state, state, info.rows, mask):
             return False
         size = info.bytes
-        parallel.merge(checker, info, (findings, summaries, formats, other, False))
+        parallel.merge(checker, info, (findings, summaries, other, False))
         if part_kind != "jsonl":  # a part's rows count their bytes from 0
             info.bytes = size + other.bytes
     if stats is not None:

@@ -204,7 +204,7 @@ class Summaries(Sequence[RowSummary]):
     first line: its lines are shifted when a summary is built, not row by row.
     """
 
-    __slots__ = ("_ints", "_own", "_shapes", "_shifts")
+    __slots__ = ("_counts", "_ints", "_own", "_shapes", "_shifts")
     WIDTH = 5  # ints per row: line, offset, length, digest, prompt
     SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
@@ -214,11 +214,14 @@ class Summaries(Sequence[RowSummary]):
         self._own: set[int] = set()  # rows whose own summary is in _shapes
         # (first row, lines to add) of each part appended from elsewhere, in row order
         self._shifts: list[tuple[int, int]] = []
+        # rows by summary object (a template, or a row's own), in order of first row
+        self._counts: dict[RowSummary, int] = {}
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
         self._ints.extend((s.line, s.offset, s.length, s.digest, s.prompt))
         self._shapes.append(s)
+        self._counts[s] = self._counts.get(s, 0) + 1
 
     @classmethod
     def from_columns(
@@ -240,6 +243,7 @@ class Summaries(Sequence[RowSummary]):
             ints[k::w] = array("q", column)
         out._shapes = shapes
         out._own = set(own)
+        out._counts = dict(Counter(shapes))
         return out
 
     def add_shaped(
@@ -254,12 +258,15 @@ class Summaries(Sequence[RowSummary]):
         """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
         self._ints.extend((line, offset, length, digest, prompt))
         self._shapes.append(template)
+        self._counts[template] = self._counts.get(template, 0) + 1
 
-    def shaped_writer(self) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None]]:
-        """`add_shaped` as two C calls for a hot loop: (extend with the five ints, append
-        the template); each `extend` must be followed by its `append`.
+    def shaped_writer(
+        self,
+    ) -> tuple[Callable[[Iterable[int]], None], Callable[[Any], None], dict[RowSummary, int]]:
+        """`add_shaped` as C calls for a hot loop: (extend with the five ints, append the
+        template, the rows by template to add one to); a row takes all three.
         """
-        return self._ints.extend, self._shapes.append
+        return self._ints.extend, self._shapes.append, self._counts
 
     def __len__(self) -> int:
         return len(self._shapes)
@@ -298,7 +305,15 @@ class Summaries(Sequence[RowSummary]):
     def templates(self) -> list[tuple[RowSummary, int]]:
         """Each distinct summary object and how many rows have it, in order of first
         appearance: rows of one shape share one template, so a file has a handful."""
-        return list(Counter(self._shapes).items())
+        return list(self._counts.items())
+
+    def formats(self) -> dict[str, int]:
+        """Rows by format (rows that are not objects have none), in order of first row."""
+        out: dict[str, int] = {}
+        for t, n in self._counts.items():
+            if t.format is not None:
+                out[t.format] = out.get(t.format, 0) + n
+        return out
 
     def digests(self) -> list[int]:
         return self._ints[3 :: self.WIDTH].tolist()
@@ -333,13 +348,17 @@ class Summaries(Sequence[RowSummary]):
         """Append `other`, a part whose lines are counted from its start, `lines` down."""
         base = len(self._shapes)
         shapes = list(other._shapes)
+        moved: dict[int, RowSummary] = {}  # id of an own summary: its shifted copy
         for i in other._own:
             s = shapes[i]
-            shapes[i] = RowSummary(
+            shapes[i] = moved[id(s)] = RowSummary(
                 s.index + base, s.line + lines, s.end_line + lines, s.offset, s.length,
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
                 s.label, s.prompt,
             )  # fmt: skip
+        for t, n in other._counts.items():
+            t = moved.get(id(t), t)
+            self._counts[t] = self._counts.get(t, 0) + n
         starts = other._shifts and other._shifts[0][0] == 0  # its first row's lines shifted
         parts = other._shifts if starts else [(0, 0), *other._shifts]
         self._shifts.extend((base + first, lines + n) for first, n in parts)
@@ -348,10 +367,10 @@ class Summaries(Sequence[RowSummary]):
         self._shapes.extend(shapes)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return self._ints, self._shapes, self._own, self._shifts
+        return self._ints, self._shapes, self._own, self._shifts, self._counts
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self._ints, self._shapes, self._own, self._shifts = state
+        self._ints, self._shapes, self._own, self._shifts, self._counts = state
 
 
 _AFTER = float("inf")  # sorts after any line shift: `bisect_right` finds a row's part
