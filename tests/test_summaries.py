@@ -99,3 +99,18 @@ def test_lean_loop_reads_like_the_reader(tmp_path: Path, data: bytes) -> None:
     assert [astuple(s) for s in lean.summaries] == [astuple(s) for s in plain.summaries]
     assert lean.info == plain.info and lean.formats == plain.formats
     assert lean.findings  # each file has something to say
+
+
+def test_columns_made_at_once_count_their_templates_when_asked() -> None:
+    template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
+    own = checks.RowSummary(1, 1, 1, 10, 5, NO_WIDTH, "alpaca", ("instruction",), prompt=2)
+    columns = checks.Summaries.from_columns(
+        [0, 1, 2], [0, 10, 20], [9, 5, 9], [7, 8, 7], [1, 2, 3], [template, own, template], [1]
+    )
+    assert columns.templates() == [(template, 2), (own, 1)]
+    assert columns.formats() == {"messages": 2, "alpaca": 1}
+    assert [(s.index, s.line, s.offset, s.digest, s.prompt) for s in columns] == [
+        (0, 0, 0, 7, 1),
+        (1, 1, 10, 0, 2),  # its own summary, as it was given
+        (2, 2, 20, 7, 3),
+    ]

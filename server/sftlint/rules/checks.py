@@ -214,14 +214,16 @@ class Summaries(Sequence[RowSummary]):
         self._own: set[int] = set()  # rows whose own summary is in _shapes
         # (first row, lines to add) of each part appended from elsewhere, in row order
         self._shifts: list[tuple[int, int]] = []
-        # rows by summary object (a template, or a row's own), in order of first row
-        self._counts: dict[RowSummary, int] = {}
+        # rows by summary object (a template, or a row's own), in order of first row;
+        # None: not counted yet (`from_columns`), see `_tally`
+        self._counts: dict[RowSummary, int] | None = {}
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
         self._ints.extend((s.line, s.offset, s.length, s.digest, s.prompt))
         self._shapes.append(s)
-        self._counts[s] = self._counts.get(s, 0) + 1
+        counts = self._tally()
+        counts[s] = counts.get(s, 0) + 1
 
     @classmethod
     def from_columns(
@@ -243,7 +245,7 @@ class Summaries(Sequence[RowSummary]):
             ints[k::w] = array("q", column)
         out._shapes = shapes
         out._own = set(own)
-        out._counts = dict(Counter(shapes))
+        out._counts = None  # counted if asked: the editor's file checks count otherwise
         return out
 
     def add_shaped(
@@ -258,7 +260,8 @@ class Summaries(Sequence[RowSummary]):
         """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
         self._ints.extend((line, offset, length, digest, prompt))
         self._shapes.append(template)
-        self._counts[template] = self._counts.get(template, 0) + 1
+        counts = self._tally()
+        counts[template] = counts.get(template, 0) + 1
 
     def shaped_writer(
         self,
@@ -266,7 +269,7 @@ class Summaries(Sequence[RowSummary]):
         """`add_shaped` as C calls for a hot loop: (extend with the five ints, append the
         template, the rows by template to add one to); a row takes all three.
         """
-        return self._ints.extend, self._shapes.append, self._counts
+        return self._ints.extend, self._shapes.append, self._tally()
 
     def __len__(self) -> int:
         return len(self._shapes)
@@ -305,12 +308,12 @@ class Summaries(Sequence[RowSummary]):
     def templates(self) -> list[tuple[RowSummary, int]]:
         """Each distinct summary object and how many rows have it, in order of first
         appearance: rows of one shape share one template, so a file has a handful."""
-        return list(self._counts.items())
+        return list(self._tally().items())
 
     def formats(self) -> dict[str, int]:
         """Rows by format (rows that are not objects have none), in order of first row."""
         out: dict[str, int] = {}
-        for t, n in self._counts.items():
+        for t, n in self._tally().items():
             if t.format is not None:
                 out[t.format] = out.get(t.format, 0) + n
         return out
@@ -356,15 +359,21 @@ class Summaries(Sequence[RowSummary]):
                 s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
                 s.label, s.prompt,
             )  # fmt: skip
-        for t, n in other._counts.items():
+        counts = self._tally()
+        for t, n in other._tally().items():
             t = moved.get(id(t), t)
-            self._counts[t] = self._counts.get(t, 0) + n
+            counts[t] = counts.get(t, 0) + n
         starts = other._shifts and other._shifts[0][0] == 0  # its first row's lines shifted
         parts = other._shifts if starts else [(0, 0), *other._shifts]
         self._shifts.extend((base + first, lines + n) for first, n in parts)
         self._own.update(i + base for i in other._own)
         self._ints.extend(other._ints)
         self._shapes.extend(shapes)
+
+    def _tally(self) -> dict[RowSummary, int]:
+        if self._counts is None:
+            self._counts = dict(Counter(self._shapes))
+        return self._counts
 
     def __getstate__(self) -> tuple[Any, ...]:
         return self._ints, self._shapes, self._own, self._shifts, self._counts
