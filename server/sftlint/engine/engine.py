@@ -333,7 +333,7 @@ class FileChecker:
         rows = iter(rows)
         # A batch of rows is in memory already: a chunk of it adds no bound of its own.
         while chunk := list(islice(rows, CHUNK_LINES)):
-            cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_lines
+            cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_chunks
             for i, (value, raw) in enumerate(chunk):
                 index += 1
                 _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)

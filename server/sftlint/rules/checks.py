@@ -12,7 +12,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, overload
 
@@ -222,8 +222,7 @@ class Summaries(Sequence[RowSummary]):
         self._own.add(len(self._shapes))
         self._ints.extend((s.line, s.offset, s.length, s.digest, s.prompt))
         self._shapes.append(s)
-        counts = self._tally()
-        counts[s] = counts.get(s, 0) + 1
+        self._count(s)
 
     @classmethod
     def from_columns(
@@ -260,8 +259,7 @@ class Summaries(Sequence[RowSummary]):
         """A one-line row (JSON Lines) whose summary is `template`'s but for these fields."""
         self._ints.extend((line, offset, length, digest, prompt))
         self._shapes.append(template)
-        counts = self._tally()
-        counts[template] = counts.get(template, 0) + 1
+        self._count(template)
 
     def shaped_writer(
         self,
@@ -354,21 +352,22 @@ class Summaries(Sequence[RowSummary]):
         moved: dict[int, RowSummary] = {}  # id of an own summary: its shifted copy
         for i in other._own:
             s = shapes[i]
-            shapes[i] = moved[id(s)] = RowSummary(
-                s.index + base, s.line + lines, s.end_line + lines, s.offset, s.length,
-                s.prefix, s.format, s.keys, s.message_keys, s.types, s.digest, s.system,
-                s.label, s.prompt,
-            )  # fmt: skip
+            shapes[i] = moved[id(s)] = replace(
+                s, index=s.index + base, line=s.line + lines, end_line=s.end_line + lines
+            )
         counts = self._tally()
         for t, n in other._tally().items():
             t = moved.get(id(t), t)
             counts[t] = counts.get(t, 0) + n
-        starts = other._shifts and other._shifts[0][0] == 0  # its first row's lines shifted
-        parts = other._shifts if starts else [(0, 0), *other._shifts]
-        self._shifts.extend((base + first, lines + n) for first, n in parts)
+        # Its rows move `lines` down, plus the shift of the part of it they came from.
+        self._shifts.extend((base + first, lines + n) for first, n in [(0, 0), *other._shifts])
         self._own.update(i + base for i in other._own)
         self._ints.extend(other._ints)
         self._shapes.extend(shapes)
+
+    def _count(self, summary: RowSummary) -> None:
+        counts = self._tally()
+        counts[summary] = counts.get(summary, 0) + 1
 
     def _tally(self) -> dict[RowSummary, int]:
         if self._counts is None:

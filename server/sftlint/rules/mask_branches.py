@@ -83,14 +83,7 @@ def preference_branches(value: dict[str, Any], fields: formats.Fields) -> list[B
         for n, k in zip(names, keys, strict=True):
             completion = _messages_at(value.get(k), (k,), fields)
             if completion:
-                out.append(
-                    Branch(
-                        n,
-                        [m for m, _ in found],
-                        [m for m, _ in completion],
-                        [found[-1][1], completion[0][1]],
-                    )
-                )
+                out.append(_joined(n, found, completion))
         return out
     if isinstance(instruction, str) and all(isinstance(value.get(k), str) for k in keys):
         query = value.get(fields.column("query", "input"))
@@ -108,16 +101,21 @@ def preference_branches(value: dict[str, Any], fields: formats.Fields) -> list[B
         if not cut:  # nothing shared: each branch is a conversation of its own
             out.append(Branch(n, [], [m for m, _ in found], [path for _, path in found]))
             continue
-        prompt_part, completion = found[:cut], found[cut:]
-        out.append(
-            Branch(
-                n,
-                [m for m, _ in prompt_part],
-                [m for m, _ in completion],
-                [prompt_part[-1][1], completion[0][1]],
-            )
-        )
+        out.append(_joined(n, found[:cut], found[cut:]))
     return out
+
+
+def _joined(
+    name: str, prompt: list[tuple[dict, Path]], completion: list[tuple[dict, Path]]
+) -> Branch:
+    """A branch whose prompt and completion are message lists: their last prompt and
+    first completion paths stand for them."""
+    return Branch(
+        name,
+        [m for m, _ in prompt],
+        [m for m, _ in completion],
+        [prompt[-1][1], completion[0][1]],
+    )
 
 
 def analyze_branches(ctx: RowContext, st: MaskState) -> list[tuple[Branch, Any]]:
