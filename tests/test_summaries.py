@@ -78,6 +78,37 @@ def test_shifted_parts_and_pickles() -> None:
 
 
 @pytest.mark.parametrize(
+    ("noted", "later", "expected"),
+    [
+        ([5, 6], [7], (False, True)),
+        ([5, 6], [7, 6], (True, True)),  # a later row shares a noted row's prompt
+        ([5, 6], [7, 7], (True, True)),  # two later rows share one
+        ([5, 0], [7], (False, False)),  # a noted row without a prompt
+        ([5, 6], [0, 0], (False, False)),  # later rows without one
+        ([5, 5], [7], (True, True)),
+        ([], [5, 5], (True, True)),
+        ([5, 6], [], (False, True)),
+    ],
+)
+def test_prompt_sharing_of_rows_added_after_the_noted_ones(
+    noted: list[int], later: list[int], expected: tuple[bool, bool]
+) -> None:
+    template = checks.RowSummary(0, 0, 0, 0, 0, NO_WIDTH, "messages", ("messages",))
+    columns = checks.Summaries()
+    for i, prompt in enumerate(noted):
+        columns.add_shaped(template, i, 0, 40, i, prompt)
+    columns.note_prompts()
+    other = checks.Summaries()
+    for i, prompt in enumerate(later):
+        other.add_shaped(template, i, 0, 40, i, prompt)
+    columns.extend_shifted(pickle.loads(pickle.dumps(other)), lines=len(noted))
+    assert columns.prompt_sharing() == expected
+    whole = checks.Summaries()  # the same rows, none noted
+    whole.extend_shifted(columns, lines=0)
+    assert whole.prompt_sharing() == expected
+
+
+@pytest.mark.parametrize(
     "data",
     [
         b"\xef\xbb\xbf" + ROW + b"\n" + ROW + b"\n" + ROW,  # BOM, no final newline

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lint_helpers import jsonl, lint
+from sftlint.engine import engine, parallel
 from sftlint.io.formats import Fields
 from sftlint.settings import Settings
 
@@ -247,3 +251,21 @@ def test_k005_renamed_system_column() -> None:
         )
     ]
     assert lint(jsonl(*rows), "K005") == []  # read as `system`: no row has the column
+
+
+def test_k004_finds_a_long_row_in_the_second_half_of_a_file_checked_in_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each half measures its longest line (K004's first bound): the worker's must count.
+    path = tmp_path / "rows.jsonl"
+    text = rows(100, {95: 6000})
+    path.write_text(text)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # see test_fastpath
+    assert parallel.split_point(path.read_bytes(), path.stat().st_size) is not None
+    both = engine.check_path(path, Settings())
+    single = engine.check_path(path, Settings(), jobs=1)
+    assert [f.range.start.line for f in both.findings if f.code == "K004"] == [95]
+    assert [repr(f) for f in both.findings] == [repr(f) for f in single.findings]
+    longest = len(text.splitlines()[95]) + 1  # with its newline
+    assert both.info.longest_line == single.info.longest_line == longest

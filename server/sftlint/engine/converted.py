@@ -108,6 +108,7 @@ def _check_parquet_halves(
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(path, settings, _parquet_loader(path))
     checker.check_compact(columnar.parquet_rows(path, row_groups=range(split)), info)
+    checker.summaries.note_prompts()  # while the worker finishes
     half = wait()
     if half is None or checker.reporter.state or checker.reporter.stats:
         return None

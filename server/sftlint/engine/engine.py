@@ -18,7 +18,7 @@ from sftlint import registry
 from sftlint.engine import fastpath, parallel
 from sftlint.io import filecolumns, formats, reader
 from sftlint.io.jsonscan import JSON_TYPES
-from sftlint.io.lines import LongLine, bounded_chunks, bounded_lines
+from sftlint.io.lines import Block, LongLine, bounded_chunks, bounded_lines
 from sftlint.io.positions import NO_WIDTH, EditorLines
 from sftlint.io.reader import FileInfo, Row
 from sftlint.io.regular import FileBytes, open_regular
@@ -135,8 +135,8 @@ def compact_object(line: bytes, size: int) -> tuple[dict[str, Any], bytes] | Non
     return (value, raw) if len(raw) == size and line.startswith(raw) else None
 
 
-def _chunks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
-    """The lines in lists of CHUNK_LINES, or fewer when they reach CHUNK_BYTES: memory
+def _chunks(lines: Iterable[bytes]) -> Iterator[Block]:
+    """The lines in blocks of CHUNK_LINES, or fewer when they reach CHUNK_BYTES: memory
     stays bounded by one long line, not by CHUNK_LINES of them."""
     chunk: list[bytes] = []
     size = 0
@@ -144,11 +144,11 @@ def _chunks(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
         chunk.append(line)
         size += len(line)
         if size >= CHUNK_BYTES or len(chunk) >= CHUNK_LINES:
-            yield chunk
+            yield Block(chunk)
             chunk = []
             size = 0
     if chunk:
-        yield chunk
+        yield Block(chunk)
 
 
 # A row's fast-path verdict (format, shape template, clean, K006 prompt digest) and its
@@ -241,13 +241,13 @@ class FileChecker:
 
     def check_chunks(
         self,
-        chunks: Iterable[list[bytes]],
+        chunks: Iterable[Block],
         info: FileInfo,
         *,
         offset: int = 0,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """`check_lines` over the same lines in lists (`lines.bounded_chunks`).
+        """`check_lines` over the same lines in blocks (`lines.bounded_chunks`).
 
         A compact row (the JSON orjson writes back byte for byte: no duplicate key, no
         NUL, no BOM, no CR, no surrounding blanks) that the fast path proves clean is
@@ -261,6 +261,7 @@ class FileChecker:
         index = 0
         line_no = -1
         step = offset
+        longest = 0
         # With a tokenizer, rows wait in groups for their checks (see check_rows).
         group: list[Row] = []
         check_row = group.append if self.settings.mask.tokenizer else self.check_row
@@ -270,7 +271,8 @@ class FileChecker:
                 step = offset + self.progress_step
             # Control tokens looked for in the whole chunk at once: the lines before
             # `cleared` hold none, so the fast path need not look in each.
-            cleared = fastpath.token_free(chunk)
+            cleared = fastpath.token_free(chunk, chunk.data)
+            longest = max(longest, *map(len, chunk))
             # Line 0 (a BOM) and a last line without newline are read the reader's way.
             first = 0 if offset else 1
             end = len(chunk) if chunk[-1][-1:] == b"\n" else len(chunk) - 1
@@ -321,6 +323,7 @@ class FileChecker:
         info.rows = index
         info.lines = line_no + 1
         info.bytes = offset
+        info.longest_line = longest
 
     def check_compact(self, rows: Iterable[tuple[dict[str, Any], bytes]], info: FileInfo) -> None:
         """Check rows that are values (Parquet), each with `orjson.dumps` of it: what
@@ -330,10 +333,13 @@ class FileChecker:
         fast_ok = not self.other_checks
         offset = 0
         index = -1
+        longest = 0
         rows = iter(rows)
         # A batch of rows is in memory already: a chunk of it adds no bound of its own.
         while chunk := list(islice(rows, CHUNK_LINES)):
-            cleared = fastpath.token_free([raw for _, raw in chunk])  # as in check_chunks
+            raws = [raw for _, raw in chunk]
+            cleared = fastpath.token_free(raws)  # as in check_chunks
+            longest = max(longest, *map(len, raws))
             for i, (value, raw) in enumerate(chunk):
                 index += 1
                 _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
@@ -348,6 +354,7 @@ class FileChecker:
                 offset += len(raw) + 1
         info.rows = info.lines = index + 1
         info.bytes = offset
+        info.longest_line = longest
 
     def _report_problems(self, row: Row) -> None:
         for p in row.problems:
@@ -501,6 +508,7 @@ def _check_halves(
     info = FileInfo(max_line=settings.max_line_bytes)
     checker = FileChecker(name, settings, load)
     parallel.check_half(checker, name, 0, split, info, progress, size)
+    checker.summaries.note_prompts()  # while the worker finishes
     half = wait()
     if half is None or checker.reporter.state or checker.reporter.stats:
         return None

@@ -541,12 +541,13 @@ def _text_may_hold_token(contents: tuple[str, ...]) -> bool:
     return ("<" in text or "[" in text) and TOKEN_RE.search(text) is not None
 
 
-def token_free(rows: list[bytes]) -> int:
+def token_free(rows: list[bytes], data: bytes | None = None) -> int:
     """How many of `rows` (their bytes as orjson writes them) come before the first that
     may hold a control token: `check` may take b"" as the bytes of those. Looked for in
-    all of them at once, at C speed: a token starts with "<", or with "[" and one of a few
-    characters."""
-    data = b"".join(rows)
+    all of them at once (`data`: the rows joined, when at hand), at C speed: a token
+    starts with "<", or with "[" and one of a few characters."""
+    if data is None:
+        data = b"".join(rows)
     first = data.find(b"<")
     bracket = _BRACKET_RE.search(data, 0, len(data) if first < 0 else first)
     if bracket is not None:

@@ -142,6 +142,10 @@ def merge(checker: FileChecker, info: FileInfo, half: Half) -> None:
     info.rows += other.rows
     info.lines += other.lines
     info.bytes = other.bytes
+    if info.longest_line is not None and other.longest_line is not None:
+        info.longest_line = max(info.longest_line, other.longest_line)
+    else:
+        info.longest_line = None
     if info.first_crlf is None and other.first_crlf is not None:
         info.first_crlf = other.first_crlf.moved(lines)
     info.crlf_lines += other.crlf_lines

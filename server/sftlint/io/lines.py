@@ -8,7 +8,7 @@ stream as a `LongLine`: empty bytes that remember how long the line was.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from io import BytesIO
 from itertools import chain
 from typing import IO
@@ -30,6 +30,16 @@ class LongLine(bytes):
         line = super().__new__(cls, b"")
         line.length = length
         return line
+
+
+class Block(list[bytes]):
+    """A block's lines, with `data`: the same lines joined (a LongLine counting as b"")."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, lines: Iterable[bytes], data: bytes | None = None) -> None:
+        super().__init__(lines)
+        self.data = b"".join(self) if data is None else data
 
 
 def line_length(line: bytes) -> int:
@@ -56,11 +66,15 @@ def bounded_chunks(
     size: int = sys.maxsize,
     *,
     block: int = _CHUNK_BLOCK,
-) -> Iterator[list[bytes]]:
+) -> Iterator[Block]:
     """`bounded_lines`, a block of about `block` bytes at a time: each block's lines in a
-    list, split in C (no Python step per line to group them)."""
+    list, split in C (no Python step per line to group them), with the bytes they were
+    split from (the control-token scan reads those without joining the lines again)."""
     for lines in _line_blocks(f, limit, size, block):
-        yield lines if isinstance(lines, list) else lines.readlines()
+        if isinstance(lines, list):
+            yield Block(lines)
+        else:
+            yield Block(lines, lines.getvalue())
 
 
 def _line_blocks(

@@ -421,6 +421,9 @@ class FileInfo:
     problems: list[Problem] = field(default_factory=list)
     max_line: int = DEFAULT_MAX_LINE_BYTES  # longer lines are J013, not read
     wide: str | None = None  # a UTF-16/32 file: one J008, no rows read
+    # The longest line read, in bytes (no row is longer: K004 rules out a file of short
+    # lines by it); None when the reader did not measure its lines.
+    longest_line: int | None = None
 
 
 def read_jsonl(
@@ -433,9 +436,12 @@ def read_jsonl(
     """
     index = 0
     line_no = -1
+    longest = 0
     for line_no, line in enumerate(lines):
         start = offset
         offset += len(line)
+        if len(line) > longest:
+            longest = len(line)
         if line.__class__ is LongLine:
             offset += long_line(info, line, line_no, start)
             continue
@@ -446,6 +452,7 @@ def read_jsonl(
     info.rows = index
     info.lines = line_no + 1
     info.bytes = offset
+    info.longest_line = longest
 
 
 def long_line(info: FileInfo, line: bytes, line_no: int, start: int) -> int:

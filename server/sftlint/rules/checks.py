@@ -204,7 +204,7 @@ class Summaries(Sequence[RowSummary]):
     first line: its lines are shifted when a summary is built, not row by row.
     """
 
-    __slots__ = ("_counts", "_ints", "_own", "_shapes", "_shifts")
+    __slots__ = ("_counts", "_ints", "_noted", "_own", "_shapes", "_shifts")
     WIDTH = 5  # ints per row: line, offset, length, digest, prompt
     SHAPED = frozenset(("format", "keys", "message_keys", "types", "system", "label"))
 
@@ -217,6 +217,7 @@ class Summaries(Sequence[RowSummary]):
         # rows by summary object (a template, or a row's own), in order of first row;
         # None: not counted yet (`from_columns`), see `_tally`
         self._counts: dict[RowSummary, int] | None = {}
+        self._noted: tuple[int, set[int]] | None = None  # see `note_prompts`
 
     def add(self, s: RowSummary) -> None:
         self._own.add(len(self._shapes))
@@ -323,10 +324,20 @@ class Summaries(Sequence[RowSummary]):
         """Every row's prompt digest (K006), in row order."""
         return self._ints[4 :: self.WIDTH].tolist()
 
+    def note_prompts(self) -> None:
+        """Take in the prompt digests of the rows so far: `prompt_sharing` then reads only
+        the rows added since (a process joining a worker's rows to its own does this while
+        the worker finishes)."""
+        self._noted = (len(self), set(self._ints[4 :: self.WIDTH].tolist()))
+
     def prompt_sharing(self) -> tuple[bool, bool]:
         """(whether two rows have the same prompt digest, whether every row has one)."""
         column = self._ints[4 :: self.WIDTH]
-        distinct = set(column.tolist())  # faster than a set of the array
+        if self._noted is None:
+            distinct = set(column.tolist())  # faster than a set of the array
+        else:
+            noted, distinct = self._noted
+            distinct = distinct.union(column[noted:].tolist())
         if 0 not in distinct:  # every row has a prompt (counting zeros is not free)
             return len(distinct) < len(column), True
         distinct.discard(0)
@@ -379,6 +390,7 @@ class Summaries(Sequence[RowSummary]):
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self._ints, self._shapes, self._own, self._shifts, self._counts = state
+        self._noted = None
 
 
 _AFTER = float("inf")  # sorts after any line shift: `bisect_right` finds a row's part

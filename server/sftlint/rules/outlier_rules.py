@@ -45,6 +45,9 @@ def check_lengths(ctx: FileContext) -> None:
     """K004: rows longer than TIMES_MEDIAN times the median row, when they are rare."""
     if not ctx.enabled("K004") or len(ctx.summaries) < MIN_ROWS:
         return
+    longest_line = ctx.info.longest_line  # no row is longer than its line
+    if longest_line is not None and longest_line < MIN_BYTES:
+        return
     summaries = ctx.summaries
     if isinstance(summaries, Summaries):
         lengths = summaries.lengths()
