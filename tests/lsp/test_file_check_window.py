@@ -68,6 +68,19 @@ def test_a_row_deleted_and_another_put_in_its_place_runs_them_again() -> None:
     assert linter.findings()[0] == expected
 
 
+def test_a_row_put_back_with_another_answer_to_its_prompt_runs_them_again() -> None:
+    # Rows of one prompt and one answer, told apart by an id: no finding. One comes back
+    # with another answer: same shape and digest (checks.row_digest), other bytes.
+    first, second = (CLEAN[:-1] + f',"id":"{n}"}}' for n in (1, 2))
+    doc, linter = linter_of("\n".join([first, second, OTHER]) + "\n")
+    assert linter.findings()[0] == []
+    replace(doc, linter, 1, 2, "")
+    replace(doc, linter, 1, 1, second.replace('"ok"', '"no"') + "\n")
+    expected = engine.check_bytes(PATH, doc.source, Settings()).findings
+    assert [f.code for f in expected] == ["K006"]
+    assert linter.findings()[0] == expected
+
+
 @st.composite
 def scenario(draw):
     lines = draw(st.lists(st.sampled_from(LINES), min_size=1, max_size=8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from lint_helpers import apply_edits
-from sftlint.engine import dataset, engine
+from sftlint.engine import converted, dataset, engine
 from sftlint.engine.discovery import is_dataset_file
 from sftlint.model import Edit, Finding
 from sftlint.settings import Settings
@@ -66,6 +67,37 @@ def test_d001_among_chat_rows_that_all_have_a_prompt(tmp_path: Path) -> None:
         ("K006", 4, "same prompt as the row at line 2 with a different answer (2 rows share "
          "this prompt, 2 distinct answers)"),
     ]  # fmt: skip
+
+
+def chat_row(q: str, a: str, **extra: str) -> str:
+    turns = [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+    return json.dumps({"messages": turns, **extra}, separators=(",", ":")) + "\n"
+
+
+def test_d001_a_duplicate_of_the_second_answer_to_a_prompt(tmp_path: Path) -> None:
+    # A row's digest is its prompt's (checks.row_digest): the rows of one prompt are told
+    # apart by their bytes, and a copy of the second one is a duplicate of that one.
+    rows = [chat_row("q", "a1"), chat_row("q", "a2"), chat_row("x", "y"), chat_row("q", "a2")]
+    rows.append(chat_row("q", "a1", id="7"))  # the first's turns, another row
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(rows))
+    data = path.read_bytes()
+    packed = tmp_path / "d.jsonl.gz"
+    packed.write_bytes(gzip.compress(data))
+    # the engine's loop (the fast path's digests), the reader's (`summarize`), and a file
+    # whose rows cannot be read at an offset (loaded again to be told apart)
+    for result in (
+        engine.check_path(path, Settings(), jobs=1),
+        engine.check_bytes(str(path), data, Settings()),
+        converted.check_converted(packed, Settings()),
+    ):
+        findings = [f for f in result.findings if f.code in ("D001", "K006")]
+        assert [(f.code, f.range.start.line + 1, f.message) for f in findings] == [
+            ("K006", 2, "same prompt as the row at line 1 with a different answer (4 rows share "
+             "this prompt, 2 distinct answers)"),
+            ("D001", 4, "exact duplicate of the row at line 2"),
+        ]  # fmt: skip
+        assert [where_r(r) for r in findings[1].related] == [(2, 1)]
 
 
 def where_r(r: object) -> tuple[int, int]:
@@ -241,6 +273,19 @@ def test_d003_eval_row_in_train(tmp_path: Path) -> None:
         [engine.check_path(tmp_path / "test.jsonl", Settings())], Settings()
     )
     assert (d.code, where(d)) == ("D003", (1, 1, 1, 51))
+    assert d.message == (
+        "row also in the training split (train.jsonl, line 2): evaluated on a row it was trained on"
+    )
+
+
+def test_d003_eval_row_is_the_second_training_answer_to_its_prompt(tmp_path: Path) -> None:
+    # Training rows of one prompt share a digest: each is compared, not only the first.
+    train = chat_row("q", "a1") + chat_row("q", "a2") + chat_row("q", "a3")
+    write(tmp_path, {"train.jsonl": train, "test.jsonl": chat_row("z", "z") + chat_row("q", "a2")})
+    (d,) = dataset.check_splits(
+        [engine.check_path(tmp_path / "test.jsonl", Settings())], Settings()
+    )
+    assert (d.code, d.range.start.line) == ("D003", 1)
     assert d.message == (
         "row also in the training split (train.jsonl, line 2): evaluated on a row it was trained on"
     )

@@ -79,7 +79,6 @@ def summarize(
     s = checks.RowSummary(
         row.index, row.line, row.end_line, row.offset, len(row.raw), row.prefix, fmt
     )
-    s.digest = hash(row.raw.strip())
     if isinstance(row.value, dict):
         _set_shape(s, row.value, fmt, fields)
         if fmt is not None:
@@ -87,6 +86,7 @@ def summarize(
                 turns = formats.turns(row.value, fmt, fields)
                 prompt = conflict_rules.prompt_digest(row.value, fmt, fields, turns)
             s.prompt = prompt
+    s.digest = checks.row_digest(row.raw.strip(), s.prompt)
     return s
 
 
@@ -165,13 +165,20 @@ class FileChecker:
     """Checks the rows of one file as they stream by, then the file as a whole."""
 
     def __init__(
-        self, path: str, settings: Settings, load: Callable[[checks.RowSummary], Row]
+        self,
+        path: str,
+        settings: Settings,
+        load: Callable[[checks.RowSummary], Row],
+        read: Callable[[checks.RowSummary], bytes] | None = None,
     ) -> None:
+        """`load` reads a row again for the file checks; `read`, when the file can be read
+        at an offset, its bytes alone (see `checks.FileContext.raw`)."""
         self.path = path
         self.settings = settings
         self.reporter = checks.Reporter(settings)
         self.summaries = checks.Summaries()
         self.load = load
+        self.read = read
         # Clean rows (proved so by the fast path) skip the checks it covers.
         self.fast = fastpath.FastPath(settings.fields, shape_template)
         skip = fastpath.covered_checks() | fastpath.idle_checks(settings)
@@ -204,7 +211,12 @@ class FileChecker:
         else:
             raw = row.raw
             self.summaries.add_shaped(
-                template, row.line, row.offset, len(raw), hash(raw.strip()), prompt
+                template,
+                row.line,
+                row.offset,
+                len(raw),
+                checks.row_digest(raw.strip(), prompt),
+                prompt,
             )
 
     def _prepare(self, row: Row) -> _Prepared:
@@ -296,7 +308,8 @@ class FileChecker:
                             _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
                             if prompt is not None and fast_ok and template is not None:  # clean
                                 templates[template] = templates.get(template, 0) + 1
-                                add_ints((line_no, start, len(raw), hash(raw), prompt))
+                                # checks.row_digest, inlined
+                                add_ints((line_no, start, len(raw), prompt or hash(raw), prompt))
                                 add_template(template)
                                 index += 1
                                 continue
@@ -345,7 +358,7 @@ class FileChecker:
                 _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
                 if prompt is not None and fast_ok and template is not None:  # a clean row
                     templates[template] = templates.get(template, 0) + 1
-                    add_ints((index, offset, len(raw), hash(raw), prompt))
+                    add_ints((index, offset, len(raw), prompt or hash(raw), prompt))
                     add_template(template)
                 else:
                     row = Row(self.path, index, index, index, offset, raw)
@@ -379,7 +392,13 @@ class FileChecker:
                 related=_related(self.path, p.related),
             )
         ctx = checks.FileContext(
-            self.path, self.summaries, self.reporter, self.load, self.settings.fields, info
+            self.path,
+            self.summaries,
+            self.reporter,
+            self.load,
+            self.settings.fields,
+            info,
+            read=self.read,
         )
         for check in checks.FILE_CHECKS:
             check(ctx)
@@ -396,26 +415,25 @@ def _related(path: str, related: list) -> list:
 
 
 def loader_for_bytes(path: str, data: bytes | FileBytes) -> Callable[[checks.RowSummary], Row]:
+    read = reader_for_bytes(data)
+
     def load(s: checks.RowSummary) -> Row:
-        row = Row(
-            path,
-            s.index,
-            s.line,
-            s.end_line,
-            s.offset,
-            bytes(data[s.offset : s.offset + s.length]),
-            s.prefix,
-        )
+        row = Row(path, s.index, s.line, s.end_line, s.offset, read(s), s.prefix)
         reader.parse_row(row)
         return row
 
     return load
 
 
+def reader_for_bytes(data: bytes | FileBytes) -> Callable[[checks.RowSummary], bytes]:
+    """A row's bytes in the file's `data`, not parsed."""
+    return lambda s: bytes(data[s.offset : s.offset + s.length])
+
+
 def check_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     """Check an in-memory file (stdin, an editor buffer)."""
     info = FileInfo(max_line=settings.max_line_bytes)
-    checker = FileChecker(path, settings, loader_for_bytes(path, data))
+    checker = FileChecker(path, settings, loader_for_bytes(path, data), reader_for_bytes(data))
     if mask_rules.reads_table(settings):  # these bytes' columns, not a file's on disk
         checker.reporter.state["columns"] = filecolumns.of_bytes(path, data)
     for row in reader.read_bytes(path, data, info):
@@ -459,20 +477,24 @@ def check_path(
     with open_regular(name) as f:  # a FIFO or a device is an OSError, not a hang
         data = FileBytes(f.fileno(), name)
         size = data.size
-        load = loader_for_bytes(name, data)
-        checker = FileChecker(name, settings, load)
+        load, read = loader_for_bytes(name, data), reader_for_bytes(data)
+
+        def make() -> FileChecker:
+            return FileChecker(name, settings, load, read)
+
+        checker = make()
         split = None
         # A UTF-16/32 file is one finding from its first line: no second half to check.
         if jobs != 1 and parallel.usable(name, size, settings) and not reader.wide_file(data[:256]):
             split = parallel.split_point(data, size)
         if split is not None:
-            result = _check_halves(name, settings, load, split, size, progress)
+            result = _check_halves(name, make, split, size, progress)
             if result is not None:
                 data.check_unchanged()
                 return editor_lines(result, data)
             # The worker failed: check the whole file here.
             info = FileInfo(max_line=settings.max_line_bytes)
-            checker = FileChecker(name, settings, load)
+            checker = make()
         if name.lower().endswith(reader.JSON_SUFFIXES):
             step = 0
             for row in iter_file_rows(name, info):
@@ -494,19 +516,17 @@ def check_path(
 
 def _check_halves(
     name: str,
-    settings: Settings,
-    load: Callable[[checks.RowSummary], Row],
+    make: Callable[[], FileChecker],
     split: int,
     size: int,
     progress: Callable[[int, int], None] | None,
 ) -> FileResult | None:
     """Check [0, split) here and [split, size) in a worker; None if that did not work."""
     wait = parallel.start_worker(
-        lambda: FileChecker(name, settings, load),
-        lambda checker, info: parallel.check_half(checker, name, split, size, info),
+        make, lambda checker, info: parallel.check_half(checker, name, split, size, info)
     )
-    info = FileInfo(max_line=settings.max_line_bytes)
-    checker = FileChecker(name, settings, load)
+    checker = make()
+    info = FileInfo(max_line=checker.settings.max_line_bytes)
     parallel.check_half(checker, name, 0, split, info, progress, size)
     checker.summaries.note_prompts()  # while the worker finishes
     half = wait()

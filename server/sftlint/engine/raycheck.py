@@ -276,7 +276,9 @@ def check_path(
             if reader.wide_file(data[:256]):  # UTF-16/32: one finding from its first line
                 return engine.check_path(path, settings)
             ranges = _ranges(data, data.size, PARTS_PER_CPU * cpus)
-            checker = engine.FileChecker(path, settings, engine.loader_for_bytes(path, data))
+            checker = engine.FileChecker(
+                path, settings, engine.loader_for_bytes(path, data), engine.reader_for_bytes(data)
+            )
             weights = [b - a for a, b in ranges]
             if not _run(checker, info, part_kind, ranges, weights, progress, stats):
                 return engine.check_path(path, settings)

@@ -28,9 +28,9 @@ from sftlint.rules import checks, outlier_rules
 
 WINDOW_MAX = 1024  # lines: edits farther apart run the checks again (they cost less)
 
-# What file checks see of a line, but where it is: its row's signature, digests (of the row,
-# and K006's of its prompt), line ending, lone CRs, length and prefix (None: not a row).
-View = tuple[Any, ...]
+# What file checks saw of a line, but where it is: the bytes it was linted from (its row's
+# summary, digests and findings follow from them).
+View = bytes
 
 
 @dataclass(slots=True)
@@ -286,6 +286,11 @@ def _text(lines: list[bytes], starts: LineStarts, i: int) -> tuple[bytes, int]:
     return _row_bytes(lines, i), len(reader.BOM) if bom else starts[i]
 
 
+def row_bytes(lines: list[bytes], s: checks.RowSummary) -> bytes:
+    """The bytes of the row `s` summarizes, from the buffer's lines, not parsed."""
+    return _row_bytes(lines, s.line)
+
+
 def _row_bytes(lines: list[bytes], i: int) -> bytes:
     """Line `i` as the reader reads its row: without a BOM or a final "\r"."""
     raw = lines[i]
@@ -300,27 +305,6 @@ def load_row(path: str, lines: list[bytes], s: checks.RowSummary) -> Row:
     row = Row(path, s.index, s.line, s.end_line, s.offset, _row_bytes(lines, s.line), s.prefix)
     reader.parse_row(row)
     return row
-
-
-def line_views(
-    results: list[LineResult | None],
-    first: int,
-    digest: Callable[[int, LineResult], int],
-    prompt: Callable[[int, LineResult], int],
-) -> list[View] | None:
-    """What file checks see of the lines from `first` whose results these are (None: one
-    is not linted); `digest` and `prompt`: a line's row digests (the linter keeps them)."""
-    out: list[View] = []
-    for k, r in enumerate(results, first):
-        if r is None:
-            return None
-        s = r.summary
-        if s is None:
-            out.append((None, r.crlf, r.lone))
-            continue
-        own = None if r.shape else (s.length, s.prefix)  # a shape row's digest: its bytes
-        out.append((r.signature, digest(k, r), prompt(k, r), r.crlf, r.lone, own))
-    return out
 
 
 _SUMMARY, _SHAPE = attrgetter("summary"), attrgetter("shape")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter, is_not, itemgetter, not_
+from typing import cast
 
 from sftlint.io import reader
 from sftlint.io.positions import EditorLines
@@ -38,8 +39,8 @@ from sftlint.lsp.filechecks import (
     FileCheckSummaries,
     View,
     buffer_info,
-    line_views,
     load_row,
+    row_bytes,
     row_length,
     row_lengths,
 )
@@ -104,6 +105,9 @@ class IncrementalLinter:
         self.results: list[LineResult | None] = [None] * len(lines)
         self._dig = _zeros(len(lines))
         self._pdig = _zeros(len(lines))
+        # The bytes each result was linted from: what the file checks saw of a line
+        # (`filechecks.View`; a row's digest does not tell them, see `checks.row_digest`).
+        self._linted: list[bytes | None] = [None] * len(lines)
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._tallies = Tallies()
@@ -191,6 +195,7 @@ class IncrementalLinter:
         self._unlinted += count - sum(r is None for r in old)
         self._last_splice = start
         self.results[start:stop] = [None] * count
+        self._linted[start:stop] = [None] * count
         for column in (self._dig, self._pdig):
             column[start:stop] = _zeros(count)
 
@@ -206,6 +211,7 @@ class IncrementalLinter:
         self.results = [None] * len(self.lines)
         self._dig = _zeros(len(self.lines))
         self._pdig = _zeros(len(self.lines))
+        self._linted = [None] * len(self.lines)
         self._unlinted = len(self.lines)
         self._tallies = Tallies()
         self._causes = Causes()
@@ -319,6 +325,7 @@ class IncrementalLinter:
             with gc_paused():
                 digests = (self._dig, self._pdig)
                 self._linter.lint_batch(self.lines, results, digests, self._tallies, i, end)
+            self._linted[i:end] = self.lines[i:end]
             flines = self._tallies.flines
             for j in flines[bisect_left(flines, i) : bisect_left(flines, end)]:
                 self._causes.add(results[j].findings, j)  # type: ignore[union-attr]
@@ -329,6 +336,7 @@ class IncrementalLinter:
             if results[j] is None:
                 r = self._linter.lint_line(self.lines, j)
                 results[j] = r
+                self._linted[j] = self.lines[j]
                 self._unlinted -= 1
                 self._tallies.add(r, j, self._digest(j, r), self._prompt(j, r))
                 if r.findings:
@@ -558,6 +566,7 @@ class IncrementalLinter:
             partial(load_row, self.path, self.lines),
             self.settings.fields,
             buffer_info(self.lines, self._starts, self._tallies, self.results),
+            read=partial(row_bytes, self.lines),
         )
         for check in checks.FILE_CHECKS:
             check(ctx)
@@ -568,7 +577,8 @@ class IncrementalLinter:
 
     def _views(self, i: int, j: int) -> list[View] | None:
         """What file checks see of lines [i, j) (None: one is not linted)."""
-        return line_views(self.results[i:j], i, self._digest, self._prompt)
+        views = self._linted[i:j]
+        return None if None in views else cast(list[View], views)
 
     def _unchanged_for_file_checks(self) -> bool:
         for i, (signature, was_dup) in self._file.changed.items():

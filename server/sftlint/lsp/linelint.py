@@ -177,7 +177,7 @@ class LineLinter:
                 if prompt is not None and t is not None:  # a clean row
                     known = shapes.get(id(t))
                     results[j] = known[1] if known is not None else self._shape_result(t)
-                    rows[j] = digest = hash(line)
+                    rows[j] = digest = prompt or hash(line)  # checks.row_digest
                     found.append(digest)
                     prompt_of[j] = prompt
                     if prompt:

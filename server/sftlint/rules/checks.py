@@ -138,7 +138,7 @@ class RowSummary:
     keys: tuple[str, ...] = ()
     message_keys: frozenset[str] = frozenset()
     types: frozenset[tuple[str, str, str]] = frozenset()  # (context, key, type)
-    digest: int = 0
+    digest: int = 0  # equal for rows alike but for surrounding blanks: see `row_digest`
     # Whether a chat or Alpaca row has a system prompt (K005, `has_system_prompt`); None:
     # neither. A shape part: rows of one shape with and without one have two templates.
     system: bool | None = None
@@ -148,6 +148,17 @@ class RowSummary:
     # The digest of what the model sees before the trained answer (K006,
     # `conflict_rules.prompt_digest`); 0: no prompt to compare. Per row, as `digest` is.
     prompt: int = 0
+
+
+def row_digest(raw: bytes, prompt: int) -> int:
+    """A row's digest, from its bytes without surrounding blanks and its prompt digest:
+    rows alike have one digest, as they have one prompt. A row with a prompt takes the
+    prompt digest as it is (hashing every row's bytes too cost ~2% of a check), so rows
+    of one digest may still differ: D001, D003 and K006 tell them apart by their bytes
+    (`FileContext.bytes_hash`). The hot loops (`FileChecker.check_chunks`, the server's
+    batch lint) inline it.
+    """
+    return prompt or hash(raw)
 
 
 def system_names(fields: formats.Fields) -> frozenset[str]:
@@ -452,18 +463,40 @@ class FileContext:
         load: Callable[[RowSummary], Row],
         fields: formats.Fields,
         info: FileInfo,
+        *,
+        read: Callable[[RowSummary], bytes] | None = None,
     ) -> None:
         self.path = path
         self.info = info
         self.summaries = summaries
         self.reporter = reporter
         self.load = load
+        self._read = read
+        self._bytes_hashes: dict[int, int] = {}  # see `bytes_hash`
         self.fields = fields
         self._counts: dict[str, Counter[Any]] = {}
         self._templates: list[tuple[RowSummary, int]] | None = None
         self._sharing: tuple[bool, bool] | None = None  # Summaries.prompt_sharing
         # A file check reports at a row it loaded again, as a row check at its own row.
         self.report = reporter.add_in_row
+
+    def raw(self, s: RowSummary) -> bytes:
+        """The row's bytes as the file holds them: read at its offset without parsing them
+        when the file allows (`read`), else those of the row loaded again."""
+        return self._read(s) if self._read is not None else self.load(s).raw
+
+    @property
+    def reads_bytes(self) -> bool:
+        """Whether `raw` reads a row's bytes without loading (parsing) the row."""
+        return self._read is not None
+
+    def bytes_hash(self, s: RowSummary) -> int:
+        """The hash of the row's bytes but surrounding blanks, read once for the checks
+        that tell rows of one digest apart (D001, K006: `row_digest`)."""
+        found = self._bytes_hashes.get(s.index)
+        if found is None:
+            found = self._bytes_hashes[s.index] = hash(self.raw(s).strip())
+        return found
 
     def count(self, attr: str) -> Counter[Any]:
         """How many rows have each value of a summary field ("format", "keys", ...).

@@ -4,14 +4,14 @@ Each row's summary carries a digest of its prompt (`RowSummary.prompt`): `prompt
 computes it from a row's turns, the fast path from the contents it already picked
 (`chat_prompt`, `alpaca_prompt`: the same values hashed the same way, so a row gets the
 same digest on either path). Answers are not hashed (that would cost every row a second
-pass over its text): rows that share a prompt digest, and are not byte-identical, are
-read again and their prompts and answers compared exactly (`keys`).
+pass over its text): rows that share a prompt digest are read again and their prompts
+and answers compared exactly (`keys`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -20,7 +20,7 @@ from sftlint.io import formats
 from sftlint.io.reader import Row
 from sftlint.model import Related, Severity
 from sftlint.registry import Rule, register
-from sftlint.rules.checks import FileContext, Summaries, file_check
+from sftlint.rules.checks import FileContext, RowSummary, Summaries, file_check
 
 register(
     Rule(
@@ -161,26 +161,34 @@ def conflicting_duplicates(ctx: FileContext) -> None:
         return  # every prompt once (the common case, decided at C speed)
     summaries = ctx.summaries
     if isinstance(summaries, Summaries):
-        prompts, digests = summaries.prompts(), summaries.digests()
+        prompts = summaries.prompts()
     else:
         prompts = [s.prompt for s in summaries]
-        digests = [s.digest for s in summaries]
     groups: dict[int, list[int]] = defaultdict(list)
     for i, p in enumerate(prompts):
         if p:
             groups[p].append(i)
     for rows in groups.values():
-        if len(rows) < 2:
-            continue
-        # Rows alike byte for byte (D001's) have one answer: one of them is read.
-        unlike: dict[int, int] = {}
-        for i in rows:
-            unlike.setdefault(digests[i], i)
-        if len(unlike) > 1:
-            _compare(ctx, [ctx.load(summaries[i]) for i in unlike.values()], len(rows))
+        if len(rows) > 1:
+            unlike = _unlike(ctx, [summaries[i] for i in rows])
+            if len(unlike) > 1:
+                _compare(ctx, map(ctx.load, unlike), len(rows))
 
 
-def _compare(ctx: FileContext, rows: list[Row], shared: int) -> None:
+def _unlike(ctx: FileContext, group: list[RowSummary]) -> list[RowSummary]:
+    """`group` but for the rows alike byte for byte (but for surrounding blanks: D001's)
+    to an earlier one of it: they give the same answer. Told apart by the hash of their
+    bytes, when those can be read without loading the rows (a row's digest is its
+    prompt's here: `checks.row_digest`); else `_compare` loads every row."""
+    if not ctx.reads_bytes:
+        return group
+    first: dict[int, RowSummary] = {}
+    for s in group:
+        first.setdefault(ctx.bytes_hash(s), s)
+    return list(first.values())
+
+
+def _compare(ctx: FileContext, rows: Iterable[Row], shared: int) -> None:
     """Report the rows (in file order) when they give different answers to one prompt."""
     prompt: Any = None
     answers: dict[Any, Row] = {}  # each distinct answer's first row

@@ -15,7 +15,7 @@ from sftlint.io import formats
 from sftlint.io.reader import Row, format_path
 from sftlint.model import Edit, Finding, Fix, Range, Related, Severity
 from sftlint.registry import Rule, register
-from sftlint.rules.checks import FileContext, Reporter, RowSummary, file_check
+from sftlint.rules.checks import FileContext, Reporter, RowSummary, Summaries, file_check
 from sftlint.rules.consistency_rules import (
     MESSAGE_SYNONYMS,
     ROW_SYNONYMS,
@@ -131,21 +131,31 @@ def duplicate_rows(ctx: FileContext) -> None:
         return
     if not ctx.duplicates():
         return  # no two rows alike (the common case, decided at C speed)
-    first: dict[int, RowSummary] = {}
-    loaded: dict[int, Row] = {}  # first occurrences read again, by row index
-    for i, s in enumerate(ctx.summaries):
+    summaries = ctx.summaries
+    digests = (
+        summaries.digests() if isinstance(summaries, Summaries) else [s.digest for s in summaries]
+    )
+    rows_by_digest = Counter(digests)
+    # Rows of one digest may differ (`row_digest`): each is told apart by the hash of its
+    # own bytes, compared with those of the first row with that hash.
+    first: dict[tuple[int, int], RowSummary] = {}
+    originals: dict[int, Row] = {}  # first occurrences read again, by row index
+    for i, digest in enumerate(digests):
+        if rows_by_digest[digest] < 2:
+            continue
+        s = summaries[i]
         if s.format is None:
             continue  # rows that are not objects have their own findings
-        seen = first.setdefault(s.digest, s)
+        seen = first.setdefault((digest, ctx.bytes_hash(s)), s)
         if seen is s:
             continue
-        if seen.index not in loaded:
-            loaded[seen.index] = ctx.load(seen)
-        original = loaded[seen.index]
+        if seen.index not in originals:
+            originals[seen.index] = ctx.load(seen)
+        original = originals[seen.index]
         row = ctx.load(s)
         if row.raw.strip() != original.raw.strip():
             continue  # a hash collision, not a duplicate
-        fix = delete_row_fix(ctx, ctx.summaries[i - 1], row)
+        fix = delete_row_fix(ctx, summaries[i - 1], row)
         ctx.report(
             "D001",
             f"exact duplicate of the row at line {original.line + 1}",
@@ -347,19 +357,31 @@ def _report_pair(
 def _report_leaks(reporter: Reporter, f: SplitFile, train: list[SplitFile]) -> None:
     if not reporter.enabled("D003"):
         return
-    digests: dict[int, tuple[SplitFile, RowSummary]] = {}
+    # The training rows by digest. Rows of one digest may differ (`row_digest`): those of a
+    # digest an evaluation row has are read, and told apart by the hash of their bytes.
+    by_digest: dict[int, list[tuple[SplitFile, RowSummary]]] = {}
     for t in train:
         for s in t.summaries:
             if s.format is not None:
-                digests.setdefault(s.digest, (t, s))
+                by_digest.setdefault(s.digest, []).append((t, s))
+    read: dict[int, dict[int, tuple[SplitFile, RowSummary]]] = {}
     for s in f.summaries:
-        hit = digests.get(s.digest) if s.format is not None else None
+        group = by_digest.get(s.digest) if s.format is not None else None
+        if group is None:
+            continue
+        twins = read.get(s.digest)
+        if twins is None:
+            twins = read[s.digest] = {}
+            for t, ts in group:
+                twins.setdefault(hash(t.load(ts).raw.strip()), (t, ts))
+        row = f.load(s)
+        hit = twins.get(hash(row.raw.strip()))
         if hit is None:
             continue
         t, ts = hit
-        row, twin = f.load(s), t.load(ts)
+        twin = t.load(ts)
         if row.raw.strip() != twin.raw.strip():
-            continue
+            continue  # a hash collision
         tname = Path(t.path).name
         reporter.add(
             "D003",
