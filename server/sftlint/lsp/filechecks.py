@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import attrgetter, is_not, not_
-from typing import Any
+from typing import Any, cast
 
 from sftlint.io import reader
 from sftlint.io.reader import FileInfo, Row
@@ -29,7 +29,8 @@ from sftlint.rules import checks, outlier_rules
 WINDOW_MAX = 1024  # lines: edits farther apart run the checks again (they cost less)
 
 # What file checks saw of a line, but where it is: the bytes it was linted from (its row's
-# summary, digests and findings follow from them).
+# summary, digests and findings follow from them; its digest alone does not tell them:
+# `checks.row_digest`).
 View = bytes
 
 
@@ -297,6 +298,11 @@ def _row_bytes(lines: list[bytes], i: int) -> bytes:
     if i == 0 and raw.startswith(reader.BOM):
         raw = raw[3:]
     return raw[:-1] if raw.endswith(b"\r") else raw
+
+
+def linted_views(linted: list[bytes | None]) -> list[View] | None:
+    """The views of lines linted from these bytes (None: one is not linted)."""
+    return None if None in linted else cast(list[View], linted)
 
 
 def load_row(path: str, lines: list[bytes], s: checks.RowSummary) -> Row:

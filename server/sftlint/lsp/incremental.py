@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter, is_not, itemgetter, not_
-from typing import cast
 
 from sftlint.io import reader
 from sftlint.io.positions import EditorLines
@@ -39,6 +38,7 @@ from sftlint.lsp.filechecks import (
     FileCheckSummaries,
     View,
     buffer_info,
+    linted_views,
     load_row,
     row_bytes,
     row_length,
@@ -105,9 +105,7 @@ class IncrementalLinter:
         self.results: list[LineResult | None] = [None] * len(lines)
         self._dig = _zeros(len(lines))
         self._pdig = _zeros(len(lines))
-        # The bytes each result was linted from: what the file checks saw of a line
-        # (`filechecks.View`; a row's digest does not tell them, see `checks.row_digest`).
-        self._linted: list[bytes | None] = [None] * len(lines)
+        self._linted: list[bytes | None] = [None] * len(lines)  # see `filechecks.View`
         self._unlinted = len(lines)  # how many results are None
         self._last_splice = 0  # where to look for them first
         self._tallies = Tallies()
@@ -320,12 +318,12 @@ class IncrementalLinter:
 
     def _lint_range(self, i: int, end: int) -> int:
         """Lint the lines of [i, end) that have no result; returns how many."""
+        self._linted[i:end] = self.lines[i:end]  # those with a result were linted as they are
         results = self.results
         if end - i >= BATCH_MIN and self._batchable() and results[i:end].count(None) == end - i:
             with gc_paused():
                 digests = (self._dig, self._pdig)
                 self._linter.lint_batch(self.lines, results, digests, self._tallies, i, end)
-            self._linted[i:end] = self.lines[i:end]
             flines = self._tallies.flines
             for j in flines[bisect_left(flines, i) : bisect_left(flines, end)]:
                 self._causes.add(results[j].findings, j)  # type: ignore[union-attr]
@@ -336,7 +334,6 @@ class IncrementalLinter:
             if results[j] is None:
                 r = self._linter.lint_line(self.lines, j)
                 results[j] = r
-                self._linted[j] = self.lines[j]
                 self._unlinted -= 1
                 self._tallies.add(r, j, self._digest(j, r), self._prompt(j, r))
                 if r.findings:
@@ -577,8 +574,7 @@ class IncrementalLinter:
 
     def _views(self, i: int, j: int) -> list[View] | None:
         """What file checks see of lines [i, j) (None: one is not linted)."""
-        views = self._linted[i:j]
-        return None if None in views else cast(list[View], views)
+        return linted_views(self._linted[i:j])
 
     def _unchanged_for_file_checks(self) -> bool:
         for i, (signature, was_dup) in self._file.changed.items():
