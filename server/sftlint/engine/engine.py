@@ -269,7 +269,7 @@ class FileChecker:
         fast_check = self.fast.check
         add_ints, add_template, templates = self.summaries.shaped_writer()
         fast_ok = not self.other_checks
-        loads, dumps = orjson.loads, orjson.dumps
+        loads, dumps, newline = orjson.loads, orjson.dumps, orjson.OPT_APPEND_NEWLINE
         index = 0
         line_no = -1
         step = offset
@@ -300,20 +300,21 @@ class FileChecker:
                     except orjson.JSONDecodeError:
                         value = None
                     if type(value) is dict:
-                        try:
-                            raw = dumps(value)
+                        try:  # what orjson writes, newline and all: one compare
+                            compact = dumps(value, option=newline) == line
                         except orjson.JSONEncodeError:
-                            raw = b""
-                        if len(raw) == len(line) - 1 and line.startswith(raw):
-                            _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)
+                            compact = False
+                        if compact:
+                            _, template, _, prompt = fast_check(value, b"" if i < cleared else line)
                             if prompt is not None and fast_ok and template is not None:  # clean
                                 templates[template] = templates.get(template, 0) + 1
+                                n = len(line) - 1  # the row's bytes: the line but its newline
                                 # checks.row_digest, inlined
-                                add_ints((line_no, start, len(raw), prompt or hash(raw), prompt))
+                                add_ints((line_no, start, n, prompt or hash(line[:n]), prompt))
                                 add_template(template)
                                 index += 1
                                 continue
-                            row = Row(self.path, index, line_no, line_no, start, raw)
+                            row = Row(self.path, index, line_no, line_no, start, line[:-1])
                             row.value = value
                             check_row(row)
                             index += 1
