@@ -284,7 +284,7 @@ class FileChecker:
             # Control tokens looked for in the whole chunk at once: the lines before
             # `cleared` hold none, so the fast path need not look in each.
             cleared = fastpath.token_free(chunk, chunk.data)
-            longest = max(longest, *map(len, chunk))
+            longest = max(longest, max(map(len, chunk)))
             # Line 0 (a BOM) and a last line without newline are read the reader's way.
             first = 0 if offset else 1
             end = len(chunk) if chunk[-1][-1:] == b"\n" else len(chunk) - 1
@@ -353,7 +353,7 @@ class FileChecker:
         while chunk := list(islice(rows, CHUNK_LINES)):
             raws = [raw for _, raw in chunk]
             cleared = fastpath.token_free(raws)  # as in check_chunks
-            longest = max(longest, *map(len, raws))
+            longest = max(longest, max(map(len, raws)))
             for i, (value, raw) in enumerate(chunk):
                 index += 1
                 _, template, _, prompt = fast_check(value, b"" if i < cleared else raw)

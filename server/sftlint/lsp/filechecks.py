@@ -308,7 +308,7 @@ def linted_views(linted: list[bytes | None]) -> list[View] | None:
 def load_row(path: str, lines: list[bytes], s: checks.RowSummary) -> Row:
     """The row `s` summarizes, read again from the buffer's lines (a file check reports
     at it)."""
-    row = Row(path, s.index, s.line, s.end_line, s.offset, _row_bytes(lines, s.line), s.prefix)
+    row = Row(path, s.index, s.line, s.end_line, s.offset, row_bytes(lines, s), s.prefix)
     reader.parse_row(row)
     return row
 

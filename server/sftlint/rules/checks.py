@@ -480,22 +480,19 @@ class FileContext:
         # A file check reports at a row it loaded again, as a row check at its own row.
         self.report = reporter.add_in_row
 
-    def raw(self, s: RowSummary) -> bytes:
-        """The row's bytes as the file holds them: read at its offset without parsing them
-        when the file allows (`read`), else those of the row loaded again."""
-        return self._read(s) if self._read is not None else self.load(s).raw
-
     @property
     def reads_bytes(self) -> bool:
-        """Whether `raw` reads a row's bytes without loading (parsing) the row."""
+        """Whether a row's bytes are read at its offset without loading (parsing) the row."""
         return self._read is not None
 
     def bytes_hash(self, s: RowSummary) -> int:
         """The hash of the row's bytes but surrounding blanks, read once for the checks
-        that tell rows of one digest apart (D001, K006: `row_digest`)."""
+        that tell rows of one digest apart (D001, K006: `row_digest`): at the row's offset
+        when the file allows (`read`), else from the row loaded again."""
         found = self._bytes_hashes.get(s.index)
         if found is None:
-            found = self._bytes_hashes[s.index] = hash(self.raw(s).strip())
+            raw = self._read(s) if self._read is not None else self.load(s).raw
+            found = self._bytes_hashes[s.index] = hash(raw.strip())
         return found
 
     def count(self, attr: str) -> Counter[Any]:

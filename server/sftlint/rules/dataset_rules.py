@@ -138,7 +138,7 @@ def duplicate_rows(ctx: FileContext) -> None:
     rows_by_digest = Counter(digests)
     # Rows of one digest may differ (`row_digest`): each is told apart by the hash of its
     # own bytes, compared with those of the first row with that hash.
-    first: dict[tuple[int, int], RowSummary] = {}
+    first: dict[int, RowSummary] = {}
     originals: dict[int, Row] = {}  # first occurrences read again, by row index
     for i, digest in enumerate(digests):
         if rows_by_digest[digest] < 2:
@@ -146,7 +146,7 @@ def duplicate_rows(ctx: FileContext) -> None:
         s = summaries[i]
         if s.format is None:
             continue  # rows that are not objects have their own findings
-        seen = first.setdefault((digest, ctx.bytes_hash(s)), s)
+        seen = first.setdefault(ctx.bytes_hash(s), s)
         if seen is s:
             continue
         if seen.index not in originals:
